@@ -1,0 +1,50 @@
+// The `Bun` global: process-level facts and helpers. Server and client APIs
+// attach to it from their own modules.
+
+import { op_rt_nanoseconds } from "ext:core/ops";
+import { BUN_VERSION, env, processInfo } from "ext:rt/40_process.js";
+
+/** `Bun.sleep(ms | Date)`: a promise that resolves after the delay. */
+function sleep(ms) {
+  if (ms instanceof Date) ms = ms.getTime() - Date.now();
+  if (typeof ms !== "number" || Number.isNaN(ms)) {
+    throw new TypeError("Bun.sleep expects a number of milliseconds or a Date");
+  }
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** The `Bun` namespace object. */
+export const Bun = {
+  version: BUN_VERSION,
+  revision: "rt",
+  sleep,
+  nanoseconds: () => op_rt_nanoseconds(),
+};
+
+Object.defineProperties(Bun, {
+  env: { __proto__: null, get: env, enumerable: true, configurable: true },
+  argv: {
+    __proto__: null,
+    get: () => processInfo().argv,
+    enumerable: true,
+    configurable: true,
+  },
+  main: {
+    __proto__: null,
+    get: () => processInfo().main,
+    enumerable: true,
+    configurable: true,
+  },
+  [Symbol.toStringTag]: { __proto__: null, value: "Bun" },
+});
+
+/** Installs `Bun`. */
+export function installBun() {
+  Object.defineProperty(globalThis, "Bun", {
+    __proto__: null,
+    value: Bun,
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
+}

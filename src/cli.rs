@@ -1,0 +1,94 @@
+//! The command line: `rt run`, and `rt <file>` as its shorthand (as `bun <file>`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::Parser;
+use clap::Subcommand;
+
+use crate::runtime::ScriptOptions;
+use crate::runtime::run_script;
+
+/// A Bun-compatible JavaScript runtime.
+#[derive(Parser, Debug)]
+#[command(name = "rt", version, about, disable_help_subcommand = true)]
+pub struct Cli {
+  #[command(subcommand)]
+  command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+  /// Run a JavaScript module until its event loop is empty.
+  Run {
+    /// The entry module.
+    file: PathBuf,
+    /// Arguments for the script (`process.argv.slice(2)`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+  },
+}
+
+/// Parses the arguments and runs the command; returns the exit code.
+pub fn main_with_args(args: Vec<OsString>) -> i32 {
+  let args = shorthand(args);
+  let cli = match Cli::try_parse_from(args) {
+    Ok(cli) => cli,
+    Err(e) => {
+      let code = if e.use_stderr() { 1 } else { 0 };
+      let _ = e.print();
+      return code;
+    }
+  };
+  match cli.command {
+    Command::Run { file, args } => {
+      run_script(ScriptOptions { main: file, args })
+    }
+  }
+}
+
+/// `rt file.js ...` means `rt run file.js ...`.
+fn shorthand(mut args: Vec<OsString>) -> Vec<OsString> {
+  let known = ["run", "help", "-h", "--help", "-V", "--version"];
+  if let Some(first) = args.get(1) {
+    let first_str = first.to_string_lossy();
+    if !known.contains(&first_str.as_ref()) && !first_str.starts_with('-') {
+      args.insert(1, OsString::from("run"));
+    }
+  }
+  args
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn os(v: &[&str]) -> Vec<OsString> {
+    v.iter().map(OsString::from).collect()
+  }
+
+  #[test]
+  fn a_bare_file_means_run() {
+    assert_eq!(
+      shorthand(os(&["rt", "a.js", "x"])),
+      os(&["rt", "run", "a.js", "x"])
+    );
+    assert_eq!(
+      shorthand(os(&["rt", "run", "a.js"])),
+      os(&["rt", "run", "a.js"])
+    );
+    assert_eq!(
+      shorthand(os(&["rt", "--version"])),
+      os(&["rt", "--version"])
+    );
+  }
+
+  #[test]
+  fn script_flags_are_passed_through() {
+    let cli =
+      Cli::try_parse_from(os(&["rt", "run", "a.js", "--port", "1", "-x"]))
+        .unwrap();
+    let Command::Run { args, .. } = cli.command;
+    assert_eq!(args, vec!["--port", "1", "-x"]);
+  }
+}

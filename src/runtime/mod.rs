@@ -1,0 +1,159 @@
+//! Building a JS runtime and running a script in it to completion.
+
+pub mod error_fmt;
+pub mod loader;
+
+use std::path::Path;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Once;
+
+use deno_core::JsRuntime;
+use deno_core::PollEventLoopOptions;
+use deno_core::RuntimeOptions;
+use deno_core::url::Url;
+
+use crate::ext::process::ProcessState;
+
+/// Native stack for the JS thread. The engine is told to use 6 MiB of it
+/// (`--stack-size`), which allows deep but not unbounded recursion.
+const JS_THREAD_STACK: usize = 16 << 20;
+
+/// Engine flags, set once per process before the first isolate exists.
+fn init_engine() {
+  static ONCE: Once = Once::new();
+  ONCE.call_once(|| {
+    // The default stack allows only ~1,490 frames under QuickJS.
+    deno_core::v8_set_flags(vec![
+      String::from("rt"),
+      String::from("--stack-size=6144"),
+    ]);
+  });
+}
+
+/// Creates a runtime with the web platform globals, `process` and `Bun`.
+pub fn create_runtime(process: ProcessState) -> JsRuntime {
+  init_engine();
+  JsRuntime::new(RuntimeOptions {
+    module_loader: Some(Rc::new(loader::FsLoader)),
+    extensions: vec![
+      deno_webidl::deno_webidl::init(),
+      deno_web::deno_web::init(
+        Arc::new(deno_web::BlobStore::default()),
+        None,
+        false,
+        deno_web::InMemoryBroadcastChannel::default(),
+      ),
+      crate::ext::rt::init(process),
+    ],
+    ..Default::default()
+  })
+}
+
+/// What `rt run` was asked to run.
+pub struct ScriptOptions {
+  /// The entry module, as given on the command line.
+  pub main: PathBuf,
+  /// Arguments after the script path (they follow it in `process.argv`).
+  pub args: Vec<String>,
+}
+
+/// Runs a script to completion on a thread of its own and returns the
+/// process exit code: `process.exitCode` (0 by default), or 1 after an
+/// uncaught exception or unhandled rejection, which is printed to stderr.
+pub fn run_script(options: ScriptOptions) -> i32 {
+  let spawned = std::thread::Builder::new()
+    .name("rt-js".into())
+    .stack_size(JS_THREAD_STACK)
+    .spawn(move || run_script_on_this_thread(options));
+  match spawned.map(|handle| handle.join()) {
+    Ok(Ok(code)) => code,
+    Ok(Err(_)) => 70, // the JS thread panicked; the panic message is printed
+    Err(e) => {
+      eprintln!("error: could not start the JS thread: {e}");
+      1
+    }
+  }
+}
+
+fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
+  let main = match resolve_main(&options.main) {
+    Ok(path) => path,
+    Err(message) => {
+      eprintln!("error: {message}");
+      return 1;
+    }
+  };
+  let Ok(url) = Url::from_file_path(&main) else {
+    eprintln!("error: Module not found \"{}\"", options.main.display());
+    return 1;
+  };
+  let tokio = match tokio::runtime::Builder::new_current_thread()
+    .enable_all()
+    .build()
+  {
+    Ok(rt) => rt,
+    Err(e) => {
+      eprintln!("error: could not start the event loop: {e}");
+      return 1;
+    }
+  };
+  let main_str = main.display().to_string();
+  let exe = std::env::current_exe()
+    .map(|p| p.display().to_string())
+    .unwrap_or_else(|_| "rt".into());
+  let mut argv = vec![exe, main_str.clone()];
+  argv.extend(options.args);
+  let process = ProcessState::new(argv, Some(main_str));
+
+  tokio.block_on(async move {
+    let mut runtime = create_runtime(process);
+    match run_module(&mut runtime, &url).await {
+      Ok(()) => exit_code(&runtime),
+      Err(err) => {
+        eprint!("{}", error_fmt::format_core_error(&err));
+        1
+      }
+    }
+  })
+}
+
+/// Loads the main module, evaluates it and drives the event loop until no
+/// work is left.
+pub async fn run_module(
+  runtime: &mut JsRuntime,
+  url: &Url,
+) -> Result<(), deno_core::error::CoreError> {
+  let id = runtime.load_main_es_module(url).await?;
+  let evaluation = runtime.mod_evaluate(id);
+  runtime
+    .run_event_loop(PollEventLoopOptions::default())
+    .await?;
+  evaluation.await
+}
+
+/// `process.exitCode` as last set by the script.
+pub fn exit_code(runtime: &JsRuntime) -> i32 {
+  let state = runtime.op_state();
+  let state = state.borrow();
+  state.borrow::<ProcessState>().exit_code.get()
+}
+
+/// The absolute path of the entry script, or Bun's message when it is missing.
+fn resolve_main(path: &Path) -> Result<PathBuf, String> {
+  let absolute = if path.is_absolute() {
+    path.to_path_buf()
+  } else {
+    std::env::current_dir()
+      .map_err(|e| format!("cannot read the current directory: {e}"))?
+      .join(path)
+  };
+  let absolute =
+    deno_core::normalize_path(std::borrow::Cow::Owned(absolute)).into_owned();
+  if absolute.is_file() {
+    Ok(absolute)
+  } else {
+    Err(format!("Module not found \"{}\"", path.display()))
+  }
+}
