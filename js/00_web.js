@@ -31,7 +31,18 @@ const file = script("09_file");
 const fileReader = script("10_filereader");
 const messagePort = script("13_message_port");
 const compression = script("14_compression");
-const performanceScript = script("15_performance");
+const loadPerformance = script("15_performance");
+let timeOriginSet = false;
+/** The performance script, with its time origin set on first load: deno_web
+ * computes it from the runtime's start instant, so setting it late is exact. */
+function performanceScript() {
+  const mod = loadPerformance();
+  if (!timeOriginSet) {
+    timeOriginSet = true;
+    mod.setTimeOrigin();
+  }
+  return mod;
+}
 
 /** `[global name, loader]` for every lazily installed global; the name is also the export. */
 const LAZY_GLOBALS = [

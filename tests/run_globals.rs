@@ -1,0 +1,164 @@
+//! The globals a Bun script expects, each area exercised by a fixture.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn console_formats_values_and_routes_streams() {
+  let out = run_fixture("globals/console.js", &[]);
+  assert_eq!(out.code, 0, "{}", out.stderr);
+  let stdout = out.stdout;
+  let expected_start = "log 1 true null undefined str\n\
+{\n  a: 1,\n  nested: { b: [ 1, 2, { c: \"x\" } ] }\n}\n\
+[ 1, \"two\", [ 3 ] ] Map(1) { \"k\" => { v: 1 } } Set(2) { 1, 2 }\n\
+shown string\n\
+Bob is 42 years\n\
+info\n\
+debug\n\
+┌───────┬───┬─────┐\n\
+│ (idx) │ a │ b   │\n\
+├───────┼───┼─────┤\n\
+│     0 │ 1 │ \"x\" │\n\
+│     1 │ 2 │ \"y\" │\n\
+└───────┴───┴─────┘\n\
+default: 1\n\
+k: 1\n\
+default: 2\n";
+  assert!(stdout.starts_with(expected_start), "stdout:\n{stdout}");
+  let rest: Vec<&str> = stdout[expected_start.len()..].lines().collect();
+  assert_eq!(rest.len(), 2, "{rest:?}");
+  let ms = rest[0]
+    .strip_prefix("t: ")
+    .and_then(|s| s.strip_suffix("ms"))
+    .expect("timeEnd line");
+  assert!(ms.parse::<f64>().is_ok(), "{ms}");
+  assert_eq!(rest[1], "[ [Function: named], [class K], Symbol(s), 10n ]");
+  // warn, error, assert and trace go to stderr.
+  assert!(
+    out.stderr.starts_with(
+      "error\nwarn\nAssertion failed: assert message\nTrace: traced\n"
+    ),
+    "stderr:\n{}",
+    out.stderr
+  );
+  assert!(out.stderr.contains("console.js:18:"), "{}", out.stderr);
+}
+
+#[test]
+fn timers_immediates_and_microtasks() {
+  let out = run_fixture("globals/timers.js", &[]);
+  assert_eq!(out.code, 0, "{}", out.stderr);
+  let lines: Vec<&str> = out.stdout.lines().collect();
+  assert_eq!(lines[0], "function function true number true");
+  // Microtasks run before any task; the 0 ms timeout and the immediate may
+  // come in either order (as in Node), and the 5 ms timeout last.
+  let order: Vec<&str> = lines[1].split(", ").collect();
+  assert_eq!(&order[..2], ["microtask", "promise"]);
+  let mut middle = order[2..4].to_vec();
+  middle.sort();
+  assert_eq!(middle, ["immediate", "timeout 0"]);
+  assert_eq!(order[4..], ["timeout 5"]);
+  assert_eq!(
+    lines[2..],
+    [
+      "interval ticks 3",
+      "slept at least 20ms true",
+      "sleep with date",
+      "TypeError ERR_INVALID_ARG_TYPE",
+    ]
+  );
+}
+
+#[test]
+fn encoding_url_abort_and_events() {
+  let out = run_fixture("globals/web.js", &[]);
+  assert_stdout(
+    &out,
+    "10 [ 104, 195, 169 ]\n\
+héllo €\n\
+hi\n\
+€\n\
+{\"read\":3,\"written\":4}\n\
+fatal: TypeError\n\
+true aGk=\n\
+https://user:pw@example.com:8080/a/x/y?q=1&q=2#frag\n\
+example.com:8080 /a/x/y ?q=1&q=2 #frag user\n\
+[ \"1\", \"2\" ] false true\n\
+a=1+%26+3&b=2\n\
+http://example.com/bar\n\
+true why 1\n\
+throwIfAborted: why\n\
+AbortError\n\
+timeout: TimeoutError true\n\
+any before: false\n\
+any after: true stop\n\
+ping:1 once ping:2\n\
+true true true\n\
+NotFoundError missing 8 true 8\n",
+  );
+}
+
+#[test]
+fn streams_pipe_tee_byob_and_compression() {
+  let out = run_fixture("globals/streams.js", &[]);
+  assert_stdout(
+    &out,
+    "tee: ab\n\
+piped: AB\n\
+first: 1 pulls so far <= 3: true\n\
+rest: 2,3,4,5\n\
+byob: [ 1, 2 ]\n\
+writer: 1,2\n\
+errored: broken\n\
+round trip: stream text\n\
+strategy: 4 3\n",
+  );
+}
+
+#[test]
+fn blob_file_clone_performance_and_crypto() {
+  let out = run_fixture("globals/data.js", &[]);
+  assert_stdout(
+    &out,
+    "4 text/plain abcd\n\
+bc 99\n\
+name.txt 5 1 true\n\
+stream: abcd\n\
+true true 0 one true 2 a\n\
+clone function: DataCloneError\n\
+number true true\n\
+1\n\
+8 true\n\
+true\n\
+true\n\
+TypeMismatchError\n\
+TypeMismatchError\n\
+QuotaExceededError\n",
+  );
+}
+
+#[test]
+fn process_and_bun_globals() {
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env("RT_TEST_VALUE", "v")
+    .args(["run", "globals/process_bun.js", "a", "b"]);
+  let out = run_command(cmd);
+  assert_stdout(
+    &out,
+    "true undefined undefined\n\
+v v true\n\
+yes\n\
+linux x64 number true\n\
+4 a,b\n\
+true true\n\
+string true\n\
+true true\n\
+true\n\
+undefined\n\
+number true\n\
+nextTick true\n",
+  );
+}
