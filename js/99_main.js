@@ -1,13 +1,16 @@
-// Bootstrap: installs every global, then hides the embedder's internals
-// (`Deno`, `__bootstrap`) that a Bun script must not see.
+// Bootstrap: installs every global. This runs once, while the startup
+// snapshot is made; the runtime then hides the embedder's internals
+// (`Deno`, `__bootstrap`) after restoring it (see src/runtime/mod.rs),
+// because deno_core re-binds ops through `Deno.core` on restore.
 
-import { installWebGlobals } from "ext:rt/00_web.js";
+import { installWebGlobals, preloadWebScripts } from "ext:rt/00_web.js";
 import { installConsole } from "ext:rt/10_console.js";
 import { installTimers } from "ext:rt/20_timers.js";
 import { installCrypto } from "ext:rt/30_crypto.js";
 import { installProcess } from "ext:rt/40_process.js";
 import { installBun } from "ext:rt/50_bun.js";
 
+preloadWebScripts();
 installWebGlobals();
 installConsole();
 installTimers();
@@ -22,6 +25,3 @@ Object.defineProperty(globalThis, "self", {
   enumerable: false,
   configurable: true,
 });
-
-delete globalThis.Deno;
-delete globalThis.__bootstrap;

@@ -162,3 +162,9 @@ number true\n\
 nextTick true\n",
   );
 }
+
+#[test]
+fn web_apis_outside_the_snapshot_load_on_demand() {
+  let out = run_fixture("globals/rare.js", &[]);
+  assert_stdout(&out, "read by FileReader\n7\nc\n");
+}

@@ -7,7 +7,24 @@
 pub mod crypto;
 pub mod process;
 
+use std::sync::Arc;
+
+use deno_core::Extension;
 use process::ProcessState;
+
+/// Every extension a runtime needs, in load order.
+pub fn extensions(process: ProcessState) -> Vec<Extension> {
+  vec![
+    deno_webidl::deno_webidl::init(),
+    deno_web::deno_web::init(
+      Arc::new(deno_web::BlobStore::default()),
+      None,
+      false,
+      deno_web::InMemoryBroadcastChannel::default(),
+    ),
+    rt::init(process),
+  ]
+}
 
 deno_core::extension!(
   rt,

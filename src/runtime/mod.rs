@@ -2,11 +2,11 @@
 
 pub mod error_fmt;
 pub mod loader;
+pub mod snapshot;
 
 use std::path::Path;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::Once;
 
 use deno_core::JsRuntime;
@@ -35,20 +35,24 @@ fn init_engine() {
 /// Creates a runtime with the web platform globals, `process` and `Bun`.
 pub fn create_runtime(process: ProcessState) -> JsRuntime {
   init_engine();
-  JsRuntime::new(RuntimeOptions {
+  let mut runtime = JsRuntime::new(RuntimeOptions {
     module_loader: Some(Rc::new(loader::FsLoader)),
-    extensions: vec![
-      deno_webidl::deno_webidl::init(),
-      deno_web::deno_web::init(
-        Arc::new(deno_web::BlobStore::default()),
-        None,
-        false,
-        deno_web::InMemoryBroadcastChannel::default(),
-      ),
-      crate::ext::rt::init(process),
-    ],
+    startup_snapshot: Some(snapshot::SNAPSHOT),
+    residual_lazy_js_sources: snapshot::RESIDUAL_LAZY_JS,
+    extensions: crate::ext::extensions(process),
     ..Default::default()
-  })
+  });
+  // The snapshot keeps `Deno.core` (deno_core binds ops through it when it
+  // restores one); a Bun script must not see it. Lazy deno_web scripts keep
+  // working: deno_core hands them a captured copy of `__bootstrap`.
+  if let Err(e) = runtime.execute_script(
+    "ext:rt/bootstrap",
+    "delete globalThis.Deno; delete globalThis.__bootstrap;",
+  ) {
+    // Only an engine bug could make two deletes throw; report it plainly.
+    eprintln!("error: runtime bootstrap failed: {e}");
+  }
+  runtime
 }
 
 /// What `rt run` was asked to run.
