@@ -16,11 +16,17 @@ use deno_core::snapshot::create_snapshot;
 )]
 #[path = "src/ext/mod.rs"]
 mod ext;
+#[allow(
+  dead_code,
+  reason = "shared with the crate; not every item is used here"
+)]
+#[path = "src/server/mod.rs"]
+mod server;
 
 fn main() {
   let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
   let extensions =
-    ext::extensions(ext::process::ProcessState::new(vec![], None));
+    ext::extensions(ext::process::ProcessState::new(vec![], None), None);
   // Every lazy script, by specifier, with the path its source is read from.
   let mut lazy_scripts: Vec<(&'static str, &'static str)> = extensions
     .iter()

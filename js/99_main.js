@@ -8,7 +8,12 @@ import { installConsole } from "ext:rt/10_console.js";
 import { installTimers } from "ext:rt/20_timers.js";
 import { installCrypto } from "ext:rt/30_crypto.js";
 import { installProcess } from "ext:rt/40_process.js";
-import { installBun } from "ext:rt/50_bun.js";
+import { Bun, installBun } from "ext:rt/50_bun.js";
+import { Headers } from "ext:rt/60_headers.js";
+import { FormData } from "ext:rt/62_formdata.js";
+import { Request } from "ext:rt/63_request.js";
+import { Response } from "ext:rt/64_response.js";
+import { installAutoServe, serve } from "ext:rt/70_serve.js";
 
 preloadWebScripts();
 installWebGlobals();
@@ -17,6 +22,23 @@ installTimers();
 installCrypto();
 installProcess();
 installBun();
+
+for (const [name, value] of [
+  ["Headers", Headers],
+  ["Request", Request],
+  ["Response", Response],
+  ["FormData", FormData],
+]) {
+  Object.defineProperty(globalThis, name, {
+    __proto__: null,
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+Bun.serve = serve;
+installAutoServe();
 
 Object.defineProperty(globalThis, "self", {
   __proto__: null,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use clap::Subcommand;
 
+use crate::ext::serve::ServeOverrides;
 use crate::runtime::ScriptOptions;
 use crate::runtime::run_script;
 
@@ -27,6 +28,21 @@ enum Command {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
   },
+  /// Serve a module: its default export `{ fetch, routes }`, or the servers
+  /// it starts with `Bun.serve`. Prints the listening URL.
+  Serve {
+    /// Port for every server the script starts (0 = any free port).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Address to listen on.
+    #[arg(long)]
+    hostname: Option<String>,
+    /// The entry module.
+    file: PathBuf,
+    /// Arguments for the script.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+  },
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -41,15 +57,31 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     }
   };
   match cli.command {
-    Command::Run { file, args } => {
-      run_script(ScriptOptions { main: file, args })
-    }
+    Command::Run { file, args } => run_script(ScriptOptions {
+      main: file,
+      args,
+      serve: None,
+    }),
+    Command::Serve {
+      port,
+      hostname,
+      file,
+      args,
+    } => run_script(ScriptOptions {
+      main: file,
+      args,
+      serve: Some(ServeOverrides {
+        port,
+        hostname,
+        announce: true,
+      }),
+    }),
   }
 }
 
 /// `rt file.js ...` means `rt run file.js ...`.
 fn shorthand(mut args: Vec<OsString>) -> Vec<OsString> {
-  let known = ["run", "help", "-h", "--help", "-V", "--version"];
+  let known = ["run", "serve", "help", "-h", "--help", "-V", "--version"];
   if let Some(first) = args.get(1) {
     let first_str = first.to_string_lossy();
     if !known.contains(&first_str.as_ref()) && !first_str.starts_with('-') {
@@ -88,7 +120,9 @@ mod tests {
     let cli =
       Cli::try_parse_from(os(&["rt", "run", "a.js", "--port", "1", "-x"]))
         .unwrap();
-    let Command::Run { args, .. } = cli.command;
+    let Command::Run { args, .. } = cli.command else {
+      panic!("expected run");
+    };
     assert_eq!(args, vec!["--port", "1", "-x"]);
   }
 }

@@ -6,3 +6,4 @@
 pub mod cli;
 pub mod ext;
 pub mod runtime;
+pub mod server;

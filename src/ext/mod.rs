@@ -6,14 +6,19 @@
 
 pub mod crypto;
 pub mod process;
+pub mod serve;
 
 use std::sync::Arc;
 
 use deno_core::Extension;
 use process::ProcessState;
 
-/// Every extension a runtime needs, in load order.
-pub fn extensions(process: ProcessState) -> Vec<Extension> {
+/// Every extension a runtime needs, in load order. `serve` carries the
+/// `rt serve` flags (none under `rt run`).
+pub fn extensions(
+  process: ProcessState,
+  serve: Option<serve::ServeOverrides>,
+) -> Vec<Extension> {
   vec![
     deno_webidl::deno_webidl::init(),
     deno_web::deno_web::init(
@@ -22,7 +27,7 @@ pub fn extensions(process: ProcessState) -> Vec<Extension> {
       false,
       deno_web::InMemoryBroadcastChannel::default(),
     ),
-    rt::init(process),
+    rt::init(process, serve),
   ]
 }
 
@@ -39,6 +44,28 @@ deno_core::extension!(
     process::op_rt_rss,
     crypto::op_rt_random_fill,
     crypto::op_rt_random_uuid,
+    serve::op_rt_serve_overrides,
+    serve::op_serve_start,
+    serve::op_serve_take,
+    serve::op_serve_wait,
+    serve::op_serve_method,
+    serve::op_serve_url,
+    serve::op_serve_headers,
+    serve::op_serve_params,
+    serve::op_serve_request_ip,
+    serve::op_serve_has_body,
+    serve::op_serve_body_chunk,
+    serve::op_serve_body_all,
+    serve::op_serve_client_gone,
+    serve::op_serve_respond_text,
+    serve::op_serve_respond,
+    serve::op_serve_respond_stream,
+    serve::op_serve_stream_write,
+    serve::op_serve_stream_close,
+    serve::op_serve_pending,
+    serve::op_serve_reload,
+    serve::op_serve_stop,
+    serve::op_serve_closed,
   ],
   esm_entry_point = "ext:rt/99_main.js",
   esm = [
@@ -49,10 +76,20 @@ deno_core::extension!(
     "30_crypto.js",
     "40_process.js",
     "50_bun.js",
+    "60_headers.js",
+    "61_body.js",
+    "62_formdata.js",
+    "63_request.js",
+    "64_response.js",
+    "70_serve.js",
     "99_main.js",
   ],
-  options = { process: ProcessState },
+  options = { process: ProcessState, serve: Option<serve::ServeOverrides> },
   state = |state, options| {
     state.put(options.process);
+    state.put(serve::ServeState::default());
+    if let Some(overrides) = options.serve {
+      state.put(overrides);
+    }
   },
 );

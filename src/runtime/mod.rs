@@ -15,6 +15,10 @@ use deno_core::RuntimeOptions;
 use deno_core::url::Url;
 
 use crate::ext::process::ProcessState;
+use crate::ext::serve::ServeOverrides;
+
+/// How long in-flight requests get to finish after SIGINT/SIGTERM.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Native stack for the JS thread. The engine is told to use 6 MiB of it
 /// (`--stack-size`), which allows deep but not unbounded recursion.
@@ -33,13 +37,16 @@ fn init_engine() {
 }
 
 /// Creates a runtime with the web platform globals, `process` and `Bun`.
-pub fn create_runtime(process: ProcessState) -> JsRuntime {
+pub fn create_runtime(
+  process: ProcessState,
+  serve: Option<ServeOverrides>,
+) -> JsRuntime {
   init_engine();
   let mut runtime = JsRuntime::new(RuntimeOptions {
     module_loader: Some(Rc::new(loader::FsLoader)),
     startup_snapshot: Some(snapshot::SNAPSHOT),
     residual_lazy_js_sources: snapshot::RESIDUAL_LAZY_JS,
-    extensions: crate::ext::extensions(process),
+    extensions: crate::ext::extensions(process, serve),
     ..Default::default()
   });
   // The snapshot keeps `Deno.core` (deno_core binds ops through it when it
@@ -61,6 +68,8 @@ pub struct ScriptOptions {
   pub main: PathBuf,
   /// Arguments after the script path (they follow it in `process.argv`).
   pub args: Vec<String>,
+  /// `rt serve` flags; `None` under `rt run`.
+  pub serve: Option<ServeOverrides>,
 }
 
 /// Runs a script to completion on a thread of its own and returns the
@@ -111,9 +120,36 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
   argv.extend(options.args);
   let process = ProcessState::new(argv, Some(main_str));
 
+  let serve = options.serve;
   tokio.block_on(async move {
-    let mut runtime = create_runtime(process);
-    match run_module(&mut runtime, &url).await {
+    let mut runtime = create_runtime(process, serve);
+    let op_state = runtime.op_state();
+    let result = {
+      let run = run_module(&mut runtime, &url);
+      tokio::pin!(run);
+      tokio::select! {
+        result = &mut run => result,
+        () = shutdown_signal() => {
+          // Ctrl-C / SIGTERM: stop accepting, let in-flight requests finish
+          // (bounded), then leave even if timers would keep the script alive.
+          for server in crate::ext::serve::servers(&op_state.borrow()) {
+            server.stop(false);
+          }
+          let closed = async {
+            let servers = crate::ext::serve::servers(&op_state.borrow());
+            for server in servers {
+              server.closed().await;
+            }
+          };
+          tokio::select! {
+            result = &mut run => result,
+            () = closed => Ok(()),
+            () = tokio::time::sleep(SHUTDOWN_GRACE) => Ok(()),
+          }
+        }
+      }
+    };
+    match result {
       Ok(()) => exit_code(&runtime),
       Err(err) => {
         eprint!("{}", error_fmt::format_core_error(&err));
@@ -135,6 +171,22 @@ pub async fn run_module(
     .run_event_loop(PollEventLoopOptions::default())
     .await?;
   evaluation.await
+}
+
+/// Resolves on SIGINT or SIGTERM (never, if the handlers cannot be installed).
+async fn shutdown_signal() {
+  use tokio::signal::unix::SignalKind;
+  use tokio::signal::unix::signal;
+  let (Ok(mut int), Ok(mut term)) = (
+    signal(SignalKind::interrupt()),
+    signal(SignalKind::terminate()),
+  ) else {
+    return std::future::pending().await;
+  };
+  tokio::select! {
+    _ = int.recv() => {}
+    _ = term.recv() => {}
+  }
 }
 
 /// `process.exitCode` as last set by the script.

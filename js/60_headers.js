@@ -1,0 +1,324 @@
+// Headers (https://fetch.spec.whatwg.org/#headers-class), plus Bun's
+// extras: toJSON(), count and getAll("set-cookie").
+//
+// The header list is an array of [lowercased name, value] pairs, which is
+// also what crosses to Rust when a response is sent. A request's headers are
+// filled from Rust only when the script first reads them.
+
+import { primordials } from "ext:core/mod.js";
+
+const {
+  ArrayPrototypePush,
+  ArrayPrototypeSort,
+  ArrayPrototypeSplice,
+  ObjectKeys,
+  RegExpPrototypeTest,
+  StringPrototypeToLowerCase,
+  Symbol,
+  SymbolFor,
+  SymbolIterator,
+  TypeError,
+} = primordials;
+
+/** The header list: `[name, value][]`, names lowercased. */
+export const kList = Symbol("header list");
+/** "immutable" | "request" | "response" | "none" */
+export const kGuard = Symbol("guard");
+/** A function filling the list on first access (lazy request headers). */
+export const kFill = Symbol("fill");
+
+// RFC 9110 token and field-value checks.
+const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const INVALID_VALUE_RE = /[\0\r\n]/;
+const TRIM_RE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+
+/** https://fetch.spec.whatwg.org/#concept-header-value-normalize */
+export function normalizeValue(value) {
+  return value.replace(TRIM_RE, "");
+}
+
+function checkName(name) {
+  if (!RegExpPrototypeTest(TOKEN_RE, name)) {
+    throw new TypeError(`Header name is not valid: "${name}"`);
+  }
+}
+
+function checkValue(name, value) {
+  if (RegExpPrototypeTest(INVALID_VALUE_RE, value)) {
+    throw new TypeError(`Header value for "${name}" is not valid`);
+  }
+}
+
+function toByteString(value, what) {
+  value = `${value}`;
+  for (let i = 0; i < value.length; i++) {
+    if (value.charCodeAt(i) > 255) {
+      throw new TypeError(
+        `${what} contains a character outside Latin-1 (code point ${value.charCodeAt(i)})`,
+      );
+    }
+  }
+  return value;
+}
+
+function list(headers) {
+  const fill = headers[kFill];
+  if (fill !== undefined) {
+    headers[kFill] = undefined;
+    headers[kList] = fill();
+  }
+  return headers[kList];
+}
+
+/** Appends to a header list without validation (trusted input). */
+export function appendTrusted(headers, name, value) {
+  ArrayPrototypePush(list(headers), [name, value]);
+}
+
+/** The list, filled if lazy: for Request/Response internals. */
+export function headerList(headers) {
+  return list(headers);
+}
+
+function checkMutable(headers) {
+  if (headers[kGuard] === "immutable") {
+    throw new TypeError("Headers are immutable");
+  }
+}
+
+/** https://fetch.spec.whatwg.org/#concept-headers-fill */
+function fill(headers, init) {
+  if (init === null || typeof init !== "object") {
+    throw new TypeError(
+      "Headers init must be an object, an array of pairs or a Headers instance",
+    );
+  }
+  if (init instanceof Headers) {
+    const source = list(init);
+    for (let i = 0; i < source.length; i++) {
+      appendTrusted(headers, source[i][0], source[i][1]);
+    }
+    return;
+  }
+  if (typeof init[SymbolIterator] === "function") {
+    for (const pair of init) {
+      if (typeof pair === "string" || typeof pair?.[SymbolIterator] !== "function") {
+        throw new TypeError("Each header pair must be an iterable [name, value]");
+      }
+      const entry = [...pair];
+      if (entry.length !== 2) {
+        throw new TypeError(
+          `Each header pair must have exactly 2 items, got ${entry.length}`,
+        );
+      }
+      headers.append(entry[0], entry[1]);
+    }
+    return;
+  }
+  const keys = ObjectKeys(init);
+  for (let i = 0; i < keys.length; i++) {
+    headers.append(keys[i], init[keys[i]]);
+  }
+}
+
+/** Headers that may appear once per response line set. */
+const SET_COOKIE = "set-cookie";
+
+export class Headers {
+  [kList] = [];
+  [kGuard] = "none";
+  [kFill] = undefined;
+
+  constructor(init = undefined) {
+    if (init !== undefined) fill(this, init);
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-headers-append */
+  append(name, value) {
+    // 1. Normalize value.
+    value = normalizeValue(toByteString(value, "Header value"));
+    name = toByteString(name, "Header name");
+    // 2. If name is not a header name or value is not a header value, throw.
+    checkName(name);
+    checkValue(name, value);
+    checkMutable(this);
+    ArrayPrototypePush(list(this), [StringPrototypeToLowerCase(name), value]);
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-headers-delete */
+  delete(name) {
+    name = toByteString(name, "Header name");
+    checkName(name);
+    checkMutable(this);
+    const lower = StringPrototypeToLowerCase(name);
+    const l = list(this);
+    for (let i = l.length - 1; i >= 0; i--) {
+      if (l[i][0] === lower) ArrayPrototypeSplice(l, i, 1);
+    }
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-headers-get */
+  get(name) {
+    name = toByteString(name, "Header name");
+    checkName(name);
+    const lower = StringPrototypeToLowerCase(name);
+    const l = list(this);
+    let result = null;
+    for (let i = 0; i < l.length; i++) {
+      if (l[i][0] === lower) {
+        result = result === null ? l[i][1] : `${result}, ${l[i][1]}`;
+      }
+    }
+    return result;
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-headers-getsetcookie */
+  getSetCookie() {
+    const l = list(this);
+    const out = [];
+    for (let i = 0; i < l.length; i++) {
+      if (l[i][0] === SET_COOKIE) ArrayPrototypePush(out, l[i][1]);
+    }
+    return out;
+  }
+
+  /** Bun: only "set-cookie" may be read as a list. */
+  getAll(name) {
+    if (StringPrototypeToLowerCase(`${name}`) !== SET_COOKIE) {
+      throw new TypeError("Only \"set-cookie\" is supported by getAll");
+    }
+    return this.getSetCookie();
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-headers-has */
+  has(name) {
+    name = toByteString(name, "Header name");
+    checkName(name);
+    const lower = StringPrototypeToLowerCase(name);
+    const l = list(this);
+    for (let i = 0; i < l.length; i++) if (l[i][0] === lower) return true;
+    return false;
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-headers-set */
+  set(name, value) {
+    value = normalizeValue(toByteString(value, "Header value"));
+    name = toByteString(name, "Header name");
+    checkName(name);
+    checkValue(name, value);
+    checkMutable(this);
+    const lower = StringPrototypeToLowerCase(name);
+    const l = list(this);
+    let found = false;
+    for (let i = 0; i < l.length; i++) {
+      if (l[i][0] !== lower) continue;
+      if (!found) {
+        l[i] = [lower, value];
+        found = true;
+      } else {
+        ArrayPrototypeSplice(l, i--, 1);
+      }
+    }
+    if (!found) ArrayPrototypePush(l, [lower, value]);
+  }
+
+  /** https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine */
+  #sortedAndCombined() {
+    const l = list(this);
+    const names = [];
+    const seen = { __proto__: null };
+    for (let i = 0; i < l.length; i++) {
+      const name = l[i][0];
+      if (name !== SET_COOKIE && seen[name] === undefined) {
+        seen[name] = true;
+        ArrayPrototypePush(names, name);
+      }
+    }
+    let hasCookie = false;
+    for (let i = 0; i < l.length && !hasCookie; i++) hasCookie = l[i][0] === SET_COOKIE;
+    if (hasCookie) ArrayPrototypePush(names, SET_COOKIE);
+    ArrayPrototypeSort(names);
+    const out = [];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name === SET_COOKIE) {
+        for (let j = 0; j < l.length; j++) {
+          if (l[j][0] === SET_COOKIE) ArrayPrototypePush(out, [SET_COOKIE, l[j][1]]);
+        }
+      } else {
+        ArrayPrototypePush(out, [name, this.get(name)]);
+      }
+    }
+    return out;
+  }
+
+  forEach(callback, thisArg = undefined) {
+    if (typeof callback !== "function") {
+      throw new TypeError("Headers.forEach requires a function");
+    }
+    const pairs = this.#sortedAndCombined();
+    for (let i = 0; i < pairs.length; i++) {
+      callback.call(thisArg, pairs[i][1], pairs[i][0], this);
+    }
+  }
+
+  *entries() {
+    yield* this.#sortedAndCombined();
+  }
+
+  *keys() {
+    for (const pair of this.#sortedAndCombined()) yield pair[0];
+  }
+
+  *values() {
+    for (const pair of this.#sortedAndCombined()) yield pair[1];
+  }
+
+  [SymbolIterator]() {
+    return this.entries();
+  }
+
+  /** Bun: a plain object; set-cookie becomes an array. */
+  toJSON() {
+    const out = {};
+    const l = list(this);
+    for (let i = 0; i < l.length; i++) {
+      const [name, value] = l[i];
+      if (name === SET_COOKIE) {
+        (out[name] ??= []).push(value);
+      } else {
+        out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+      }
+    }
+    return out;
+  }
+
+  /** Bun: the number of header names. */
+  get count() {
+    return this.#sortedAndCombined().length;
+  }
+
+  get [Symbol.toStringTag]() {
+    return "Headers";
+  }
+
+  [SymbolFor("Deno.privateCustomInspect")](inspect, options) {
+    return `Headers ${inspect(this.toJSON(), options)}`;
+  }
+}
+
+/** Headers over a list made elsewhere (no validation), with a guard. */
+export function headersFromList(pairs, guard) {
+  const headers = new Headers();
+  headers[kList] = pairs;
+  headers[kGuard] = guard;
+  return headers;
+}
+
+/** Headers whose list is produced on first access. */
+export function lazyHeaders(fillFn, guard) {
+  const headers = new Headers();
+  headers[kFill] = fillFn;
+  headers[kGuard] = guard;
+  return headers;
+}

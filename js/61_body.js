@@ -1,0 +1,317 @@
+// The Body mixin shared by Request and Response
+// (https://fetch.spec.whatwg.org/#body-mixin).
+//
+// A body is kept in the cheapest form it arrived in (a string, bytes, a
+// Blob, a request body still in Rust) and only becomes a ReadableStream if
+// the script asks for `.body`. Reading text() of a string body never builds
+// a stream or a buffer.
+
+import { primordials } from "ext:core/mod.js";
+import {
+  op_serve_body_all,
+  op_serve_body_chunk,
+  op_serve_has_body,
+} from "ext:core/ops";
+import { webScript } from "ext:rt/00_web.js";
+import { FormData, parseFormData, serializeFormData } from "ext:rt/62_formdata.js";
+
+const {
+  ArrayBufferIsView,
+  ArrayBufferPrototypeSlice,
+  JSONParse,
+  ObjectPrototypeIsPrototypeOf,
+  Symbol,
+  SymbolAsyncIterator,
+  TypeError,
+  TypedArrayPrototypeGetBuffer,
+  TypedArrayPrototypeGetByteLength,
+  TypedArrayPrototypeGetByteOffset,
+  TypedArrayPrototypeSlice,
+  Uint8Array,
+} = primordials;
+
+const { ReadableStream, isReadableStreamDisturbed } = webScript("06_streams");
+const { Blob } = webScript("09_file");
+const { URLSearchParams } = webScript("00_url");
+
+/** The body's source: null | string | Uint8Array | Blob | ReadableStream | ServerBody. */
+export const kSource = Symbol("body source");
+/** The ReadableStream handed out by `.body`, once made. */
+export const kStream = Symbol("body stream");
+/** Set once a consuming method ran. */
+export const kUsed = Symbol("body used");
+
+/** A request body still in Rust (a server request). */
+export class ServerBody {
+  constructor(id) {
+    this.id = id;
+  }
+}
+
+const { TextDecoder: TextDecoderImpl, TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
+const encoder = new TextEncoderImpl();
+const decoder = new TextDecoderImpl();
+
+function copyBytes(view) {
+  if (ArrayBufferIsView(view)) {
+    const offset = view.byteOffset;
+    return new Uint8Array(
+      ArrayBufferPrototypeSlice(view.buffer, offset, offset + view.byteLength),
+    );
+  }
+  return new Uint8Array(ArrayBufferPrototypeSlice(view, 0));
+}
+
+/**
+ * https://fetch.spec.whatwg.org/#concept-bodyinit-extract
+ * Returns `[source, contentType | null]`.
+ */
+export function extractBody(init) {
+  if (typeof init === "string") return [init, "text/plain;charset=utf-8"];
+  if (init === null || init === undefined) return [null, null];
+  if (ArrayBufferIsView(init) || init instanceof ArrayBuffer) {
+    return [copyBytes(init), null];
+  }
+  if (typeof SharedArrayBuffer !== "undefined" && init instanceof SharedArrayBuffer) {
+    return [copyBytes(init), null];
+  }
+  if (ObjectPrototypeIsPrototypeOf(Blob.prototype, init)) {
+    return [init, init.type === "" ? null : init.type];
+  }
+  if (ObjectPrototypeIsPrototypeOf(URLSearchParams.prototype, init)) {
+    return [`${init}`, "application/x-www-form-urlencoded;charset=UTF-8"];
+  }
+  if (ObjectPrototypeIsPrototypeOf(FormData.prototype, init)) {
+    const [bytes, type] = serializeFormData(init);
+    return [bytes, type];
+  }
+  if (ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, init)) {
+    if (init.locked || isReadableStreamDisturbed(init)) {
+      throw new TypeError("ReadableStream is locked or disturbed");
+    }
+    return [init, null];
+  }
+  if (typeof init[SymbolAsyncIterator] === "function") {
+    // Bun accepts async iterables (e.g. async generators) as bodies.
+    return [ReadableStream.from(init), null];
+  }
+  return [`${init}`, "text/plain;charset=utf-8"];
+}
+
+/** The length of a body known up front, or null. */
+export function bodyLength(source) {
+  if (source === null) return 0;
+  if (typeof source === "string") return null; // UTF-8 length unknown until encoded
+  if (source instanceof Uint8Array) return TypedArrayPrototypeGetByteLength(source);
+  if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) return source.size;
+  return null;
+}
+
+function chunkToBytes(chunk) {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBufferIsView(chunk)) {
+    return new Uint8Array(
+      TypedArrayPrototypeGetBuffer(chunk),
+      TypedArrayPrototypeGetByteOffset(chunk),
+      TypedArrayPrototypeGetByteLength(chunk),
+    );
+  }
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (typeof chunk === "string") return encoder.encode(chunk);
+  throw new TypeError("Body stream chunks must be Uint8Array");
+}
+
+async function readStreamBytes(stream) {
+  const reader = stream.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const bytes = chunkToBytes(value);
+    chunks.push(bytes);
+    total += bytes.byteLength;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    out.set(chunks[i], offset);
+    offset += chunks[i].byteLength;
+  }
+  return out;
+}
+
+/** A stream of the server request body, pulled from Rust chunk by chunk. */
+function serverBodyStream(id) {
+  return new ReadableStream({
+    type: "bytes",
+    async pull(controller) {
+      const chunk = await op_serve_body_chunk(id);
+      if (chunk === null) {
+        controller.close();
+        controller.byobRequest?.respond(0);
+      } else {
+        controller.enqueue(chunk);
+      }
+    },
+  });
+}
+
+/** Makes (once) and returns the body as a ReadableStream, or null. */
+export function bodyStream(owner) {
+  if (owner[kStream] !== undefined) return owner[kStream];
+  const source = owner[kSource];
+  let stream;
+  if (source === null) {
+    stream = null;
+  } else if (ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source)) {
+    stream = source;
+  } else if (source instanceof ServerBody) {
+    stream = op_serve_has_body(source.id) ? serverBodyStream(source.id) : null;
+  } else if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
+    stream = source.stream();
+  } else {
+    const bytes = typeof source === "string" ? encoder.encode(source) : source;
+    stream = new ReadableStream({
+      type: "bytes",
+      start(controller) {
+        if (bytes.byteLength > 0) controller.enqueue(TypedArrayPrototypeSlice(bytes));
+        controller.close();
+      },
+    });
+  }
+  owner[kStream] = stream;
+  return stream;
+}
+
+/** https://fetch.spec.whatwg.org/#dom-body-bodyused */
+export function isBodyUsed(owner) {
+  if (owner[kUsed]) return true;
+  const stream = owner[kStream];
+  return stream !== undefined && stream !== null && isReadableStreamDisturbed(stream);
+}
+
+function markUsed(owner) {
+  if (isBodyUsed(owner)) {
+    throw new TypeError("Body already used");
+  }
+  const stream = owner[kStream];
+  if (stream !== undefined && stream !== null && stream.locked) {
+    throw new TypeError("Body is locked");
+  }
+  owner[kUsed] = true;
+}
+
+/** Consumes the body as bytes. */
+async function consumeBytes(owner) {
+  markUsed(owner);
+  const stream = owner[kStream];
+  if (stream !== undefined && stream !== null) return await readStreamBytes(stream);
+  const source = owner[kSource];
+  if (source === null) return new Uint8Array(0);
+  if (typeof source === "string") return encoder.encode(source);
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ServerBody) return await op_serve_body_all(source.id);
+  if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
+    return new Uint8Array(await source.arrayBuffer());
+  }
+  return await readStreamBytes(source);
+}
+
+/** Consumes the body as a string. */
+async function consumeText(owner) {
+  const source = owner[kSource];
+  if (typeof source === "string" && owner[kStream] === undefined) {
+    markUsed(owner);
+    return source;
+  }
+  return decoder.decode(await consumeBytes(owner));
+}
+
+function mimeType(owner) {
+  return owner.headers.get("content-type") ?? "";
+}
+
+/** Installs text/json/arrayBuffer/bytes/blob/formData, body and bodyUsed on a class. */
+export function mixinBody(prototype) {
+  Object.defineProperties(prototype, {
+    body: {
+      __proto__: null,
+      get() {
+        return bodyStream(this);
+      },
+      enumerable: true,
+      configurable: true,
+    },
+    bodyUsed: {
+      __proto__: null,
+      get() {
+        return isBodyUsed(this);
+      },
+      enumerable: true,
+      configurable: true,
+    },
+  });
+  const methods = {
+    text() {
+      return consumeText(this);
+    },
+    async json() {
+      return JSONParse(await consumeText(this));
+    },
+    async arrayBuffer() {
+      const bytes = await consumeBytes(this);
+      if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+        return bytes.buffer;
+      }
+      return ArrayBufferPrototypeSlice(
+        bytes.buffer,
+        bytes.byteOffset,
+        bytes.byteOffset + bytes.byteLength,
+      );
+    },
+    async bytes() {
+      const bytes = await consumeBytes(this);
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes
+        : TypedArrayPrototypeSlice(bytes);
+    },
+    async blob() {
+      const type = mimeType(this);
+      return new Blob([await consumeBytes(this)], { type });
+    },
+    async formData() {
+      const type = mimeType(this);
+      return parseFormData(await consumeBytes(this), type);
+    },
+  };
+  for (const name in methods) {
+    Object.defineProperty(prototype, name, {
+      __proto__: null,
+      value: methods[name],
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
+
+/** Tees the body for clone(): the original keeps one branch. */
+export function cloneBody(from, to) {
+  if (isBodyUsed(from)) throw new TypeError("Body already used");
+  const source = from[kSource];
+  if (source === null || typeof source === "string" || source instanceof Uint8Array ||
+    ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
+    // Bytes are copied so that one clone's bytes() result cannot alter the other.
+    to[kSource] = source instanceof Uint8Array ? TypedArrayPrototypeSlice(source) : source;
+    if (from[kStream] === undefined) return;
+  }
+  const [a, b] = bodyStream(from).tee();
+  from[kStream] = a;
+  from[kSource] = a;
+  to[kSource] = b;
+  to[kStream] = b;
+}
+
+export { chunkToBytes, JSONParse as parseJSON, readStreamBytes };

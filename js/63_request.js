@@ -1,0 +1,264 @@
+// Request (https://fetch.spec.whatwg.org/#request-class), plus Bun's
+// `params` on requests routed by Bun.serve.
+//
+// A request made by the server holds only its id: method, URL and headers
+// are fetched from Rust the first time the script reads them.
+
+import { core, primordials } from "ext:core/mod.js";
+import {
+  op_serve_client_gone,
+  op_serve_headers,
+  op_serve_method,
+  op_serve_url,
+} from "ext:core/ops";
+import { webScript } from "ext:rt/00_web.js";
+import {
+  appendTrusted,
+  Headers,
+  headerList,
+  kGuard,
+  lazyHeaders,
+} from "ext:rt/60_headers.js";
+import {
+  cloneBody,
+  extractBody,
+  kSource,
+  mixinBody,
+  ServerBody,
+} from "ext:rt/61_body.js";
+
+const {
+  ObjectPrototypeIsPrototypeOf,
+  PromisePrototypeThen,
+  RegExpPrototypeTest,
+  StringPrototypeToUpperCase,
+  Symbol,
+  SymbolFor,
+  TypeError,
+} = primordials;
+
+const { URL } = webScript("00_url");
+const { AbortController, AbortSignal } = webScript("03_abort_signal");
+const { DOMException } = webScript("01_dom_exception");
+
+export const kMethod = Symbol("method");
+export const kUrl = Symbol("url");
+export const kHeaders = Symbol("headers");
+export const kSignal = Symbol("signal");
+/** The Rust request id of a server request, 0 otherwise. */
+export const kServerId = Symbol("server request id");
+const kInit = Symbol("init");
+
+/** Method codes from Rust (see `method_code` in src/server/core.rs). */
+const METHODS = ["", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NORMALIZED = { __proto__: null, DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
+const FORBIDDEN = { __proto__: null, CONNECT: 1, TRACE: 1, TRACK: 1 };
+
+/** https://fetch.spec.whatwg.org/#concept-method-normalize */
+function normalizeMethod(method) {
+  method = `${method}`;
+  if (!RegExpPrototypeTest(TOKEN_RE, method)) {
+    throw new TypeError(`"${method}" is not a valid HTTP method`);
+  }
+  const upper = StringPrototypeToUpperCase(method);
+  if (FORBIDDEN[upper] !== undefined) {
+    throw new TypeError(`"${method}" HTTP method is unsupported`);
+  }
+  return NORMALIZED[upper] !== undefined ? upper : method;
+}
+
+const OPTIONAL = ["mode", "credentials", "cache", "redirect", "referrer", "referrerPolicy", "integrity", "keepalive", "duplex"];
+
+export class Request {
+  [kMethod] = "GET";
+  [kUrl] = "";
+  [kHeaders] = undefined;
+  [kSignal] = undefined;
+  [kServerId] = 0;
+  [kInit] = undefined;
+  [kSource] = null;
+
+  /** https://fetch.spec.whatwg.org/#dom-request */
+  constructor(input, init = undefined) {
+    if (input === kServerId) return; // made by the server, filled by createServerRequest
+    if (arguments.length < 1) {
+      throw new TypeError("Request constructor requires at least 1 argument");
+    }
+    if (init !== undefined && (init === null || typeof init !== "object")) {
+      throw new TypeError("Request init must be an object");
+    }
+    let inputRequest = null;
+    if (ObjectPrototypeIsPrototypeOf(RequestPrototype, input)) {
+      inputRequest = input;
+      this[kMethod] = input.method;
+      this[kUrl] = input.url;
+      this[kInit] = input[kInit];
+    } else {
+      // 5.2-5.4. Parse input; a failure or credentials in the URL are errors.
+      let parsed;
+      try {
+        parsed = new URL(`${input}`);
+      } catch {
+        throw new TypeError(`Failed to parse URL from ${input}`);
+      }
+      if (parsed.username !== "" || parsed.password !== "") {
+        throw new TypeError("Request URL must not include credentials");
+      }
+      this[kUrl] = parsed.href;
+    }
+    init ??= {};
+    // 25. method
+    if (init.method !== undefined) this[kMethod] = normalizeMethod(init.method);
+    // Options rt keeps for fetch (redirect, keepalive, duplex...).
+    for (let i = 0; i < OPTIONAL.length; i++) {
+      const key = OPTIONAL[i];
+      if (init[key] !== undefined) (this[kInit] ??= { __proto__: null })[key] = init[key];
+    }
+    if (this[kInit]?.redirect !== undefined &&
+      !["follow", "error", "manual"].includes(this[kInit].redirect)) {
+      throw new TypeError(`'${this[kInit].redirect}' is not a valid redirect mode`);
+    }
+    // 29-30. signal: follows both the input request's and init's signal.
+    const signals = [];
+    if (init.signal !== undefined && init.signal !== null) {
+      if (!ObjectPrototypeIsPrototypeOf(AbortSignal.prototype, init.signal)) {
+        throw new TypeError("Request init signal must be an AbortSignal");
+      }
+      signals.push(init.signal);
+    } else if (inputRequest !== null && inputRequest[kSignal] !== undefined) {
+      signals.push(inputRequest[kSignal]);
+    }
+    if (signals.length > 0) this[kSignal] = AbortSignal.any(signals);
+    // 32-33. headers
+    const headers = new Headers(init.headers ?? (inputRequest !== null ? inputRequest.headers : undefined));
+    headers[kGuard] = "request";
+    this[kHeaders] = headers;
+    // 34-36. body
+    const bodyInit = init.body !== undefined ? init.body : undefined;
+    if ((bodyInit !== undefined && bodyInit !== null) &&
+      (this[kMethod] === "GET" || this[kMethod] === "HEAD")) {
+      throw new TypeError("Request with GET/HEAD method cannot have body.");
+    }
+    if (bodyInit !== undefined) {
+      const [source, type] = extractBody(bodyInit);
+      this[kSource] = source;
+      if (type !== null && !headers.has("content-type")) appendTrusted(headers, "content-type", type);
+    } else if (inputRequest !== null) {
+      cloneBody(inputRequest, this);
+      inputRequest[kSource] = null;
+    }
+  }
+
+  get method() {
+    return this[kMethod];
+  }
+
+  get url() {
+    const url = this[kUrl];
+    if (url === "" && this[kServerId] !== 0) {
+      return this[kUrl] = op_serve_url(this[kServerId]);
+    }
+    return url;
+  }
+
+  get headers() {
+    return this[kHeaders] ??= new Headers();
+  }
+
+  get signal() {
+    if (this[kSignal] === undefined) {
+      const controller = new AbortController();
+      this[kSignal] = controller.signal;
+      const id = this[kServerId];
+      if (id !== 0) {
+        // Abort when the client disconnects before its response was sent.
+        const gone = op_serve_client_gone(id);
+        core.unrefOpPromise(gone);
+        PromisePrototypeThen(gone, (isGone) => {
+          if (isGone) {
+            controller.abort(new DOMException("The client disconnected", "AbortError"));
+          }
+        });
+      }
+    }
+    return this[kSignal];
+  }
+
+  get destination() {
+    return "";
+  }
+  get referrer() {
+    return this[kInit]?.referrer ?? "about:client";
+  }
+  get referrerPolicy() {
+    return this[kInit]?.referrerPolicy ?? "";
+  }
+  get mode() {
+    return this[kInit]?.mode ?? "cors";
+  }
+  get credentials() {
+    return this[kInit]?.credentials ?? "same-origin";
+  }
+  get cache() {
+    return this[kInit]?.cache ?? "default";
+  }
+  get redirect() {
+    return this[kInit]?.redirect ?? "follow";
+  }
+  get integrity() {
+    return this[kInit]?.integrity ?? "";
+  }
+  get keepalive() {
+    return !!this[kInit]?.keepalive;
+  }
+  get duplex() {
+    return "half";
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-request-clone */
+  clone() {
+    const copy = new Request(kServerId);
+    copy[kMethod] = this[kMethod];
+    copy[kUrl] = this.url;
+    copy[kInit] = this[kInit];
+    copy[kHeaders] = new Headers(this.headers);
+    copy[kSignal] = this[kSignal] === undefined ? undefined : AbortSignal.any([this.signal]);
+    if (this.params !== undefined) copy.params = this.params;
+    cloneBody(this, copy);
+    return copy;
+  }
+
+  get [Symbol.toStringTag]() {
+    return "Request";
+  }
+
+  [SymbolFor("Deno.privateCustomInspect")](inspect, options) {
+    return `Request ${inspect({
+      method: this.method,
+      url: this.url,
+      headers: this.headers,
+    }, options)}`;
+  }
+}
+
+mixinBody(Request.prototype);
+export const RequestPrototype = Request.prototype;
+
+/** A request received by Bun.serve: everything is read from Rust lazily. */
+export function createServerRequest(id, methodCode) {
+  const request = new Request(kServerId);
+  request[kServerId] = id;
+  const method = methodCode === 0 ? op_serve_method(id) : METHODS[methodCode];
+  request[kMethod] = method;
+  request[kHeaders] = lazyHeaders(() => {
+    const flat = op_serve_headers(id);
+    const pairs = [];
+    for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+    return pairs;
+  }, "request");
+  request[kSource] = method === "GET" || method === "HEAD" ? null : new ServerBody(id);
+  return request;
+}
+
+export { headerList, normalizeMethod };

@@ -1,0 +1,219 @@
+// Response (https://fetch.spec.whatwg.org/#response-class), with Bun's
+// `Response.json(data, status)` and `Response.redirect(url, init)` forms.
+//
+// `new Response("text")` builds no Headers object: the implied content type
+// is kept aside and only materialized if the script reads `.headers`, so
+// the common case crosses to Rust as one op with a string.
+
+import { primordials } from "ext:core/mod.js";
+import { webScript } from "ext:rt/00_web.js";
+import { appendTrusted, Headers, kGuard } from "ext:rt/60_headers.js";
+import { cloneBody, extractBody, kSource, mixinBody } from "ext:rt/61_body.js";
+
+const {
+  JSONStringify,
+  NumberIsInteger,
+  RangeError,
+  RegExpPrototypeTest,
+  Symbol,
+  SymbolFor,
+  TypeError,
+} = primordials;
+
+const { URL } = webScript("00_url");
+
+export const kStatus = Symbol("status");
+export const kStatusText = Symbol("status text");
+export const kHeaders = Symbol("headers");
+/** The content type implied by the body, while `kHeaders` is not built. */
+export const kImpliedType = Symbol("implied content type");
+export const kType = Symbol("type");
+export const kUrlList = Symbol("url list");
+
+/** https://fetch.spec.whatwg.org/#null-body-status */
+const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+const REDIRECT_STATUS = [301, 302, 303, 307, 308];
+const REASON_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export const JSON_TYPE = "application/json;charset=utf-8";
+
+function initObject(init, what) {
+  if (typeof init === "number") return { status: init };
+  if (init === undefined || init === null) return {};
+  if (typeof init !== "object") {
+    throw new TypeError(`${what}: init must be an object`);
+  }
+  return init;
+}
+
+/** https://fetch.spec.whatwg.org/#initialize-a-response */
+function initialize(response, init, source, type) {
+  // 1. status must be in the range 200 to 599.
+  if (init.status !== undefined) {
+    const status = +init.status;
+    if (!NumberIsInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(
+        `The status provided (${init.status}) is outside the range [200, 599].`,
+      );
+    }
+    response[kStatus] = status;
+  }
+  // 2. statusText must match the reason-phrase token production.
+  if (init.statusText !== undefined) {
+    const text = `${init.statusText}`;
+    if (!RegExpPrototypeTest(REASON_RE, text)) {
+      throw new TypeError("Invalid statusText");
+    }
+    response[kStatusText] = text;
+  }
+  // 5. headers
+  if (init.headers !== undefined) {
+    const headers = new Headers(init.headers);
+    headers[kGuard] = "response";
+    response[kHeaders] = headers;
+  }
+  // 6. A body on a null body status is an error.
+  if (source !== null && NULL_BODY_STATUS.includes(response[kStatus])) {
+    throw new TypeError(`Response with null body status (${response[kStatus]}) cannot have a body`);
+  }
+  response[kSource] = source;
+  if (type !== null) {
+    const headers = response[kHeaders];
+    if (headers === undefined) {
+      response[kImpliedType] = type;
+    } else if (!headers.has("content-type")) {
+      appendTrusted(headers, "content-type", type);
+    }
+  }
+}
+
+export class Response {
+  [kStatus] = 200;
+  [kStatusText] = "";
+  [kHeaders] = undefined;
+  [kImpliedType] = null;
+  [kType] = "default";
+  [kUrlList] = undefined;
+  [kSource] = null;
+
+  /** https://fetch.spec.whatwg.org/#dom-response */
+  constructor(body = null, init = undefined) {
+    const [source, type] = extractBody(body);
+    initialize(this, initObject(init, "Response"), source, type);
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-response-error */
+  static error() {
+    const response = new Response();
+    response[kType] = "error";
+    response[kStatus] = 0;
+    const headers = new Headers();
+    headers[kGuard] = "immutable";
+    response[kHeaders] = headers;
+    return response;
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-response-redirect */
+  static redirect(url, init = 302) {
+    const status = typeof init === "object" && init !== null ? init.status ?? 302 : +init;
+    let parsed;
+    try {
+      parsed = new URL(`${url}`);
+    } catch {
+      throw new TypeError(`Failed to parse URL from ${url}`);
+    }
+    if (!REDIRECT_STATUS.includes(status)) {
+      throw new RangeError(`Invalid redirect status code ${status}`);
+    }
+    const response = new Response(null, typeof init === "object" && init !== null
+      ? { ...init, status }
+      : { status });
+    response.headers.set("location", parsed.href);
+    return response;
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-response-json */
+  static json(data, init = undefined) {
+    const text = JSONStringify(data);
+    if (text === undefined) {
+      throw new TypeError("Value is not JSON serializable");
+    }
+    const response = new Response(null, undefined);
+    initialize(response, initObject(init, "Response.json"), text, JSON_TYPE);
+    return response;
+  }
+
+  get type() {
+    return this[kType];
+  }
+
+  get url() {
+    const list = this[kUrlList];
+    return list === undefined || list.length === 0 ? "" : list[list.length - 1];
+  }
+
+  get redirected() {
+    const list = this[kUrlList];
+    return list !== undefined && list.length > 1;
+  }
+
+  get status() {
+    return this[kStatus];
+  }
+
+  get ok() {
+    return this[kStatus] >= 200 && this[kStatus] <= 299;
+  }
+
+  get statusText() {
+    return this[kStatusText];
+  }
+
+  get headers() {
+    let headers = this[kHeaders];
+    if (headers === undefined) {
+      headers = new Headers();
+      headers[kGuard] = "response";
+      if (this[kImpliedType] !== null) {
+        appendTrusted(headers, "content-type", this[kImpliedType]);
+        this[kImpliedType] = null;
+      }
+      this[kHeaders] = headers;
+    }
+    return headers;
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-response-clone */
+  clone() {
+    const copy = new Response();
+    copy[kStatus] = this[kStatus];
+    copy[kStatusText] = this[kStatusText];
+    copy[kType] = this[kType];
+    copy[kUrlList] = this[kUrlList];
+    copy[kImpliedType] = this[kImpliedType];
+    if (this[kHeaders] !== undefined) {
+      copy[kHeaders] = new Headers(this[kHeaders]);
+      copy[kHeaders][kGuard] = this[kHeaders][kGuard];
+    }
+    cloneBody(this, copy);
+    return copy;
+  }
+
+  get [Symbol.toStringTag]() {
+    return "Response";
+  }
+
+  [SymbolFor("Deno.privateCustomInspect")](inspect, options) {
+    return `Response ${inspect({
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+      ok: this.ok,
+      url: this.url,
+      redirected: this.redirected,
+      bodyUsed: this.bodyUsed,
+    }, options)}`;
+  }
+}
+
+mixinBody(Response.prototype);

@@ -1,0 +1,615 @@
+// Bun.serve (../shared/reference/bun-api.md §1) over the Rust server in
+// src/server. Per request: one fast op hands over the id, the handler runs,
+// one op sends status, headers and body back. Static routes never get here.
+
+import { core, primordials } from "ext:core/mod.js";
+import {
+  op_rt_serve_overrides,
+  op_serve_closed,
+  op_serve_pending,
+  op_serve_reload,
+  op_serve_request_ip,
+  op_serve_respond,
+  op_serve_respond_stream,
+  op_serve_respond_text,
+  op_serve_start,
+  op_serve_stop,
+  op_serve_stream_close,
+  op_serve_stream_write,
+  op_serve_take,
+  op_serve_wait,
+} from "ext:core/ops";
+import { webScript } from "ext:rt/00_web.js";
+import { env } from "ext:rt/40_process.js";
+import { headerList } from "ext:rt/60_headers.js";
+import { bodyStream, chunkToBytes, kSource, kStream, ServerBody } from "ext:rt/61_body.js";
+import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
+import {
+  JSON_TYPE,
+  kHeaders,
+  kImpliedType,
+  kStatus,
+  kType,
+  Response,
+} from "ext:rt/64_response.js";
+
+const {
+  ArrayIsArray,
+  ArrayPrototypePush,
+  MathTrunc,
+  NumberIsFinite,
+  NumberIsInteger,
+  ObjectEntries,
+  ObjectKeys,
+  ObjectPrototypeIsPrototypeOf,
+  PromisePrototypeThen,
+  RangeError,
+  StringPrototypeToUpperCase,
+  SymbolAsyncDispose,
+  SymbolDispose,
+  TypeError,
+  Uint32Array,
+  Uint8Array,
+} = primordials;
+
+const { URL } = webScript("00_url");
+const { Blob } = webScript("09_file");
+const { ReadableStream } = webScript("06_streams");
+
+const { TextDecoder: TextDecoderImpl, TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
+const encoder = new TextEncoderImpl();
+
+const DEFAULT_IDLE_TIMEOUT = 10;
+const MAX_IDLE_TIMEOUT = 255;
+const DEFAULT_MAX_BODY = 128 * 1024 * 1024;
+const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+
+function typeError(message, code) {
+  const err = new TypeError(message);
+  if (code !== undefined) err.code = code;
+  return err;
+}
+
+/** `port` option → integer 0..65535 (RangeError otherwise), with Bun's env defaults. */
+function resolvePort(port) {
+  if (port === undefined || port === null) {
+    const e = env();
+    port = e.BUN_PORT ?? e.PORT ?? e.NODE_PORT ?? 3000;
+  }
+  const n = typeof port === "string" && port.trim() !== "" ? +port : port;
+  if (typeof n !== "number" || !NumberIsInteger(n) || n < 0 || n > 65535) {
+    throw new RangeError(
+      `Bun.serve: port must be an integer between 0 and 65535, got ${port}`,
+    );
+  }
+  return n;
+}
+
+function resolveIdleTimeout(value) {
+  if (value === undefined) return DEFAULT_IDLE_TIMEOUT;
+  if (typeof value !== "number" || !NumberIsFinite(value) || value < 0 ||
+    value > MAX_IDLE_TIMEOUT) {
+    throw new RangeError(
+      `Bun.serve: idleTimeout must be a number of seconds from 0 to ${MAX_IDLE_TIMEOUT}`,
+    );
+  }
+  return value;
+}
+
+function resolveMaxBody(value) {
+  if (value === undefined) return DEFAULT_MAX_BODY;
+  if (typeof value !== "number" || !NumberIsFinite(value) || value < 0) {
+    throw new RangeError("Bun.serve: maxRequestBodySize must be a non-negative number");
+  }
+  return MathTrunc(value);
+}
+
+/** A Response route value, buffered now so Rust can serve it alone. */
+function staticTarget(path, response) {
+  const source = response[kSource];
+  if (response[kType] === "error") {
+    throw typeError(`Bun.serve: route "${path}" cannot be Response.error()`);
+  }
+  let body;
+  if (source === null) {
+    body = new Uint8Array(0);
+  } else if (typeof source === "string") {
+    body = encoder.encode(source);
+  } else if (source instanceof Uint8Array && response[kStream] === undefined) {
+    body = source;
+  } else {
+    return null; // a Blob or stream body: served by a handler that clones it
+  }
+  const headers = [];
+  const list = response[kHeaders] === undefined ? [] : headerList(response[kHeaders]);
+  for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
+  if (response[kImpliedType] !== null) ArrayPrototypePush(headers, ["content-type", response[kImpliedType]]);
+  return { status: response[kStatus], headers, body };
+}
+
+/**
+ * Compiles a `routes` object to the list Rust builds its router from; JS
+ * handlers are appended to `handlers` and referred to by index.
+ */
+function compileRoutes(routes, handlers) {
+  if (routes === undefined) return [];
+  if (routes === null || typeof routes !== "object" || ArrayIsArray(routes)) {
+    throw typeError("Bun.serve: routes must be an object", "ERR_INVALID_ARG_TYPE");
+  }
+  const compiled = [];
+  const target = (path, value, where) => {
+    if (typeof value === "function") {
+      ArrayPrototypePush(handlers, value);
+      return { handler: handlers.length - 1 };
+    }
+    if (ObjectPrototypeIsPrototypeOf(Response.prototype, value)) {
+      const fixed = staticTarget(path, value);
+      if (fixed !== null) return fixed;
+      ArrayPrototypePush(handlers, () => value.clone());
+      return { handler: handlers.length - 1 };
+    }
+    throw typeError(
+      `Bun.serve: unsupported route value for "${path}"${where}: expected a Response, a function, a per-method object or false`,
+      "ERR_INVALID_ARG_TYPE",
+    );
+  };
+  const paths = ObjectKeys(routes);
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
+    const value = routes[path];
+    if (value === false) continue; // falls through to fetch
+    if (value !== null && typeof value === "object" &&
+      !ObjectPrototypeIsPrototypeOf(Response.prototype, value)) {
+      const methods = [];
+      for (const [method, handler] of ObjectEntries(value)) {
+        const upper = StringPrototypeToUpperCase(method);
+        if (!ROUTE_METHODS.includes(upper)) {
+          throw typeError(`Bun.serve: unsupported method "${method}" in route "${path}"`);
+        }
+        ArrayPrototypePush(methods, [upper, target(path, handler, ` (${upper})`)]);
+      }
+      ArrayPrototypePush(compiled, { path, methods });
+    } else {
+      ArrayPrototypePush(compiled, { path, any: target(path, value, "") });
+    }
+  }
+  return compiled;
+}
+
+function escapeHtml(text) {
+  return `${text}`.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
+}
+
+/** Bun's development error page: the error and its stack. */
+function errorPage(error) {
+  const name = error?.name ?? "Error";
+  const message = error?.message ?? `${error}`;
+  const stack = error?.stack ?? "";
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(name)}: ${escapeHtml(message)}</title></head>` +
+    `<body><h1>${escapeHtml(name)}: ${escapeHtml(message)}</h1><pre>${escapeHtml(stack)}</pre></body></html>`;
+  return new Response(html, {
+    status: 500,
+    headers: { "content-type": "text/html;charset=utf-8" },
+  });
+}
+
+function reportError(error) {
+  console.error(error);
+}
+
+/** The `Server` object Bun.serve returns. */
+class Server {
+  #id;
+  #options;
+  #handlers = [];
+  #fetch;
+  #error;
+  #development;
+  #refed = true;
+  #waiting = null;
+  #stopped = null;
+  #port;
+  #hostname;
+  #address;
+  #unix;
+  #listening = true;
+
+  constructor(options, overrides) {
+    if (options === null || typeof options !== "object") {
+      throw typeError("Bun.serve expects an options object", "ERR_INVALID_ARG_TYPE");
+    }
+    if (options.tls !== undefined && options.tls !== null && options.tls !== false) {
+      throw typeError("Bun.serve: tls is not supported by rt yet", "ERR_NOT_IMPLEMENTED");
+    }
+    this.#setHandlers(options);
+    this.#development = options.development === undefined
+      ? env().NODE_ENV !== "production"
+      : !!options.development;
+    const routes = compileRoutes(options.routes ?? options.static, this.#handlers);
+    const unix = options.unix;
+    if (unix !== undefined && typeof unix !== "string") {
+      throw typeError("Bun.serve: unix must be a socket path string", "ERR_INVALID_ARG_TYPE");
+    }
+    const hostname = overrides?.hostname ?? options.hostname ?? "0.0.0.0";
+    if (typeof hostname !== "string") {
+      throw typeError("Bun.serve: hostname must be a string", "ERR_INVALID_ARG_TYPE");
+    }
+    const port = resolvePort(overrides?.port ?? options.port);
+    const info = op_serve_start({
+      hostname,
+      port,
+      unix: unix ?? null,
+      idleTimeout: resolveIdleTimeout(options.idleTimeout),
+      maxRequestBodySize: resolveMaxBody(options.maxRequestBodySize),
+      hasFetch: this.#fetch !== undefined,
+      routes,
+    });
+    this.#id = info.id;
+    this.#options = options;
+    this.#unix = unix;
+    this.#port = info.port ?? undefined;
+    this.#hostname = unix === undefined ? hostname : undefined;
+    this.#address = info.address;
+    this.#accept();
+  }
+
+  #setHandlers(options) {
+    const { fetch, error } = options;
+    if (fetch !== undefined && typeof fetch !== "function") {
+      throw typeError("Bun.serve: fetch must be a function", "ERR_INVALID_ARG_TYPE");
+    }
+    if (error !== undefined && typeof error !== "function") {
+      throw typeError("Bun.serve: error must be a function", "ERR_INVALID_ARG_TYPE");
+    }
+    const routes = options.routes ?? options.static;
+    if (fetch === undefined && (routes === undefined || ObjectKeys(routes ?? {}).length === 0)) {
+      throw typeError(
+        "Bun.serve() needs either a fetch handler or a non-empty routes object",
+        "ERR_INVALID_ARG_TYPE",
+      );
+    }
+    this.#fetch = fetch;
+    this.#error = error;
+  }
+
+  /** Takes every queued request, then waits for more, until stopped. */
+  async #accept() {
+    const id = this.#id;
+    const out = new Uint32Array(2);
+    for (;;) {
+      let request;
+      while ((request = op_serve_take(id, out)) !== 0) {
+        this.#dispatch(request, out[0], out[1]);
+      }
+      const waiting = op_serve_wait(id);
+      if (!this.#refed) core.unrefOpPromise(waiting);
+      this.#waiting = waiting;
+      if (!await waiting) break;
+    }
+    this.#waiting = null;
+  }
+
+  #dispatch(id, route, methodCode) {
+    const req = createServerRequest(id, methodCode);
+    const handler = route === 0 ? this.#fetch : this.#handlers[route - 1];
+    if (route !== 0) req.params = this.#params(id);
+    let result;
+    try {
+      result = handler.call(this, req, this);
+    } catch (error) {
+      this.#failed(id, req, error);
+      return;
+    }
+    if (result !== null && typeof result === "object" && typeof result.then === "function" &&
+      !ObjectPrototypeIsPrototypeOf(Response.prototype, result)) {
+      PromisePrototypeThen(
+        result,
+        (response) => this.#send(id, req, response),
+        (error) => this.#failed(id, req, error),
+      );
+    } else {
+      this.#send(id, req, result);
+    }
+  }
+
+  #params(id) {
+    const flat = core.ops.op_serve_params(id);
+    const params = {};
+    for (let i = 0; i < flat.length; i += 2) params[flat[i]] = flat[i + 1];
+    return params;
+  }
+
+  /** A handler threw or rejected: `error()`, else Bun's default 500. */
+  #failed(id, req, error) {
+    if (this.#error !== undefined) {
+      let result;
+      try {
+        result = this.#error.call(this, error);
+      } catch (inner) {
+        this.#defaultError(id, inner);
+        return;
+      }
+      if (result !== null && typeof result === "object" && typeof result.then === "function") {
+        PromisePrototypeThen(
+          result,
+          (response) => this.#afterError(id, error, response),
+          (inner) => this.#defaultError(id, inner),
+        );
+        return;
+      }
+      this.#afterError(id, error, result);
+      return;
+    }
+    this.#defaultError(id, error);
+  }
+
+  #afterError(id, error, response) {
+    if (ObjectPrototypeIsPrototypeOf(Response.prototype, response)) {
+      this.#write(id, response);
+    } else {
+      this.#defaultError(id, error);
+    }
+  }
+
+  #defaultError(id, error) {
+    reportError(error);
+    if (this.#development) {
+      this.#write(id, errorPage(error));
+    } else {
+      op_serve_respond_text(id, 500, "Internal Server Error", 1);
+    }
+  }
+
+  #send(id, req, response) {
+    if (!ObjectPrototypeIsPrototypeOf(Response.prototype, response)) {
+      const kind = response === null ? "null" : typeof response;
+      reportError(new TypeError(`Expected a Response object, but received '${kind}'`));
+      if (this.#development) {
+        op_serve_respond_text(
+          id,
+          200,
+          "Welcome to rt! To get started, return a Response object from your fetch handler.",
+          1,
+        );
+      } else {
+        op_serve_respond(id, 204, [], null);
+      }
+      return;
+    }
+    this.#write(id, response);
+  }
+
+  /** Sends a Response: one op for complete bodies, a pump for streams. */
+  #write(id, response) {
+    try {
+      writeResponse(id, response);
+    } catch (error) {
+      // An invalid header or status from the script's Response.
+      this.#failed(id, null, error);
+    }
+  }
+
+  get port() {
+    return this.#port;
+  }
+
+  get hostname() {
+    return this.#hostname;
+  }
+
+  get protocol() {
+    return this.#unix === undefined ? "http" : null;
+  }
+
+  get address() {
+    if (this.#unix !== undefined) return this.#unix;
+    const family = this.#address?.includes(":") ? "IPv6" : "IPv4";
+    return { address: this.#address, port: this.#port, family };
+  }
+
+  get url() {
+    if (this.#unix !== undefined) return new URL(`unix://${this.#unix}`);
+    const host = this.#hostname === "0.0.0.0" || this.#hostname === "::"
+      ? "localhost"
+      : this.#hostname.includes(":") && !this.#hostname.startsWith("[")
+      ? `[${this.#hostname}]`
+      : this.#hostname;
+    return new URL(`http://${host}:${this.#port}/`);
+  }
+
+  get development() {
+    return this.#development;
+  }
+
+  get id() {
+    return `${this.#id}`;
+  }
+
+  get pendingRequests() {
+    return op_serve_pending(this.#id);
+  }
+
+  get pendingWebSockets() {
+    return 0;
+  }
+
+  /** The client's address, or null (unix socket, or the request is done). */
+  requestIP(req) {
+    const id = req?.[kServerId];
+    if (!id) return null;
+    const ip = op_serve_request_ip(id);
+    return ip === null ? null : { address: ip[0], port: ip[1], family: ip[2] };
+  }
+
+  /** Per-request idle timeout in seconds (0 disables). */
+  timeout(req, seconds) {
+    if (typeof seconds !== "number" || seconds < 0 || !NumberIsFinite(seconds)) {
+      throw new RangeError("server.timeout: seconds must be a non-negative number");
+    }
+    if (!req?.[kServerId]) {
+      throw typeError("server.timeout: expected a request received by this server");
+    }
+  }
+
+  upgrade(_req, _options) {
+    return false;
+  }
+
+  /** Stops listening; resolves when every connection has closed. */
+  stop(closeActiveConnections = false) {
+    if (this.#stopped === null) {
+      this.#listening = false;
+      op_serve_stop(this.#id, !!closeActiveConnections);
+      this.#stopped = op_serve_closed(this.#id);
+    } else if (closeActiveConnections) {
+      op_serve_stop(this.#id, true);
+    }
+    return this.#stopped;
+  }
+
+  /** Swaps fetch, error and routes; other options are ignored, as in Bun. */
+  reload(options) {
+    if (options === null || typeof options !== "object") {
+      throw typeError("server.reload expects an options object", "ERR_INVALID_ARG_TYPE");
+    }
+    const merged = { ...this.#options, ...options };
+    const handlers = [];
+    const routes = compileRoutes(merged.routes ?? merged.static, handlers);
+    this.#setHandlers(merged);
+    op_serve_reload(this.#id, routes, this.#fetch !== undefined);
+    this.#handlers = handlers;
+    this.#options = merged;
+    return this;
+  }
+
+  /** Calls the fetch handler directly. */
+  fetch(input, init = undefined) {
+    if (this.#fetch === undefined) {
+      throw typeError("fetch() requires the server to have a fetch handler");
+    }
+    const req = ObjectPrototypeIsPrototypeOf(Request.prototype, input) && init === undefined
+      ? input
+      : new Request(input, init);
+    return this.#fetch.call(this, req, this);
+  }
+
+  ref() {
+    this.#refed = true;
+    if (this.#waiting !== null) core.refOpPromise(this.#waiting);
+  }
+
+  unref() {
+    this.#refed = false;
+    if (this.#waiting !== null) core.unrefOpPromise(this.#waiting);
+  }
+
+  [SymbolDispose]() {
+    if (this.#listening) this.stop(true);
+  }
+
+  [SymbolAsyncDispose]() {
+    return this.#listening ? this.stop(true) : Promise.resolve();
+  }
+
+  get [Symbol.toStringTag]() {
+    return "Server";
+  }
+}
+
+/** Content type codes the fast path sends to Rust. */
+const TEXT_CODE = 1;
+const JSON_CODE = 2;
+
+/** Sends a Response for request `id`. */
+export function writeResponse(id, response) {
+  let status = response[kStatus];
+  if (response[kType] === "error") status = 500;
+  const source = response[kSource];
+  const headers = response[kHeaders];
+  // The fast path: a string body and no Headers object built.
+  if (headers === undefined && typeof source === "string" && response[kStream] === undefined) {
+    const implied = response[kImpliedType];
+    const code = implied === "text/plain;charset=utf-8" ? TEXT_CODE : implied === JSON_TYPE ? JSON_CODE : 0;
+    if (code !== 0 || implied === null) {
+      op_serve_respond_text(id, status, source, code);
+      return;
+    }
+  }
+  const list = headers === undefined ? [] : headerList(headers);
+  if (headers === undefined && response[kImpliedType] !== null) {
+    ArrayPrototypePush(list, ["content-type", response[kImpliedType]]);
+  }
+  if (response[kStream] === undefined) {
+    if (source === null || typeof source === "string" || source instanceof Uint8Array) {
+      op_serve_respond(id, status, list, source);
+      return;
+    }
+    if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source) && !(source instanceof ServerBody)) {
+      PromisePrototypeThen(source.bytes(), (bytes) => op_serve_respond(id, status, list, bytes));
+      return;
+    }
+  }
+  pump(op_serve_respond_stream(id, status, list), bodyStream(response));
+}
+
+/**
+ * Copies a ReadableStream to a streamed response. Each write waits for the
+ * socket (bounded queue in Rust), so a slow client slows the producer; a
+ * client that leaves cancels the stream.
+ */
+async function pump(stream, body) {
+  if (body === null) {
+    op_serve_stream_close(stream, null);
+    return;
+  }
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const bytes = chunkToBytes(value);
+      if (bytes.byteLength === 0) continue;
+      if (!await op_serve_stream_write(stream, bytes)) {
+        await reader.cancel(new TypeError("The client disconnected"));
+        break;
+      }
+    }
+    op_serve_stream_close(stream, null);
+  } catch (error) {
+    reportError(error);
+    op_serve_stream_close(stream, `${error?.message ?? error}`);
+  }
+}
+
+/** Bun.serve(options). */
+export function serve(options) {
+  const overrides = op_rt_serve_overrides();
+  const server = new Server(options, overrides);
+  if (overrides?.announce) {
+    core.print(`Listening on ${server.url.href}\n`, true);
+  }
+  return server;
+}
+
+/** Bun's test for a default export to serve (src/bundler/entry_points). */
+function isServerConfig(value) {
+  return value !== null && typeof value === "object" && value !== globalThis &&
+    (typeof value.fetch === "function" || value.app !== undefined || value.routes !== undefined) &&
+    typeof value.stop !== "function";
+}
+
+/** Serves the main module's default export when it is a server config. */
+export function installAutoServe() {
+  core.addMainModuleHandler((namespace) => {
+    const config = namespace?.default;
+    if (!isServerConfig(config)) return;
+    try {
+      serve(config);
+    } catch (error) {
+      core.reportUnhandledException(error);
+    }
+  });
+}
+
+export { Server };

@@ -1,0 +1,678 @@
+//! Ops adapting [`crate::server::server`] to `Bun.serve` in `js/70_serve.js`.
+//!
+//! The hot path is two crossings per request: `op_serve_take` (fast, hands
+//! JS a request id plus route and method codes in a shared buffer) and one
+//! `op_serve_respond*` call carrying status, headers and body together.
+//! Everything else about a request (URL, headers, body) is fetched only if
+//! the script reads it.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use deno_core::ByteString;
+use deno_core::JsBuffer;
+use deno_core::OpState;
+use deno_core::ToJsBuffer;
+use deno_core::op2;
+use http::HeaderName;
+use http::HeaderValue;
+use http::Response;
+use http::StatusCode;
+use http::header;
+use http_body_util::BodyExt as _;
+use serde::Deserialize;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::server::body::ResponseBody;
+use crate::server::body::StreamAborted;
+use crate::server::core::InFlightTable;
+use crate::server::core::ListenAddr;
+use crate::server::core::RequestId;
+use crate::server::core::Server;
+use crate::server::core::ServerConfig;
+use crate::server::core::ServerError;
+use crate::server::core::method_code;
+use crate::server::core::plain;
+use crate::server::routes::RouteError;
+use crate::server::routes::RouteSpec;
+use crate::server::routes::RouteTable;
+use crate::server::routes::RouteTarget;
+use crate::server::routes::StaticResponse;
+
+/// Errors from serve ops; the variant picks the JS class.
+#[derive(Debug, thiserror::Error, deno_error::JsError)]
+pub enum ServeError {
+  /// A bad `routes` object.
+  #[class(inherit)]
+  #[error(transparent)]
+  Route(#[from] RouteError),
+  /// Listening failed.
+  #[class(inherit)]
+  #[error(transparent)]
+  Server(#[from] ServerError),
+  /// A server id that is not (or no longer) known.
+  #[class(type)]
+  #[error("Server is not running")]
+  NoServer,
+  /// A status outside 200..=599 (after JS mapped 1xx away) or a bad header.
+  #[class(type)]
+  #[error("{0}")]
+  InvalidResponse(String),
+  /// The body exceeded `maxRequestBodySize`; the client already got a 413.
+  #[class(range)]
+  #[error("Request body is larger than maxRequestBodySize ({0} bytes)")]
+  #[property("code" = "ERR_BODY_TOO_LARGE")]
+  BodyTooLarge(u64),
+  /// The body was already read (or is being read).
+  #[class(type)]
+  #[error("Body already used")]
+  BodyUsed,
+  /// The connection failed while the body was being read.
+  #[class(type)]
+  #[error("Failed to read the request body: {0}")]
+  #[property("code" = "ECONNRESET")]
+  BodyRead(String),
+}
+
+/// Per-runtime serve state in `OpState`.
+#[derive(Default)]
+pub struct ServeState {
+  requests: Rc<InFlightTable>,
+  servers: HashMap<u32, Rc<Server>>,
+  next_server: u32,
+  streams: HashMap<u32, mpsc::Sender<Result<Bytes, StreamAborted>>>,
+  next_stream: u32,
+}
+
+impl ServeState {
+  fn server(&self, id: u32) -> Result<Rc<Server>, ServeError> {
+    self.servers.get(&id).cloned().ok_or(ServeError::NoServer)
+  }
+}
+
+/// A route target as JS describes it: a handler index, or a static response.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetJs {
+  handler: Option<u32>,
+  status: Option<u16>,
+  headers: Option<Vec<(String, String)>>,
+  body: Option<JsBuffer>,
+}
+
+/// One entry of `routes`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteJs {
+  path: String,
+  any: Option<TargetJs>,
+  methods: Option<Vec<(String, TargetJs)>>,
+}
+
+/// What `Bun.serve` passes down after validating in JS.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServeOptions {
+  hostname: String,
+  port: u16,
+  unix: Option<String>,
+  /// Seconds; 0 disables.
+  idle_timeout: f64,
+  max_request_body_size: f64,
+  has_fetch: bool,
+  routes: Vec<RouteJs>,
+}
+
+/// What JS learns about a started server.
+#[derive(Serialize)]
+pub struct ServeInfo {
+  id: u32,
+  port: Option<u16>,
+  address: Option<String>,
+}
+
+fn target(path: &str, js: TargetJs) -> Result<RouteTarget, RouteError> {
+  if let Some(index) = js.handler {
+    return Ok(RouteTarget::Handler(index));
+  }
+  let body = js
+    .body
+    .map(|b| Bytes::copy_from_slice(&b))
+    .unwrap_or_default();
+  let response = StaticResponse::new(
+    path,
+    js.status.unwrap_or(200),
+    &js.headers.unwrap_or_default(),
+    body,
+  )?;
+  Ok(RouteTarget::Static(std::sync::Arc::new(response)))
+}
+
+fn route_table(routes: Vec<RouteJs>) -> Result<RouteTable, RouteError> {
+  let mut specs = Vec::with_capacity(routes.len());
+  for route in routes {
+    let any = route.any.map(|t| target(&route.path, t)).transpose()?;
+    let methods = route
+      .methods
+      .map(|list| {
+        list
+          .into_iter()
+          .map(|(m, t)| Ok((m, target(&route.path, t)?)))
+          .collect::<Result<Vec<_>, RouteError>>()
+      })
+      .transpose()?;
+    specs.push(RouteSpec {
+      path: route.path,
+      methods,
+      any,
+    });
+  }
+  if specs.is_empty() {
+    Ok(RouteTable::empty())
+  } else {
+    RouteTable::new(specs)
+  }
+}
+
+#[op2]
+#[serde]
+pub fn op_serve_start(
+  state: &mut OpState,
+  #[serde] options: ServeOptions,
+) -> Result<ServeInfo, ServeError> {
+  let routes = route_table(options.routes)?;
+  let listen = match options.unix {
+    Some(path) => ListenAddr::Unix(path.into()),
+    None => ListenAddr::Tcp {
+      hostname: options.hostname,
+      port: options.port,
+    },
+  };
+  let config = ServerConfig {
+    listen,
+    idle_timeout: (options.idle_timeout > 0.0)
+      .then(|| Duration::from_secs_f64(options.idle_timeout)),
+    max_request_body_size: options.max_request_body_size as u64,
+  };
+  let serve = state.borrow_mut::<ServeState>();
+  let server =
+    Server::start(config, routes, options.has_fetch, serve.requests.clone())?;
+  serve.next_server += 1;
+  let id = serve.next_server;
+  let addr = server.local_addr();
+  serve.servers.insert(id, server);
+  Ok(ServeInfo {
+    id,
+    port: addr.map(|a| a.port()),
+    address: addr.map(|a| a.ip().to_string()),
+  })
+}
+
+/// Hands JS the next queued request: returns its id (0: none) and writes
+/// `[handler index + 1 (0: fetch), method code]` into `out`.
+#[op2(fast)]
+pub fn op_serve_take(
+  state: &mut OpState,
+  #[smi] server: u32,
+  #[buffer] out: &mut [u32],
+) -> u32 {
+  let serve = state.borrow::<ServeState>();
+  let Some(server) = serve.servers.get(&server) else {
+    return 0;
+  };
+  let Some(id) = server.take_ready() else {
+    return 0;
+  };
+  serve
+    .requests
+    .with(id, |r| {
+      if out.len() >= 2 {
+        out[0] = r.handler.map_or(0, |i| i + 1);
+        out[1] = method_code(&r.parts.method);
+      }
+    })
+    .map_or(0, |()| id)
+}
+
+/// Waits until a request is queued; `false` once the server has stopped.
+#[op2]
+pub async fn op_serve_wait(
+  state: Rc<RefCell<OpState>>,
+  #[smi] server: u32,
+) -> bool {
+  let server = state
+    .borrow()
+    .borrow::<ServeState>()
+    .servers
+    .get(&server)
+    .cloned();
+  match server {
+    Some(server) => server.wait_ready().await,
+    None => false,
+  }
+}
+
+fn requests(state: &OpState) -> Rc<InFlightTable> {
+  state.borrow::<ServeState>().requests.clone()
+}
+
+/// The request method, for methods without a code.
+#[op2]
+#[string]
+pub fn op_serve_method(state: &mut OpState, #[smi] id: RequestId) -> String {
+  requests(state)
+    .with(id, |r| r.parts.method.as_str().to_string())
+    .unwrap_or_default()
+}
+
+/// The absolute request URL, as Bun builds it from the Host header.
+#[op2]
+#[string]
+pub fn op_serve_url(state: &mut OpState, #[smi] id: RequestId) -> String {
+  requests(state)
+    .with(id, |r| {
+      let uri = &r.parts.uri;
+      if uri.scheme().is_some() {
+        return uri.to_string();
+      }
+      let host = r
+        .parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".into());
+      let path = uri.path_and_query().map_or("/", |p| p.as_str());
+      format!("http://{host}{path}")
+    })
+    .unwrap_or_default()
+}
+
+/// Request headers as a flat `[name, value, name, value...]` list.
+#[op2]
+#[serde]
+pub fn op_serve_headers(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+) -> Vec<ByteString> {
+  requests(state)
+    .with(id, |r| {
+      let mut flat = Vec::with_capacity(r.parts.headers.len() * 2);
+      for (name, value) in &r.parts.headers {
+        flat.push(ByteString::from(name.as_str()));
+        flat.push(ByteString::from(value.as_bytes()));
+      }
+      flat
+    })
+    .unwrap_or_default()
+}
+
+/// Route parameters as a flat `[name, value...]` list.
+#[op2]
+#[serde]
+pub fn op_serve_params(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+) -> Vec<String> {
+  requests(state)
+    .with(id, |r| {
+      r.params
+        .iter()
+        .flat_map(|(k, v)| [k.clone(), v.clone()])
+        .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The client address: `[address, port, family]`, or null on a unix socket.
+#[op2]
+#[serde]
+pub fn op_serve_request_ip(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+) -> Option<(String, u16, &'static str)> {
+  requests(state)
+    .with(id, |r| r.remote)
+    .flatten()
+    .map(|addr| {
+      let family = if addr.is_ipv4() { "IPv4" } else { "IPv6" };
+      (addr.ip().to_string(), addr.port(), family)
+    })
+}
+
+/// Whether the request declares or may carry a body.
+#[op2(fast)]
+pub fn op_serve_has_body(state: &mut OpState, #[smi] id: RequestId) -> bool {
+  requests(state)
+    .with(id, |r| {
+      let h = &r.parts.headers;
+      h.contains_key(header::TRANSFER_ENCODING)
+        || h
+          .get(header::CONTENT_LENGTH)
+          .is_some_and(|v| v.as_bytes() != b"0")
+    })
+    .unwrap_or(false)
+}
+
+/// Reads the next body chunk; `null` at the end.
+#[op2]
+#[serde]
+pub async fn op_serve_body_chunk(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: RequestId,
+) -> Result<Option<ToJsBuffer>, ServeError> {
+  let requests = requests(&state.borrow());
+  let (body, limit) = requests
+    .with(id, |r| (r.body.take(), r.server_limit()))
+    .ok_or(ServeError::BodyUsed)?;
+  let Some(mut body) = body else {
+    return Ok(None);
+  };
+  loop {
+    match body.frame().await {
+      None => return Ok(None),
+      Some(Err(e)) => return Err(ServeError::BodyRead(e.to_string())),
+      Some(Ok(frame)) => {
+        let Ok(data) = frame.into_data() else {
+          continue; // trailers
+        };
+        let over = requests
+          .with(id, |r| {
+            r.body_read += data.len() as u64;
+            r.body_read > limit
+          })
+          .unwrap_or(false);
+        if over {
+          reject_too_large(&requests, id);
+          return Err(ServeError::BodyTooLarge(limit));
+        }
+        requests.with(id, |r| r.body = Some(body));
+        return Ok(Some(data.to_vec().into()));
+      }
+    }
+  }
+}
+
+/// Reads the whole body (for `text()`, `json()`, `arrayBuffer()`...).
+#[op2]
+#[serde]
+pub async fn op_serve_body_all(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: RequestId,
+) -> Result<ToJsBuffer, ServeError> {
+  let requests = requests(&state.borrow());
+  let (body, limit, already) = requests
+    .with(id, |r| (r.body.take(), r.server_limit(), r.body_read))
+    .ok_or(ServeError::BodyUsed)?;
+  let Some(body) = body else {
+    return Ok(Vec::new().into());
+  };
+  let remaining = limit.saturating_sub(already);
+  match http_body_util::Limited::new(body, remaining as usize)
+    .collect()
+    .await
+  {
+    Ok(collected) => Ok(collected.to_bytes().to_vec().into()),
+    Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+      reject_too_large(&requests, id);
+      Err(ServeError::BodyTooLarge(limit))
+    }
+    Err(e) => Err(ServeError::BodyRead(e.to_string())),
+  }
+}
+
+/// Answers 413 at once and closes the connection: nothing more is read.
+fn reject_too_large(requests: &InFlightTable, id: RequestId) {
+  requests.with(id, |r| {
+    let mut response =
+      plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
+    response
+      .headers_mut()
+      .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r.send(response);
+  });
+}
+
+/// Resolves `true` if the client disconnects before its response is sent.
+#[op2]
+pub async fn op_serve_client_gone(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: RequestId,
+) -> bool {
+  let gone = requests(&state.borrow()).with(id, |r| r.gone.clone());
+  match gone {
+    Some(gone) => gone.wait().await,
+    None => false,
+  }
+}
+
+/// Content types JS asks for by code on the fast path.
+fn content_type(code: u32) -> Option<HeaderValue> {
+  match code {
+    1 => Some(HeaderValue::from_static("text/plain;charset=utf-8")),
+    2 => Some(HeaderValue::from_static("application/json;charset=utf-8")),
+    _ => None,
+  }
+}
+
+fn status(code: u32) -> Result<StatusCode, ServeError> {
+  u16::try_from(code)
+    .ok()
+    .and_then(|c| StatusCode::from_u16(c).ok())
+    .ok_or_else(|| {
+      ServeError::InvalidResponse(format!("Invalid status code {code}"))
+    })
+}
+
+fn respond_with(
+  state: &OpState,
+  id: RequestId,
+  response: Response<ResponseBody>,
+) {
+  if let Some(mut request) = requests(state).remove(id) {
+    request.send(response);
+  }
+}
+
+/// The fast path: a string body with at most a content type, no headers.
+#[op2(fast)]
+pub fn op_serve_respond_text(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+  #[smi] status_code: u32,
+  #[string] body: &str,
+  #[smi] content_type_code: u32,
+) -> Result<(), ServeError> {
+  let mut response =
+    Response::new(ResponseBody::full(Bytes::copy_from_slice(body.as_bytes())));
+  *response.status_mut() = status(status_code)?;
+  if let Some(ct) = content_type(content_type_code) {
+    response.headers_mut().insert(header::CONTENT_TYPE, ct);
+  }
+  respond_with(state, id, response);
+  Ok(())
+}
+
+fn build_head(
+  status_code: u32,
+  headers: Vec<(ByteString, ByteString)>,
+  body: ResponseBody,
+) -> Result<Response<ResponseBody>, ServeError> {
+  let mut response = Response::new(body);
+  *response.status_mut() = status(status_code)?;
+  let map = response.headers_mut();
+  map.reserve(headers.len());
+  for (name, value) in headers {
+    let name = HeaderName::from_bytes(&name).map_err(|_| {
+      ServeError::InvalidResponse(format!(
+        "Invalid header name '{}'",
+        String::from_utf8_lossy(&name)
+      ))
+    })?;
+    let value = HeaderValue::from_bytes(&value).map_err(|_| {
+      ServeError::InvalidResponse(format!("Invalid value for header '{name}'"))
+    })?;
+    map.append(name, value);
+  }
+  Ok(response)
+}
+
+/// The general path: status, headers and a complete body (string or bytes).
+#[op2]
+pub fn op_serve_respond(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+  #[smi] status_code: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[serde] body: Option<deno_core::StringOrBuffer>,
+) -> Result<(), ServeError> {
+  let body = match body {
+    None => ResponseBody::Empty,
+    Some(deno_core::StringOrBuffer::String(s)) => ResponseBody::full(s),
+    Some(deno_core::StringOrBuffer::Buffer(b)) => {
+      ResponseBody::full(Bytes::copy_from_slice(&b))
+    }
+  };
+  let response = build_head(status_code, headers, body)?;
+  respond_with(state, id, response);
+  Ok(())
+}
+
+/// Starts a streamed response; returns the stream id JS writes chunks to.
+#[op2]
+#[smi]
+pub fn op_serve_respond_stream(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+  #[smi] status_code: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+) -> Result<u32, ServeError> {
+  let (tx, body) = ResponseBody::channel();
+  let response = build_head(status_code, headers, body)?;
+  respond_with(state, id, response);
+  let serve = state.borrow_mut::<ServeState>();
+  serve.next_stream = serve.next_stream.wrapping_add(1).max(1);
+  let stream = serve.next_stream;
+  serve.streams.insert(stream, tx);
+  Ok(stream)
+}
+
+/// Writes a chunk, waiting while the client is slower than the producer.
+/// Resolves `false` once the client has gone.
+#[op2]
+pub async fn op_serve_stream_write(
+  state: Rc<RefCell<OpState>>,
+  #[smi] stream: u32,
+  #[buffer] chunk: JsBuffer,
+) -> bool {
+  let tx = state
+    .borrow()
+    .borrow::<ServeState>()
+    .streams
+    .get(&stream)
+    .cloned();
+  match tx {
+    Some(tx) => tx.send(Ok(Bytes::copy_from_slice(&chunk))).await.is_ok(),
+    None => false,
+  }
+}
+
+/// Ends a streamed response; with an error message, aborts it instead.
+#[op2]
+pub fn op_serve_stream_close(
+  state: &mut OpState,
+  #[smi] stream: u32,
+  #[string] error: Option<String>,
+) {
+  let tx = state.borrow_mut::<ServeState>().streams.remove(&stream);
+  if let (Some(tx), Some(message)) = (tx, error) {
+    let _ = tx.try_send(Err(StreamAborted(message)));
+  }
+}
+
+/// Requests this server has received and not answered yet.
+#[op2(fast)]
+pub fn op_serve_pending(state: &mut OpState, #[smi] server: u32) -> u32 {
+  state
+    .borrow::<ServeState>()
+    .servers
+    .get(&server)
+    .map_or(0, |s| s.pending_requests() as u32)
+}
+
+/// Swaps routes and the fetch flag (`server.reload`).
+#[op2]
+pub fn op_serve_reload(
+  state: &mut OpState,
+  #[smi] server: u32,
+  #[serde] routes: Vec<RouteJs>,
+  has_fetch: bool,
+) -> Result<(), ServeError> {
+  let table = route_table(routes)?;
+  state
+    .borrow::<ServeState>()
+    .server(server)?
+    .reload(table, has_fetch);
+  Ok(())
+}
+
+/// Stops a server (see [`Server::stop`]).
+#[op2(fast)]
+pub fn op_serve_stop(state: &mut OpState, #[smi] server: u32, force: bool) {
+  if let Some(server) = state.borrow::<ServeState>().servers.get(&server) {
+    server.stop(force);
+  }
+}
+
+/// Resolves once a stopped server's connections have all closed.
+#[op2]
+pub async fn op_serve_closed(state: Rc<RefCell<OpState>>, #[smi] server: u32) {
+  let found = state
+    .borrow()
+    .borrow::<ServeState>()
+    .servers
+    .get(&server)
+    .cloned();
+  if let Some(found) = found {
+    found.closed().await;
+    state
+      .borrow_mut()
+      .borrow_mut::<ServeState>()
+      .servers
+      .remove(&server);
+  }
+}
+
+/// `rt serve` flags: they override `port`/`hostname` of every server the
+/// script starts, and make rt print the listening URL.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServeOverrides {
+  /// `--port`.
+  pub port: Option<u16>,
+  /// `--hostname`.
+  pub hostname: Option<String>,
+  /// Print `Listening on <url>` for each server.
+  pub announce: bool,
+}
+
+/// The `rt serve` overrides, or null under `rt run`.
+#[op2]
+#[serde]
+pub fn op_rt_serve_overrides(state: &mut OpState) -> Option<ServeOverrides> {
+  state.try_borrow::<ServeOverrides>().cloned()
+}
+
+/// Every running server of this runtime (for shutdown on a signal).
+pub fn servers(state: &OpState) -> Vec<Rc<Server>> {
+  state
+    .borrow::<ServeState>()
+    .servers
+    .values()
+    .cloned()
+    .collect()
+}

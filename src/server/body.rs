@@ -1,0 +1,90 @@
+//! Response bodies: a buffer, nothing, or a stream fed from JS with
+//! backpressure (a bounded channel that hyper drains as the socket allows).
+
+use std::pin::Pin;
+use std::task::Context;
+use std::task::Poll;
+
+use bytes::Bytes;
+use http_body::Frame;
+use http_body::SizeHint;
+use tokio::sync::mpsc;
+
+/// How many chunks may wait between JS and the socket. Small on purpose: a
+/// slow client stalls the JS writer instead of growing server memory.
+pub const STREAM_CAPACITY: usize = 2;
+
+/// An error ending a streamed response early (the JS stream errored).
+#[derive(Debug, thiserror::Error)]
+#[error("response stream aborted: {0}")]
+pub struct StreamAborted(pub String);
+
+/// A response body.
+pub enum ResponseBody {
+  /// No body (or a HEAD response).
+  Empty,
+  /// A complete body.
+  Full(Option<Bytes>),
+  /// Chunks sent by JS; `Err` aborts the response.
+  Stream(mpsc::Receiver<Result<Bytes, StreamAborted>>),
+}
+
+impl ResponseBody {
+  /// A body holding these bytes.
+  pub fn full(bytes: impl Into<Bytes>) -> Self {
+    let bytes = bytes.into();
+    if bytes.is_empty() {
+      Self::Empty
+    } else {
+      Self::Full(Some(bytes))
+    }
+  }
+
+  /// A streamed body and the sender JS writes into.
+  pub fn channel() -> (mpsc::Sender<Result<Bytes, StreamAborted>>, Self) {
+    let (tx, rx) = mpsc::channel(STREAM_CAPACITY);
+    (tx, Self::Stream(rx))
+  }
+}
+
+impl http_body::Body for ResponseBody {
+  type Data = Bytes;
+  type Error = StreamAborted;
+
+  fn poll_frame(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+  ) -> Poll<Option<Result<Frame<Bytes>, StreamAborted>>> {
+    match self.get_mut() {
+      Self::Empty => Poll::Ready(None),
+      Self::Full(bytes) => {
+        Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))))
+      }
+      Self::Stream(rx) => match rx.poll_recv(cx) {
+        Poll::Ready(Some(Ok(chunk))) => {
+          Poll::Ready(Some(Ok(Frame::data(chunk))))
+        }
+        Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+        Poll::Ready(None) => Poll::Ready(None),
+        Poll::Pending => Poll::Pending,
+      },
+    }
+  }
+
+  fn is_end_stream(&self) -> bool {
+    match self {
+      Self::Empty => true,
+      Self::Full(bytes) => bytes.is_none(),
+      Self::Stream(_) => false,
+    }
+  }
+
+  fn size_hint(&self) -> SizeHint {
+    match self {
+      Self::Empty => SizeHint::with_exact(0),
+      Self::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+      Self::Full(None) => SizeHint::with_exact(0),
+      Self::Stream(_) => SizeHint::default(),
+    }
+  }
+}

@@ -1,0 +1,712 @@
+//! The HTTP server behind `Bun.serve`, in plain Rust on hyper.
+//!
+//! Everything runs on the JS thread's single-threaded tokio runtime, like
+//! Bun's event loop: connections are local tasks, and a request that needs
+//! JS is parked in the [`InFlightTable`] until JS answers it. Static routes
+//! and protocol errors (400, 404, 413, 431) are answered here without
+//! entering JS at all.
+
+use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::future::Future;
+use std::hash::BuildHasherDefault;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderValue;
+use http::Request;
+use http::Response;
+use http::StatusCode;
+use http::header;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::rt::TokioTimer;
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::net::UnixListener;
+use tokio::sync::Notify;
+use tokio::sync::oneshot;
+use tokio::sync::watch;
+
+use super::body::ResponseBody;
+use super::routes::RouteTable;
+use super::routes::RouteTarget;
+use super::routes::normalize_path;
+
+/// Errors starting or running a server.
+#[derive(Debug, thiserror::Error, deno_error::JsError)]
+pub enum ServerError {
+  /// bind(2) failed.
+  #[class(generic)]
+  #[error("Failed to start server. Is port {port} in use? ({source})")]
+  #[property("code" = self.code())]
+  Bind {
+    port: u16,
+    #[source]
+    source: std::io::Error,
+  },
+  /// bind(2) on a unix socket failed.
+  #[class(generic)]
+  #[error("Failed to listen on unix socket {path}: {source}")]
+  #[property("code" = self.code())]
+  BindUnix {
+    path: String,
+    #[source]
+    source: std::io::Error,
+  },
+  /// The hostname does not resolve to an address.
+  #[class(generic)]
+  #[error("Failed to resolve hostname '{0}'")]
+  #[property("code" = "ENOTFOUND")]
+  Resolve(String),
+}
+
+impl ServerError {
+  fn code(&self) -> &'static str {
+    let source = match self {
+      Self::Bind { source, .. } | Self::BindUnix { source, .. } => source,
+      Self::Resolve(_) => return "ENOTFOUND",
+    };
+    match source.kind() {
+      std::io::ErrorKind::AddrInUse => "EADDRINUSE",
+      std::io::ErrorKind::PermissionDenied => "EACCES",
+      std::io::ErrorKind::AddrNotAvailable => "EADDRNOTAVAIL",
+      _ => "EIO",
+    }
+  }
+}
+
+/// Where to listen.
+#[derive(Debug, Clone)]
+pub enum ListenAddr {
+  /// A TCP host and port (0 = any free port).
+  Tcp { hostname: String, port: u16 },
+  /// A unix socket path; a leading NUL byte is a Linux abstract socket.
+  Unix(PathBuf),
+}
+
+/// Server settings from `Bun.serve` options.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+  /// Where to listen.
+  pub listen: ListenAddr,
+  /// Close connections idle (no request bytes) for this long; `None` never.
+  pub idle_timeout: Option<Duration>,
+  /// Largest request body accepted; bigger ones get 413.
+  pub max_request_body_size: u64,
+}
+
+/// Largest request head (request line + headers), as Bun's 16 KiB default
+/// plus hyper's read slack; larger heads get 431.
+const MAX_HEAD_BYTES: usize = 16 * 1024 + 1024;
+
+/// How long a connection may take to send a request head when idle
+/// timeouts are disabled: slow-loris protection stays on regardless.
+const FALLBACK_HEADER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A request id handed to JS.
+pub type RequestId = u32;
+
+/// Method codes shared with JS, so common methods need no op to read.
+pub fn method_code(method: &http::Method) -> u32 {
+  match *method {
+    http::Method::GET => 1,
+    http::Method::HEAD => 2,
+    http::Method::POST => 3,
+    http::Method::PUT => 4,
+    http::Method::DELETE => 5,
+    http::Method::PATCH => 6,
+    http::Method::OPTIONS => 7,
+    _ => 0,
+  }
+}
+
+/// Whether the client went away before its response was delivered.
+#[derive(Default)]
+pub struct ClientGone {
+  gone: Cell<bool>,
+  done: Cell<bool>,
+  notify: Notify,
+}
+
+impl ClientGone {
+  /// True once the client disconnected before the response was sent.
+  pub fn is_gone(&self) -> bool {
+    self.gone.get()
+  }
+
+  /// Resolves `true` when the client disconnects before its response, or
+  /// `false` once the response has been handed to the connection.
+  pub async fn wait(&self) -> bool {
+    loop {
+      if self.gone.get() {
+        return true;
+      }
+      if self.done.get() {
+        return false;
+      }
+      self.notify.notified().await;
+    }
+  }
+}
+
+/// Sets [`ClientGone`] when the service future is dropped unanswered.
+struct GoneGuard(Rc<ClientGone>);
+
+impl Drop for GoneGuard {
+  fn drop(&mut self) {
+    if !self.0.done.get() {
+      self.0.gone.set(true);
+    }
+    self.0.notify.notify_waiters();
+  }
+}
+
+/// A request waiting for JS.
+pub struct InFlight {
+  /// The server it arrived on.
+  pub server: Rc<Server>,
+  /// Method, URI, version, headers.
+  pub parts: http::request::Parts,
+  /// The body, until JS reads it.
+  pub body: Option<Incoming>,
+  /// Body bytes read so far (checked against `maxRequestBodySize`).
+  pub body_read: u64,
+  /// The route handler index, or `None` for `fetch`.
+  pub handler: Option<u32>,
+  /// Decoded route parameters.
+  pub params: Vec<(String, String)>,
+  /// The peer address (none on a unix socket).
+  pub remote: Option<SocketAddr>,
+  /// Where the response goes; `None` once answered.
+  pub respond: Option<oneshot::Sender<Response<ResponseBody>>>,
+  /// Disconnect notification for `request.signal`.
+  pub gone: Rc<ClientGone>,
+}
+
+impl InFlight {
+  /// The largest body this request's server accepts.
+  pub fn server_limit(&self) -> u64 {
+    self.server.config.max_request_body_size
+  }
+
+  /// Sends the response (a no-op when the client is gone or it was sent).
+  pub fn send(&mut self, response: Response<ResponseBody>) {
+    if let Some(tx) = self.respond.take() {
+      let _ = tx.send(response);
+    }
+  }
+}
+
+/// Hashes request ids as themselves: they are unique counters.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+  fn finish(&self) -> u64 {
+    self.0
+  }
+  fn write(&mut self, bytes: &[u8]) {
+    for b in bytes {
+      self.0 = (self.0 << 8) | u64::from(*b);
+    }
+  }
+  fn write_u32(&mut self, n: u32) {
+    self.0 = u64::from(n);
+  }
+}
+
+/// Every request waiting for JS, on all servers of this runtime.
+#[derive(Default)]
+pub struct InFlightTable {
+  next: Cell<RequestId>,
+  map: RefCell<HashMap<RequestId, InFlight, BuildHasherDefault<IdHasher>>>,
+}
+
+impl InFlightTable {
+  fn insert(&self, request: InFlight) -> RequestId {
+    // Ids start at 1 (0 means "none" to JS) and wrap long after any request
+    // could still be waiting.
+    let id = match self.next.get().wrapping_add(1) {
+      0 => 1,
+      n => n,
+    };
+    self.next.set(id);
+    self.map.borrow_mut().insert(id, request);
+    id
+  }
+
+  /// Runs `f` on a waiting request, if it exists.
+  pub fn with<R>(
+    &self,
+    id: RequestId,
+    f: impl FnOnce(&mut InFlight) -> R,
+  ) -> Option<R> {
+    self.map.borrow_mut().get_mut(&id).map(f)
+  }
+
+  /// Removes a request (it was answered).
+  pub fn remove(&self, id: RequestId) -> Option<InFlight> {
+    let request = self.map.borrow_mut().remove(&id)?;
+    request
+      .server
+      .pending
+      .set(request.server.pending.get().saturating_sub(1));
+    Some(request)
+  }
+}
+
+/// How a server is being stopped.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Stopping {
+  No,
+  Graceful,
+  Force,
+}
+
+/// One `Bun.serve` server.
+pub struct Server {
+  config: ServerConfig,
+  routes: RefCell<Rc<RouteTable>>,
+  has_fetch: Cell<bool>,
+  requests: Rc<InFlightTable>,
+  ready: RefCell<VecDeque<RequestId>>,
+  ready_notify: Notify,
+  pending: Cell<usize>,
+  open_connections: Cell<usize>,
+  connections_changed: Notify,
+  stop_tx: watch::Sender<Stopping>,
+  local_addr: Cell<Option<SocketAddr>>,
+}
+
+impl Server {
+  /// Binds the listener and starts accepting on the current local task set.
+  pub fn start(
+    config: ServerConfig,
+    routes: RouteTable,
+    has_fetch: bool,
+    requests: Rc<InFlightTable>,
+  ) -> Result<Rc<Server>, ServerError> {
+    let listener = Listener::bind(&config.listen)?;
+    let (stop_tx, _) = watch::channel(Stopping::No);
+    let server = Rc::new(Server {
+      local_addr: Cell::new(listener.local_addr()),
+      config,
+      routes: RefCell::new(Rc::new(routes)),
+      has_fetch: Cell::new(has_fetch),
+      requests,
+      ready: RefCell::new(VecDeque::new()),
+      ready_notify: Notify::new(),
+      pending: Cell::new(0),
+      open_connections: Cell::new(0),
+      connections_changed: Notify::new(),
+      stop_tx,
+    });
+    deno_core::unsync::spawn(accept_loop(server.clone(), listener));
+    Ok(server)
+  }
+
+  /// The bound TCP address (none for unix sockets).
+  pub fn local_addr(&self) -> Option<SocketAddr> {
+    self.local_addr.get()
+  }
+
+  /// Requests received and not answered yet.
+  pub fn pending_requests(&self) -> usize {
+    self.pending.get()
+  }
+
+  /// Replaces the route table and whether a `fetch` handler exists.
+  pub fn reload(&self, routes: RouteTable, has_fetch: bool) {
+    *self.routes.borrow_mut() = Rc::new(routes);
+    self.has_fetch.set(has_fetch);
+  }
+
+  /// The next request for JS, if one is queued.
+  pub fn take_ready(&self) -> Option<RequestId> {
+    self.ready.borrow_mut().pop_front()
+  }
+
+  /// Waits until a request is queued; `false` once the server stopped.
+  pub async fn wait_ready(&self) -> bool {
+    loop {
+      if !self.ready.borrow().is_empty() {
+        return true;
+      }
+      if *self.stop_tx.borrow() != Stopping::No {
+        return false;
+      }
+      let mut stop_rx = self.stop_tx.subscribe();
+      tokio::select! {
+        _ = self.ready_notify.notified() => {}
+        _ = stop_rx.changed() => {}
+      }
+    }
+  }
+
+  /// Stops accepting; closes idle connections now and busy ones after their
+  /// response (`force`: closes everything at once).
+  pub fn stop(&self, force: bool) {
+    let next = if force {
+      Stopping::Force
+    } else {
+      Stopping::Graceful
+    };
+    self.stop_tx.send_if_modified(|current| {
+      if *current == Stopping::Force || *current == next {
+        return false;
+      }
+      *current = next;
+      true
+    });
+  }
+
+  /// Resolves when the server stopped and every connection closed.
+  pub async fn closed(&self) {
+    loop {
+      let stopping = *self.stop_tx.borrow() != Stopping::No;
+      if stopping && self.open_connections.get() == 0 {
+        return;
+      }
+      let mut stop_rx = self.stop_tx.subscribe();
+      tokio::select! {
+        _ = self.connections_changed.notified() => {}
+        _ = stop_rx.changed() => {}
+      }
+    }
+  }
+
+  /// The service: routes and checks in Rust, everything else queued for JS.
+  fn handle(
+    self: &Rc<Self>,
+    req: Request<Incoming>,
+    remote: Option<SocketAddr>,
+  ) -> Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Infallible>>>>
+  {
+    // RFC 9112 §3.2: a 1.1 request without Host is a 400.
+    if req.version() == http::Version::HTTP_11
+      && !req.headers().contains_key(header::HOST)
+    {
+      return ready(plain(StatusCode::BAD_REQUEST, "Missing Host header"));
+    }
+    if let Some(length) = content_length(&req)
+      && length > self.config.max_request_body_size
+    {
+      return ready(plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"));
+    }
+    let routes = self.routes.borrow().clone();
+    let path = normalize_path(req.uri().path());
+    let (handler, params) = match routes.find(req.method(), &path) {
+      Some(found) => match found.target {
+        RouteTarget::Static(response) => {
+          let not_modified = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|v| response.not_modified(v));
+          return ready(static_response(response, not_modified));
+        }
+        RouteTarget::Handler(index) => (Some(*index), found.params),
+      },
+      None if self.has_fetch.get() => (None, Vec::new()),
+      None => return ready(plain(StatusCode::NOT_FOUND, "Not Found")),
+    };
+    drop(path);
+    let (parts, body) = req.into_parts();
+    let (tx, rx) = oneshot::channel();
+    let gone = Rc::new(ClientGone::default());
+    let guard = GoneGuard(gone.clone());
+    let id = self.requests.insert(InFlight {
+      server: self.clone(),
+      parts,
+      body: Some(body),
+      body_read: 0,
+      handler,
+      params,
+      remote,
+      respond: Some(tx),
+      gone,
+    });
+    self.pending.set(self.pending.get() + 1);
+    self.ready.borrow_mut().push_back(id);
+    self.ready_notify.notify_one();
+    Box::pin(async move {
+      let response = rx.await.unwrap_or_else(|_| {
+        // JS dropped the request without answering (runtime shutting down).
+        plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+      });
+      guard.0.done.set(true);
+      drop(guard);
+      Ok(response)
+    })
+  }
+}
+
+fn ready(
+  response: Response<ResponseBody>,
+) -> Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Infallible>>>> {
+  Box::pin(std::future::ready(Ok(response)))
+}
+
+fn content_length(req: &Request<Incoming>) -> Option<u64> {
+  req
+    .headers()
+    .get(header::CONTENT_LENGTH)?
+    .to_str()
+    .ok()?
+    .parse()
+    .ok()
+}
+
+/// A short plain-text response for protocol-level answers.
+pub fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
+  let mut response =
+    Response::new(ResponseBody::full(Bytes::from_static(text.as_bytes())));
+  *response.status_mut() = status;
+  response.headers_mut().insert(
+    header::CONTENT_TYPE,
+    HeaderValue::from_static("text/plain;charset=utf-8"),
+  );
+  response
+}
+
+fn static_response(
+  response: &super::routes::StaticResponse,
+  not_modified: bool,
+) -> Response<ResponseBody> {
+  if not_modified {
+    let mut r = Response::new(ResponseBody::Empty);
+    *r.status_mut() = StatusCode::NOT_MODIFIED;
+    r.headers_mut().insert(header::ETAG, response.etag.clone());
+    return r;
+  }
+  let mut r = Response::new(ResponseBody::full(response.body.clone()));
+  *r.status_mut() = response.status;
+  *r.headers_mut() = response.headers.clone();
+  r
+}
+
+enum Listener {
+  Tcp(TcpListener),
+  Unix(UnixListener, PathBuf),
+}
+
+impl Listener {
+  /// Binds synchronously: `Bun.serve` returns a listening server at once.
+  fn bind(addr: &ListenAddr) -> Result<Self, ServerError> {
+    use std::net::ToSocketAddrs as _;
+    match addr {
+      ListenAddr::Tcp { hostname, port } => {
+        let host = hostname.trim_start_matches('[').trim_end_matches(']');
+        let addrs: Vec<SocketAddr> = (host, *port)
+          .to_socket_addrs()
+          .map_err(|_| ServerError::Resolve(hostname.clone()))?
+          .collect();
+        let mut last_error = None;
+        for addr in addrs {
+          match bind_tcp(addr) {
+            Ok(listener) => return Ok(Self::Tcp(listener)),
+            Err(e) => last_error = Some(e),
+          }
+        }
+        Err(match last_error {
+          Some(source) => ServerError::Bind {
+            port: *port,
+            source,
+          },
+          None => ServerError::Resolve(hostname.clone()),
+        })
+      }
+      ListenAddr::Unix(path) => {
+        let bind = || -> std::io::Result<UnixListener> {
+          let listener = std::os::unix::net::UnixListener::bind(path)?;
+          listener.set_nonblocking(true)?;
+          UnixListener::from_std(listener)
+        };
+        let listener = bind().map_err(|source| ServerError::BindUnix {
+          path: path.display().to_string(),
+          source,
+        })?;
+        Ok(Self::Unix(listener, path.clone()))
+      }
+    }
+  }
+
+  fn local_addr(&self) -> Option<SocketAddr> {
+    match self {
+      Self::Tcp(l) => l.local_addr().ok(),
+      Self::Unix(..) => None,
+    }
+  }
+}
+
+fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+  let listener = std::net::TcpListener::bind(addr)?;
+  listener.set_nonblocking(true)?;
+  TcpListener::from_std(listener)
+}
+
+impl Drop for Listener {
+  fn drop(&mut self) {
+    if let Self::Unix(_, path) = self {
+      // Bun removes the socket file on close; abstract sockets have none.
+      if !path.as_os_str().as_encoded_bytes().starts_with(b"\0") {
+        let _ = std::fs::remove_file(path);
+      }
+    }
+  }
+}
+
+/// hyper's executor for HTTP/2 streams: local tasks on the JS thread.
+#[derive(Clone, Copy)]
+pub struct LocalExec;
+
+impl<F> hyper::rt::Executor<F> for LocalExec
+where
+  F: Future + 'static,
+  F::Output: 'static,
+{
+  fn execute(&self, future: F) {
+    deno_core::unsync::spawn(future);
+  }
+}
+
+fn connection_builder(config: &ServerConfig) -> auto::Builder<LocalExec> {
+  let mut builder = auto::Builder::new(LocalExec);
+  builder
+    .http1()
+    .timer(TokioTimer::new())
+    .header_read_timeout(config.idle_timeout.unwrap_or(FALLBACK_HEADER_TIMEOUT))
+    .keep_alive(true)
+    // Flush pipelined responses together: 10× for pipelined load.
+    .pipeline_flush(true)
+    .max_buf_size(MAX_HEAD_BYTES);
+  builder
+}
+
+async fn accept_loop(server: Rc<Server>, listener: Listener) {
+  let builder = Rc::new(connection_builder(&server.config));
+  let mut stop_rx = server.stop_tx.subscribe();
+  loop {
+    let accepted = tokio::select! {
+      accepted = accept(&listener) => accepted,
+      _ = stop_rx.changed() => break,
+    };
+    match accepted {
+      Ok((io, remote)) => {
+        server
+          .open_connections
+          .set(server.open_connections.get() + 1);
+        deno_core::unsync::spawn(serve_connection(
+          server.clone(),
+          builder.clone(),
+          io,
+          remote,
+        ));
+      }
+      // Out of descriptors or a connection reset before accept: keep serving.
+      Err(_) => tokio::task::yield_now().await,
+    }
+  }
+  drop(listener);
+  server.connections_changed.notify_waiters();
+}
+
+/// A connected socket of either kind.
+enum Io {
+  Tcp(tokio::net::TcpStream),
+  Unix(tokio::net::UnixStream),
+}
+
+async fn accept(
+  listener: &Listener,
+) -> std::io::Result<(Io, Option<SocketAddr>)> {
+  match listener {
+    Listener::Tcp(l) => {
+      let (stream, remote) = l.accept().await?;
+      let _ = stream.set_nodelay(true);
+      Ok((Io::Tcp(stream), Some(remote)))
+    }
+    Listener::Unix(l, _) => {
+      let (stream, _) = l.accept().await?;
+      Ok((Io::Unix(stream), None))
+    }
+  }
+}
+
+async fn serve_connection(
+  server: Rc<Server>,
+  builder: Rc<auto::Builder<LocalExec>>,
+  io: Io,
+  remote: Option<SocketAddr>,
+) {
+  let service_server = server.clone();
+  let service =
+    hyper::service::service_fn(move |req| service_server.handle(req, remote));
+  let mut stop_rx = server.stop_tx.subscribe();
+  match io {
+    Io::Tcp(stream) => {
+      let conn =
+        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+      drive(conn, &mut stop_rx).await;
+    }
+    Io::Unix(stream) => {
+      let conn =
+        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+      drive(conn, &mut stop_rx).await;
+    }
+  }
+  server
+    .open_connections
+    .set(server.open_connections.get().saturating_sub(1));
+  server.connections_changed.notify_waiters();
+}
+
+/// Drives a connection to its end, shutting it down gracefully or at once
+/// when the server stops.
+async fn drive<I, S>(
+  conn: auto::UpgradeableConnection<'_, I, S, LocalExec>,
+  stop_rx: &mut watch::Receiver<Stopping>,
+) where
+  S: hyper::service::Service<
+      Request<Incoming>,
+      Response = Response<ResponseBody>,
+      Error = Infallible,
+    >,
+  S::Future: 'static,
+  I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+  tokio::pin!(conn);
+  let mut graceful = false;
+  loop {
+    if !graceful {
+      match *stop_rx.borrow_and_update() {
+        Stopping::Force => return,
+        Stopping::Graceful => {
+          graceful = true;
+          conn.as_mut().graceful_shutdown();
+        }
+        Stopping::No => {}
+      }
+    }
+    tokio::select! {
+      _ = conn.as_mut() => return,
+      changed = stop_rx.changed() => {
+        if changed.is_err() {
+          // The server is gone: finish what is in flight.
+          let _ = conn.as_mut().await;
+          return;
+        }
+        if *stop_rx.borrow() == Stopping::Force {
+          return;
+        }
+      }
+    }
+  }
+}

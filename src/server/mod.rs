@@ -1,0 +1,6 @@
+//! rt's HTTP server in plain Rust (no JS types): the `Bun.serve` server, its
+//! route table and response bodies. `src/ext/serve.rs` adapts it to ops.
+
+pub mod body;
+pub mod core;
+pub mod routes;
