@@ -125,11 +125,10 @@ function fill(headers, init) {
 const SET_COOKIE = "set-cookie";
 
 export class Headers {
-  [kList] = [];
-  [kGuard] = "none";
-  [kFill] = undefined;
-
   constructor(init = undefined) {
+    this[kList] = [];
+    this[kGuard] = "none";
+    this[kFill] = undefined;
     if (init !== undefined) fill(this, init);
   }
 

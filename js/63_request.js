@@ -28,6 +28,7 @@ import {
 } from "ext:rt/61_body.js";
 
 const {
+  ObjectCreate,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeThen,
   RegExpPrototypeTest,
@@ -70,18 +71,18 @@ function normalizeMethod(method) {
 
 const OPTIONAL = ["mode", "credentials", "cache", "redirect", "referrer", "referrerPolicy", "integrity", "keepalive", "duplex"];
 
+// Fields are assigned in the constructor, and rarely used ones (signal,
+// init options, body stream) only when needed: every property a request is
+// born with costs time on the server's hot path.
 export class Request {
-  [kMethod] = "GET";
-  [kUrl] = "";
-  [kHeaders] = undefined;
-  [kSignal] = undefined;
-  [kServerId] = 0;
-  [kInit] = undefined;
-  [kSource] = null;
-
   /** https://fetch.spec.whatwg.org/#dom-request */
   constructor(input, init = undefined) {
-    if (input === kServerId) return; // made by the server, filled by createServerRequest
+    this[kServerId] = 0;
+    this[kMethod] = "GET";
+    this[kUrl] = "";
+    this[kHeaders] = undefined;
+    this[kSource] = null;
+    if (input === kServerId) return; // a copy being made by clone()
     if (arguments.length < 1) {
       throw new TypeError("Request constructor requires at least 1 argument");
     }
@@ -163,7 +164,12 @@ export class Request {
   }
 
   get headers() {
-    return this[kHeaders] ??= new Headers();
+    let headers = this[kHeaders];
+    if (headers === undefined) {
+      const id = this[kServerId];
+      headers = this[kHeaders] = id !== 0 ? serverHeaders(id) : new Headers();
+    }
+    return headers;
   }
 
   get signal() {
@@ -245,19 +251,25 @@ export class Request {
 mixinBody(Request.prototype);
 export const RequestPrototype = Request.prototype;
 
-/** A request received by Bun.serve: everything is read from Rust lazily. */
-export function createServerRequest(id, methodCode) {
-  const request = new Request(kServerId);
-  request[kServerId] = id;
-  const method = methodCode === 0 ? op_serve_method(id) : METHODS[methodCode];
-  request[kMethod] = method;
-  request[kHeaders] = lazyHeaders(() => {
+/** The headers of a server request, read from Rust. */
+function serverHeaders(id) {
+  return lazyHeaders(() => {
     const flat = op_serve_headers(id);
     const pairs = [];
     for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
     return pairs;
   }, "request");
-  request[kSource] = method === "GET" || method === "HEAD" ? null : new ServerBody(id);
+}
+
+/** A request received by Bun.serve: everything is read from Rust lazily. */
+export function createServerRequest(id, methodCode) {
+  const request = ObjectCreate(RequestPrototype);
+  request[kServerId] = id;
+  const method = methodCode === 0 ? op_serve_method(id) : METHODS[methodCode];
+  request[kMethod] = method;
+  request[kUrl] = "";
+  request[kHeaders] = undefined;
+  request[kSource] = methodCode === 1 || methodCode === 2 ? null : new ServerBody(id);
   return request;
 }
 

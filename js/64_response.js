@@ -87,17 +87,20 @@ function initialize(response, init, source, type) {
   }
 }
 
+// Only the fields every response needs are set in the constructor; status
+// text, type and URL list exist only on responses that have them.
 export class Response {
-  [kStatus] = 200;
-  [kStatusText] = "";
-  [kHeaders] = undefined;
-  [kImpliedType] = null;
-  [kType] = "default";
-  [kUrlList] = undefined;
-  [kSource] = null;
-
   /** https://fetch.spec.whatwg.org/#dom-response */
   constructor(body = null, init = undefined) {
+    this[kStatus] = 200;
+    this[kHeaders] = undefined;
+    this[kImpliedType] = null;
+    // The common `new Response("text")`: no init object to read.
+    if (typeof body === "string" && init === undefined) {
+      this[kSource] = body;
+      this[kImpliedType] = "text/plain;charset=utf-8";
+      return;
+    }
     const [source, type] = extractBody(body);
     initialize(this, initObject(init, "Response"), source, type);
   }
@@ -144,7 +147,7 @@ export class Response {
   }
 
   get type() {
-    return this[kType];
+    return this[kType] ?? "default";
   }
 
   get url() {
@@ -166,7 +169,7 @@ export class Response {
   }
 
   get statusText() {
-    return this[kStatusText];
+    return this[kStatusText] ?? "";
   }
 
   get headers() {
