@@ -389,6 +389,7 @@ pub async fn op_serve_body_chunk(
           .unwrap_or(false);
         if over {
           reject_too_large(&requests, id);
+          crate::server::core::drain_later(body);
           return Err(ServeError::BodyTooLarge(limit));
         }
         requests.with(id, |r| r.body = Some(body));
@@ -406,24 +407,27 @@ pub async fn op_serve_body_all(
   #[smi] id: RequestId,
 ) -> Result<ToJsBuffer, ServeError> {
   let requests = requests(&state.borrow());
-  let (body, limit, already) = requests
+  let (body, limit, mut read) = requests
     .with(id, |r| (r.body.take(), r.server_limit(), r.body_read))
     .ok_or(ServeError::BodyUsed)?;
-  let Some(body) = body else {
+  let Some(mut body) = body else {
     return Ok(Vec::new().into());
   };
-  let remaining = limit.saturating_sub(already);
-  match http_body_util::Limited::new(body, remaining as usize)
-    .collect()
-    .await
-  {
-    Ok(collected) => Ok(collected.to_bytes().to_vec().into()),
-    Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+  let mut out = Vec::new();
+  while let Some(frame) = body.frame().await {
+    let frame = frame.map_err(|e| ServeError::BodyRead(e.to_string()))?;
+    let Ok(data) = frame.into_data() else {
+      continue; // trailers
+    };
+    read += data.len() as u64;
+    if read > limit {
       reject_too_large(&requests, id);
-      Err(ServeError::BodyTooLarge(limit))
+      crate::server::core::drain_later(body);
+      return Err(ServeError::BodyTooLarge(limit));
     }
-    Err(e) => Err(ServeError::BodyRead(e.to_string())),
+    out.extend_from_slice(&data);
   }
+  Ok(out.into())
 }
 
 /// Answers 413 at once and closes the connection: nothing more is read.
@@ -552,7 +556,10 @@ pub fn op_serve_respond_stream(
   #[smi] status_code: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<u32, ServeError> {
-  let (tx, body) = ResponseBody::channel();
+  let flow = requests(state)
+    .with(id, |r| r.flow.clone())
+    .unwrap_or_default();
+  let (tx, body) = ResponseBody::channel(flow);
   let response = build_head(status_code, headers, body)?;
   respond_with(state, id, response);
   let serve = state.borrow_mut::<ServeState>();

@@ -5,10 +5,14 @@ use std::pin::Pin;
 use std::task::Context;
 use std::task::Poll;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http_body::Frame;
 use http_body::SizeHint;
 use tokio::sync::mpsc;
+
+use super::flow::Flow;
 
 /// How many chunks may wait between JS and the socket. Small on purpose: a
 /// slow client stalls the JS writer instead of growing server memory.
@@ -25,8 +29,9 @@ pub enum ResponseBody {
   Empty,
   /// A complete body.
   Full(Option<Bytes>),
-  /// Chunks sent by JS; `Err` aborts the response.
-  Stream(mpsc::Receiver<Result<Bytes, StreamAborted>>),
+  /// Chunks sent by JS (`Err` aborts the response), paced by the
+  /// connection's [`Flow`].
+  Stream(mpsc::Receiver<Result<Bytes, StreamAborted>>, Arc<Flow>),
 }
 
 impl ResponseBody {
@@ -41,9 +46,11 @@ impl ResponseBody {
   }
 
   /// A streamed body and the sender JS writes into.
-  pub fn channel() -> (mpsc::Sender<Result<Bytes, StreamAborted>>, Self) {
+  pub fn channel(
+    flow: Arc<Flow>,
+  ) -> (mpsc::Sender<Result<Bytes, StreamAborted>>, Self) {
     let (tx, rx) = mpsc::channel(STREAM_CAPACITY);
-    (tx, Self::Stream(rx))
+    (tx, Self::Stream(rx, flow))
   }
 }
 
@@ -60,13 +67,17 @@ impl http_body::Body for ResponseBody {
       Self::Full(bytes) => {
         Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))))
       }
-      Self::Stream(rx) => match rx.poll_recv(cx) {
-        Poll::Ready(Some(Ok(chunk))) => {
-          Poll::Ready(Some(Ok(Frame::data(chunk))))
-        }
-        Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
-        Poll::Ready(None) => Poll::Ready(None),
+      Self::Stream(rx, flow) => match flow.poll_room(cx) {
         Poll::Pending => Poll::Pending,
+        Poll::Ready(()) => match rx.poll_recv(cx) {
+          Poll::Ready(Some(Ok(chunk))) => {
+            flow.queued(chunk.len());
+            Poll::Ready(Some(Ok(Frame::data(chunk))))
+          }
+          Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+          Poll::Ready(None) => Poll::Ready(None),
+          Poll::Pending => Poll::Pending,
+        },
       },
     }
   }
@@ -75,7 +86,7 @@ impl http_body::Body for ResponseBody {
     match self {
       Self::Empty => true,
       Self::Full(bytes) => bytes.is_none(),
-      Self::Stream(_) => false,
+      Self::Stream(..) => false,
     }
   }
 
@@ -84,7 +95,7 @@ impl http_body::Body for ResponseBody {
       Self::Empty => SizeHint::with_exact(0),
       Self::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
       Self::Full(None) => SizeHint::with_exact(0),
-      Self::Stream(_) => SizeHint::default(),
+      Self::Stream(..) => SizeHint::default(),
     }
   }
 }

@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,7 +27,6 @@ use http::Response;
 use http::StatusCode;
 use http::header;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use hyper_util::rt::TokioTimer;
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
@@ -36,6 +36,8 @@ use tokio::sync::oneshot;
 use tokio::sync::watch;
 
 use super::body::ResponseBody;
+use super::flow::Flow;
+use super::flow::FlowIo;
 use super::routes::RouteTable;
 use super::routes::RouteTarget;
 use super::routes::normalize_path;
@@ -189,6 +191,8 @@ pub struct InFlight {
   pub respond: Option<oneshot::Sender<Response<ResponseBody>>>,
   /// Disconnect notification for `request.signal`.
   pub gone: Rc<ClientGone>,
+  /// The connection's write pacing, for a streamed response.
+  pub flow: Arc<Flow>,
 }
 
 impl InFlight {
@@ -388,18 +392,37 @@ impl Server {
     self: &Rc<Self>,
     req: Request<Incoming>,
     remote: Option<SocketAddr>,
+    flow: &Arc<Flow>,
   ) -> Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Infallible>>>>
   {
     // RFC 9112 §3.2: a 1.1 request without Host is a 400.
     if req.version() == http::Version::HTTP_11
       && !req.headers().contains_key(header::HOST)
     {
-      return ready(plain(StatusCode::BAD_REQUEST, "Missing Host header"));
+      return ready(closing(plain(
+        StatusCode::BAD_REQUEST,
+        "Missing Host header",
+      )));
+    }
+    // RFC 9112 §6.3: both framings at once is a smuggling attempt. hyper
+    // keeps Transfer-Encoding and drops Content-Length; the raw head was
+    // checked on the way in (see flow.rs).
+    if req.headers().contains_key(header::TRANSFER_ENCODING)
+      && flow.take_framing_conflict()
+    {
+      return ready(closing(plain(
+        StatusCode::BAD_REQUEST,
+        "Content-Length with Transfer-Encoding",
+      )));
     }
     if let Some(length) = content_length(&req)
       && length > self.config.max_request_body_size
     {
-      return ready(plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"));
+      drain_later(req.into_body());
+      return ready(closing(plain(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Payload Too Large",
+      )));
     }
     let routes = self.routes.borrow().clone();
     let path = normalize_path(req.uri().path());
@@ -432,6 +455,7 @@ impl Server {
       remote,
       respond: Some(tx),
       gone,
+      flow: flow.clone(),
     });
     self.pending.set(self.pending.get() + 1);
     self.ready.borrow_mut().push_back(id);
@@ -452,6 +476,30 @@ fn ready(
   response: Response<ResponseBody>,
 ) -> Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Infallible>>>> {
   Box::pin(std::future::ready(Ok(response)))
+}
+
+/// Marks a response as the last on its connection.
+pub fn closing(mut response: Response<ResponseBody>) -> Response<ResponseBody> {
+  response
+    .headers_mut()
+    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+  response
+}
+
+/// Largest body read and thrown away after an early error response.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+/// How long a client gets to finish sending a refused body.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// Reads and discards a refused request body in the background, so that
+/// closing the connection does not reset it before the client has read the
+/// error response (a lingering close, bounded in bytes and time).
+pub fn drain_later(body: Incoming) {
+  use http_body_util::BodyExt as _;
+  deno_core::unsync::spawn(async move {
+    let drain = http_body_util::Limited::new(body, DRAIN_LIMIT).collect();
+    let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+  });
 }
 
 fn content_length(req: &Request<Incoming>) -> Option<u64> {
@@ -578,7 +626,10 @@ where
 }
 
 fn connection_builder(config: &ServerConfig) -> auto::Builder<LocalExec> {
-  let mut builder = auto::Builder::new(LocalExec);
+  // HTTP/1 only for cleartext until HTTP/2 arrives with TLS and ALPN: the
+  // auto builder's version sniffing would wait for a first byte forever,
+  // outside the header read timeout.
+  let mut builder = auto::Builder::new(LocalExec).http1_only();
   builder
     .http1()
     .timer(TokioTimer::new())
@@ -647,19 +698,28 @@ async fn serve_connection(
   remote: Option<SocketAddr>,
 ) {
   let service_server = server.clone();
-  let service =
-    hyper::service::service_fn(move |req| service_server.handle(req, remote));
+  let idle = server
+    .config
+    .idle_timeout
+    .unwrap_or(FALLBACK_HEADER_TIMEOUT);
+  let flow = Arc::new(Flow::default());
+  let service_flow = flow.clone();
+  let service = hyper::service::service_fn(move |req| {
+    service_server.handle(req, remote, &service_flow)
+  });
   let mut stop_rx = server.stop_tx.subscribe();
   match io {
     Io::Tcp(stream) => {
-      let conn =
-        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-      drive(conn, &mut stop_rx).await;
+      let io = FlowIo::new(stream, flow.clone());
+      let conn = builder.serve_connection_with_upgrades(io, service);
+      let driven = drive(conn, &mut stop_rx, &flow);
+      with_first_byte_deadline(driven, &flow, idle).await;
     }
     Io::Unix(stream) => {
-      let conn =
-        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-      drive(conn, &mut stop_rx).await;
+      let io = FlowIo::new(stream, flow.clone());
+      let conn = builder.serve_connection_with_upgrades(io, service);
+      let driven = drive(conn, &mut stop_rx, &flow);
+      with_first_byte_deadline(driven, &flow, idle).await;
     }
   }
   server
@@ -668,11 +728,45 @@ async fn serve_connection(
   server.connections_changed.notify_waiters();
 }
 
+/// The status hyper would answer a malformed request with, if `error` is one.
+fn parse_error_status(
+  error: &(dyn std::error::Error + 'static),
+) -> Option<u16> {
+  let error = error.downcast_ref::<hyper::Error>()?;
+  if error.is_parse_too_large() {
+    Some(431)
+  } else if error.is_parse() {
+    Some(400)
+  } else {
+    None
+  }
+}
+
+/// hyper's header timeout starts with the first byte; a client that
+/// connects and sends nothing is dropped after the idle timeout here.
+async fn with_first_byte_deadline(
+  connection: impl Future<Output = ()>,
+  flow: &Flow,
+  idle: Duration,
+) {
+  let silent = async {
+    tokio::time::sleep(idle).await;
+    if flow.has_read() {
+      std::future::pending::<()>().await;
+    }
+  };
+  tokio::select! {
+    () = connection => {}
+    () = silent => {}
+  }
+}
+
 /// Drives a connection to its end, shutting it down gracefully or at once
 /// when the server stops.
 async fn drive<I, S>(
   conn: auto::UpgradeableConnection<'_, I, S, LocalExec>,
   stop_rx: &mut watch::Receiver<Stopping>,
+  flow: &Flow,
 ) where
   S: hyper::service::Service<
       Request<Incoming>,
@@ -696,7 +790,14 @@ async fn drive<I, S>(
       }
     }
     tokio::select! {
-      _ = conn.as_mut() => return,
+      result = conn.as_mut() => {
+        if let Err(e) = result
+          && let Some(status) = parse_error_status(&*e)
+        {
+          flow.answer_parse_error(status);
+        }
+        return;
+      }
       changed = stop_rx.changed() => {
         if changed.is_err() {
           // The server is gone: finish what is in flight.

@@ -3,4 +3,5 @@
 
 pub mod body;
 pub mod core;
+pub mod flow;
 pub mod routes;

@@ -165,13 +165,31 @@ pub struct RouteMatch<'a> {
   pub params: Vec<(String, String)>,
 }
 
-/// The compiled table: one router per method, plus one for methods no
+/// The compiled table: routers per method, plus routers for methods no
 /// per-method object names (routes that answer any method).
 #[derive(Default)]
 pub struct RouteTable {
-  by_method: HashMap<Method, matchit::Router<Entry>>,
-  any_method: matchit::Router<Entry>,
+  by_method: HashMap<Method, Routers>,
+  any_method: Routers,
   is_empty: bool,
+}
+
+/// Exact and `:param` routes, and `*` routes apart: matchit cannot hold a
+/// parameter and a catch-all at the same position (`/u/:id` and `/u/*`),
+/// and trying wildcards only after the others gives Bun's precedence.
+#[derive(Default)]
+struct Routers {
+  main: matchit::Router<Entry>,
+  wild: matchit::Router<Entry>,
+}
+
+impl Routers {
+  fn at<'a>(
+    &'a self,
+    path: &'a str,
+  ) -> Option<matchit::Match<'a, 'a, &'a Entry>> {
+    self.main.at(path).ok().or_else(|| self.wild.at(path).ok())
+  }
 }
 
 #[derive(Clone)]
@@ -214,11 +232,7 @@ impl RouteTable {
       })?;
       table.by_method.entry(m).or_default();
     }
-    // Exact routes first, so that the extra empty-rest form of a wildcard
-    // (`/api/` for `/api/*`) never shadows an exact route of the same path.
-    let mut ordered = specs;
-    ordered.sort_by_key(|s| s.path.contains('*'));
-    for spec in &ordered {
+    for spec in &specs {
       let (patterns, names) = translate(&spec.path)?;
       let names = std::sync::Arc::new(names);
       match (&spec.methods, &spec.any) {
@@ -266,12 +280,16 @@ impl RouteTable {
   }
 
   /// Finds the route for a method and a normalized path.
-  pub fn find(&self, method: &Method, path: &str) -> Option<RouteMatch<'_>> {
+  pub fn find<'a>(
+    &'a self,
+    method: &Method,
+    path: &'a str,
+  ) -> Option<RouteMatch<'a>> {
     if self.is_empty {
       return None;
     }
-    let router = self.by_method.get(method).unwrap_or(&self.any_method);
-    let matched = router.at(path).ok()?;
+    let routers = self.by_method.get(method).unwrap_or(&self.any_method);
+    let matched = routers.at(path)?;
     let entry = matched.value;
     let params = matched
       .params
@@ -290,11 +308,16 @@ impl RouteTable {
 }
 
 fn insert(
-  router: &mut matchit::Router<Entry>,
+  routers: &mut Routers,
   patterns: &[String],
   entry: Entry,
   path: &str,
 ) -> Result<(), RouteError> {
+  let router = if path.ends_with('*') {
+    &mut routers.wild
+  } else {
+    &mut routers.main
+  };
   for (i, pattern) in patterns.iter().enumerate() {
     match router.insert(pattern.as_str(), entry.clone()) {
       Ok(()) => {}

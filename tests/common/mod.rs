@@ -88,3 +88,146 @@ pub fn assert_stdout(out: &Output, expected: &str) {
   assert_eq!(out.code, 0, "exit code; stderr:\n{}", out.stderr);
   assert_eq!(out.stdout, expected, "stdout; stderr:\n{}", out.stderr);
 }
+
+pub mod http;
+
+use std::io::BufRead as _;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::mpsc;
+
+/// A running `rt` process that serves HTTP, killed when dropped.
+pub struct Served {
+  child: Option<std::process::Child>,
+  /// The port it announced.
+  pub port: u16,
+  output: Arc<Mutex<(String, String)>>,
+  readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// Finds the port in `Listening on http://host:PORT/` or `PORT=NNN`.
+fn port_in(line: &str) -> Option<u16> {
+  if let Some(rest) = line.strip_prefix("PORT=") {
+    return rest.trim().parse().ok();
+  }
+  let rest = line.strip_prefix("Listening on http://")?;
+  let host_port = rest.trim_end().trim_end_matches('/');
+  host_port.rsplit(':').next()?.parse().ok()
+}
+
+impl Served {
+  /// `rt serve --port 0 <fixture>`, waiting for the announced port.
+  pub fn serve(path: &str) -> Served {
+    Served::spawn(&["serve", "--port", "0", path], &[])
+  }
+
+  /// Runs `rt` with arguments from the fixtures directory and waits until
+  /// it prints a port (`Listening on ...` or `PORT=n`).
+  pub fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Served {
+    let mut cmd = rt_command();
+    cmd.args(args).current_dir(fixture(""));
+    for (k, v) in envs {
+      cmd.env(k, v);
+    }
+    let mut child = cmd
+      .stdin(Stdio::null())
+      .stdout(Stdio::piped())
+      .stderr(Stdio::piped())
+      .spawn()
+      .expect("spawn rt");
+    let output = Arc::new(Mutex::new((String::new(), String::new())));
+    let (tx, rx) = mpsc::channel();
+    let mut readers = Vec::new();
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    for (index, stream) in [
+      (0, Box::new(stdout) as Box<dyn std::io::Read + Send>),
+      (1, Box::new(stderr)),
+    ] {
+      let output = output.clone();
+      let tx = tx.clone();
+      readers.push(std::thread::spawn(move || {
+        let reader = std::io::BufReader::new(stream);
+        for line in reader.lines() {
+          let Ok(line) = line else { break };
+          if let Some(port) = port_in(&line) {
+            let _ = tx.send(port);
+          }
+          let mut out = output.lock().unwrap();
+          let target = if index == 0 { &mut out.0 } else { &mut out.1 };
+          target.push_str(&line);
+          target.push('\n');
+        }
+      }));
+    }
+    drop(tx);
+    let port = match rx.recv_timeout(DEADLINE) {
+      Ok(port) => port,
+      Err(_) => {
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = output.lock().unwrap();
+        panic!(
+          "rt printed no port.\nstdout:\n{}\nstderr:\n{}",
+          out.0, out.1
+        );
+      }
+    };
+    Served {
+      child: Some(child),
+      port,
+      output,
+      readers,
+    }
+  }
+
+  /// What the process printed so far: (stdout, stderr).
+  pub fn output(&self) -> (String, String) {
+    self.output.lock().unwrap().clone()
+  }
+
+  /// Sends a signal to the process.
+  pub fn signal(&self, signal: i32) {
+    if let Some(child) = &self.child {
+      // SAFETY: kill(2) on our own child's pid.
+      unsafe { libc::kill(child.id() as i32, signal) };
+    }
+  }
+
+  /// Waits for the process to exit (with the deadline); returns its output.
+  pub fn wait(mut self) -> Output {
+    let mut child = self.child.take().expect("child");
+    let status = match child.wait_timeout(DEADLINE).expect("wait") {
+      Some(status) => status,
+      None => {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("rt did not exit within {DEADLINE:?}");
+      }
+    };
+    for reader in self.readers.drain(..) {
+      let _ = reader.join();
+    }
+    let (stdout, stderr) = self.output();
+    Output {
+      stdout,
+      stderr,
+      code: status.code().unwrap_or(-1),
+    }
+  }
+
+  /// SIGTERM, then wait.
+  pub fn stop(self) -> Output {
+    self.signal(libc::SIGTERM);
+    self.wait()
+  }
+}
+
+impl Drop for Served {
+  fn drop(&mut self) {
+    if let Some(mut child) = self.child.take() {
+      let _ = child.kill();
+      let _ = child.wait();
+    }
+  }
+}
