@@ -135,20 +135,19 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
           for server in crate::ext::serve::servers(&op_state.borrow()) {
             server.stop(false);
           }
-          let closed = async {
-            let servers = crate::ext::serve::servers(&op_state.borrow());
-            for server in servers {
-              server.closed().await;
-            }
-          };
           tokio::select! {
             result = &mut run => result,
-            () = closed => Ok(()),
+            () = stopped_servers_closed(&op_state) => Ok(()),
             () = tokio::time::sleep(SHUTDOWN_GRACE) => Ok(()),
           }
         }
       }
     };
+    // The script is done, but a stopped server's connections may still be
+    // writing their last responses (they run as tasks beside the script).
+    let _ =
+      tokio::time::timeout(SHUTDOWN_GRACE, stopped_servers_closed(&op_state))
+        .await;
     match result {
       Ok(()) => exit_code(&runtime),
       Err(err) => {
@@ -171,6 +170,17 @@ pub async fn run_module(
     .run_event_loop(PollEventLoopOptions::default())
     .await?;
   evaluation.await
+}
+
+/// Resolves once every stopped server has closed all its connections.
+/// Servers still listening (an unref'd one) are not waited for.
+async fn stopped_servers_closed(
+  op_state: &std::rc::Rc<std::cell::RefCell<deno_core::OpState>>,
+) {
+  let servers = crate::ext::serve::servers(&op_state.borrow());
+  for server in servers.into_iter().filter(|s| s.is_stopping()) {
+    server.closed().await;
+  }
 }
 
 /// Resolves on SIGINT or SIGTERM (never, if the handlers cannot be installed).

@@ -372,6 +372,11 @@ impl Server {
     });
   }
 
+  /// Whether `stop` was called.
+  pub fn is_stopping(&self) -> bool {
+    *self.stop_tx.borrow() != Stopping::No
+  }
+
   /// Resolves when the server stopped and every connection closed.
   pub async fn closed(&self) {
     loop {

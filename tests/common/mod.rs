@@ -150,13 +150,16 @@ impl Served {
         let reader = std::io::BufReader::new(stream);
         for line in reader.lines() {
           let Ok(line) = line else { break };
+          {
+            let mut out = output.lock().unwrap();
+            let target = if index == 0 { &mut out.0 } else { &mut out.1 };
+            target.push_str(&line);
+            target.push('\n');
+          }
+          // After recording the line, so output() includes it.
           if let Some(port) = port_in(&line) {
             let _ = tx.send(port);
           }
-          let mut out = output.lock().unwrap();
-          let target = if index == 0 { &mut out.0 } else { &mut out.1 };
-          target.push_str(&line);
-          target.push('\n');
         }
       }));
     }
