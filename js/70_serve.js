@@ -13,6 +13,7 @@ import {
   op_serve_respond_stream,
   op_serve_respond_text,
   op_serve_start,
+  op_serve_timeout,
   op_serve_stop,
   op_serve_stream_close,
   op_serve_stream_write,
@@ -447,9 +448,11 @@ class Server {
     if (typeof seconds !== "number" || seconds < 0 || !NumberIsFinite(seconds)) {
       throw new RangeError("server.timeout: seconds must be a non-negative number");
     }
-    if (!req?.[kServerId]) {
+    const id = req?.[kServerId];
+    if (!id) {
       throw typeError("server.timeout: expected a request received by this server");
     }
+    op_serve_timeout(id, seconds);
   }
 
   upgrade(_req, _options) {

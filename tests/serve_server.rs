@@ -156,3 +156,34 @@ fn request_signal_aborts_when_the_client_disconnects() {
   }
   assert_eq!(count, "1");
 }
+
+#[test]
+fn server_timeout_closes_silent_requests() {
+  let s = Served::serve("serve/app.js");
+  let started = std::time::Instant::now();
+  let mut c = Conn::open(s.port);
+  c.send(b"GET /timeout-handler HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert!(
+    c.closed_by_server(),
+    "no response, the connection is closed"
+  );
+  assert!(started.elapsed() < std::time::Duration::from_millis(1400));
+  let mut c = Conn::open(s.port);
+  c.send(b"GET /timeout-stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  let (status, _) = c.read_head();
+  assert_eq!(status, 200);
+  let mut seen = Vec::new();
+  loop {
+    let chunk = c.read_some();
+    if chunk.is_empty() {
+      break;
+    }
+    seen.extend(chunk);
+  }
+  assert!(String::from_utf8_lossy(&seen).contains("first;"));
+  assert!(
+    !String::from_utf8_lossy(&seen).ends_with("0\r\n\r\n"),
+    "cut, not completed"
+  );
+  assert_eq!(get(s.port, "/").text(), "Hello World!");
+}

@@ -63,6 +63,7 @@ deno_core::extension!(
     serve::op_serve_stream_write,
     serve::op_serve_stream_close,
     serve::op_serve_pending,
+    serve::op_serve_timeout,
     serve::op_serve_reload,
     serve::op_serve_stop,
     serve::op_serve_closed,

@@ -556,10 +556,10 @@ pub fn op_serve_respond_stream(
   #[smi] status_code: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<u32, ServeError> {
-  let flow = requests(state)
-    .with(id, |r| r.flow.clone())
+  let (flow, idle) = requests(state)
+    .with(id, |r| (r.flow.clone(), r.timeout.get()))
     .unwrap_or_default();
-  let (tx, body) = ResponseBody::channel(flow);
+  let (tx, body) = ResponseBody::channel(flow, idle);
   let response = build_head(status_code, headers, body)?;
   respond_with(state, id, response);
   let serve = state.borrow_mut::<ServeState>();
@@ -600,6 +600,18 @@ pub fn op_serve_stream_close(
   if let (Some(tx), Some(message)) = (tx, error) {
     let _ = tx.try_send(Err(StreamAborted(message)));
   }
+}
+
+/// `server.timeout(req, seconds)`: 0 disables; returns false if the
+/// request is no longer waiting.
+#[op2(fast)]
+pub fn op_serve_timeout(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+  seconds: f64,
+) -> bool {
+  let limit = (seconds > 0.0).then(|| Duration::from_secs_f64(seconds));
+  requests(state).with(id, |r| r.timeout.set(limit)).is_some()
 }
 
 /// Requests this server has received and not answered yet.

@@ -6,6 +6,7 @@ use std::task::Context;
 use std::task::Poll;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::Frame;
@@ -31,7 +32,31 @@ pub enum ResponseBody {
   Full(Option<Bytes>),
   /// Chunks sent by JS (`Err` aborts the response), paced by the
   /// connection's [`Flow`].
-  Stream(mpsc::Receiver<Result<Bytes, StreamAborted>>, Arc<Flow>),
+  Stream(
+    mpsc::Receiver<Result<Bytes, StreamAborted>>,
+    Arc<Flow>,
+    Option<Idle>,
+  ),
+}
+
+/// `server.timeout()` on a streamed body: how long JS may send nothing.
+pub struct Idle {
+  limit: Duration,
+  deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Idle {
+  fn new(limit: Duration) -> Self {
+    Self {
+      limit,
+      deadline: Box::pin(tokio::time::sleep(limit)),
+    }
+  }
+
+  fn reset(&mut self) {
+    let next = tokio::time::Instant::now() + self.limit;
+    self.deadline.as_mut().reset(next);
+  }
 }
 
 impl ResponseBody {
@@ -48,9 +73,10 @@ impl ResponseBody {
   /// A streamed body and the sender JS writes into.
   pub fn channel(
     flow: Arc<Flow>,
+    idle: Option<Duration>,
   ) -> (mpsc::Sender<Result<Bytes, StreamAborted>>, Self) {
     let (tx, rx) = mpsc::channel(STREAM_CAPACITY);
-    (tx, Self::Stream(rx, flow))
+    (tx, Self::Stream(rx, flow, idle.map(Idle::new)))
   }
 }
 
@@ -67,16 +93,28 @@ impl http_body::Body for ResponseBody {
       Self::Full(bytes) => {
         Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))))
       }
-      Self::Stream(rx, flow) => match flow.poll_room(cx) {
+      Self::Stream(rx, flow, idle) => match flow.poll_room(cx) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(()) => match rx.poll_recv(cx) {
           Poll::Ready(Some(Ok(chunk))) => {
             flow.queued(chunk.len());
+            if let Some(idle) = idle {
+              idle.reset();
+            }
             Poll::Ready(Some(Ok(Frame::data(chunk))))
           }
           Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
           Poll::Ready(None) => Poll::Ready(None),
-          Poll::Pending => Poll::Pending,
+          Poll::Pending => {
+            let expired = idle
+              .as_mut()
+              .is_some_and(|idle| idle.deadline.as_mut().poll(cx).is_ready());
+            if expired {
+              Poll::Ready(Some(Err(StreamAborted("idle timeout".into()))))
+            } else {
+              Poll::Pending
+            }
+          }
         },
       },
     }

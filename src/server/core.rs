@@ -10,7 +10,6 @@ use std::cell::Cell;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::future::Future;
 use std::hash::BuildHasherDefault;
 use std::net::SocketAddr;
@@ -130,6 +129,34 @@ pub fn method_code(method: &http::Method) -> u32 {
   }
 }
 
+/// A request outlived its `server.timeout(req, seconds)`; hyper closes the
+/// connection.
+#[derive(Debug, thiserror::Error)]
+#[error("request timed out")]
+pub struct RequestTimedOut;
+
+/// `server.timeout(req, seconds)` for one request: how long its handler and
+/// then its streamed body may stay silent. rt sets none by default (unlike
+/// Bun's 10 s) so slow handlers and quiet event streams are not cut off.
+#[derive(Default)]
+pub struct RequestTimeout {
+  limit: Cell<Option<Duration>>,
+  changed: Notify,
+}
+
+impl RequestTimeout {
+  /// Sets the limit (`None` disables it), restarting the count.
+  pub fn set(&self, limit: Option<Duration>) {
+    self.limit.set(limit);
+    self.changed.notify_waiters();
+  }
+
+  /// The current limit.
+  pub fn get(&self) -> Option<Duration> {
+    self.limit.get()
+  }
+}
+
 /// Whether the client went away before its response was delivered.
 #[derive(Default)]
 pub struct ClientGone {
@@ -193,6 +220,8 @@ pub struct InFlight {
   pub gone: Rc<ClientGone>,
   /// The connection's write pacing, for a streamed response.
   pub flow: Arc<Flow>,
+  /// `server.timeout()` for this request.
+  pub timeout: Rc<RequestTimeout>,
 }
 
 impl InFlight {
@@ -398,8 +427,9 @@ impl Server {
     req: Request<Incoming>,
     remote: Option<SocketAddr>,
     flow: &Arc<Flow>,
-  ) -> Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Infallible>>>>
-  {
+  ) -> Pin<
+    Box<dyn Future<Output = Result<Response<ResponseBody>, RequestTimedOut>>>,
+  > {
     // RFC 9112 §3.2: a 1.1 request without Host is a 400.
     if req.version() == http::Version::HTTP_11
       && !req.headers().contains_key(header::HOST)
@@ -450,6 +480,8 @@ impl Server {
     let (tx, rx) = oneshot::channel();
     let gone = Rc::new(ClientGone::default());
     let guard = GoneGuard(gone.clone());
+    let timeout = Rc::new(RequestTimeout::default());
+    let timeout_in_service = timeout.clone();
     let id = self.requests.insert(InFlight {
       server: self.clone(),
       parts,
@@ -461,15 +493,30 @@ impl Server {
       respond: Some(tx),
       gone,
       flow: flow.clone(),
+      timeout,
     });
     self.pending.set(self.pending.get() + 1);
     self.ready.borrow_mut().push_back(id);
     self.ready_notify.notify_one();
     Box::pin(async move {
-      let response = rx.await.unwrap_or_else(|_| {
-        // JS dropped the request without answering (runtime shutting down).
-        plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
-      });
+      tokio::pin!(rx);
+      let response = loop {
+        let limit = timeout_in_service.get();
+        let expired = async {
+          match limit {
+            Some(limit) => tokio::time::sleep(limit).await,
+            None => std::future::pending().await,
+          }
+        };
+        tokio::select! {
+          response = &mut rx => break response.unwrap_or_else(|_| {
+            // JS dropped the request without answering (runtime shutting down).
+            plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+          }),
+          () = timeout_in_service.changed.notified() => continue,
+          () = expired => return Err(RequestTimedOut),
+        }
+      };
       guard.0.done.set(true);
       drop(guard);
       Ok(response)
@@ -479,7 +526,9 @@ impl Server {
 
 fn ready(
   response: Response<ResponseBody>,
-) -> Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Infallible>>>> {
+) -> Pin<
+  Box<dyn Future<Output = Result<Response<ResponseBody>, RequestTimedOut>>>,
+> {
   Box::pin(std::future::ready(Ok(response)))
 }
 
@@ -776,7 +825,7 @@ async fn drive<I, S>(
   S: hyper::service::Service<
       Request<Incoming>,
       Response = Response<ResponseBody>,
-      Error = Infallible,
+      Error = RequestTimedOut,
     >,
   S::Future: 'static,
   I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
