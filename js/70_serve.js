@@ -10,6 +10,7 @@ import {
   op_serve_reload,
   op_serve_request_ip,
   op_serve_respond,
+  op_serve_respond_bytes,
   op_serve_respond_stream,
   op_serve_respond_text,
   op_serve_start,
@@ -59,6 +60,7 @@ const { ReadableStream } = webScript("06_streams");
 
 const { TextDecoder: TextDecoderImpl, TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
 const encoder = new TextEncoderImpl();
+const EMPTY = new Uint8Array(0);
 
 const DEFAULT_IDLE_TIMEOUT = 10;
 const MAX_IDLE_TIMEOUT = 255;
@@ -374,7 +376,7 @@ class Server {
           1,
         );
       } else {
-        op_serve_respond(id, 204, [], null);
+        op_serve_respond_bytes(id, 204, [], EMPTY);
       }
       return;
     }
@@ -544,12 +546,16 @@ export function writeResponse(id, response) {
     ArrayPrototypePush(list, ["content-type", response[kImpliedType]]);
   }
   if (response[kStream] === undefined) {
-    if (source === null || typeof source === "string" || source instanceof Uint8Array) {
+    if (typeof source === "string") {
       op_serve_respond(id, status, list, source);
       return;
     }
-    if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source) && !(source instanceof ServerBody)) {
-      PromisePrototypeThen(source.bytes(), (bytes) => op_serve_respond(id, status, list, bytes));
+    if (source === null || source instanceof Uint8Array) {
+      op_serve_respond_bytes(id, status, list, source ?? EMPTY);
+      return;
+    }
+    if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
+      PromisePrototypeThen(source.bytes(), (bytes) => op_serve_respond_bytes(id, status, list, bytes));
       return;
     }
   }

@@ -526,22 +526,33 @@ fn build_head(
   Ok(response)
 }
 
-/// The general path: status, headers and a complete body (string or bytes).
+/// The general path: status, headers and a string body.
 #[op2]
 pub fn op_serve_respond(
   state: &mut OpState,
   #[smi] id: RequestId,
   #[smi] status_code: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
-  #[serde] body: Option<deno_core::StringOrBuffer>,
+  #[string] body: &str,
 ) -> Result<(), ServeError> {
-  let body = match body {
-    None => ResponseBody::Empty,
-    Some(deno_core::StringOrBuffer::String(s)) => ResponseBody::full(s),
-    Some(deno_core::StringOrBuffer::Buffer(b)) => {
-      ResponseBody::full(Bytes::copy_from_slice(&b))
-    }
-  };
+  let body = ResponseBody::full(Bytes::copy_from_slice(body.as_bytes()));
+  let response = build_head(status_code, headers, body)?;
+  respond_with(state, id, response);
+  Ok(())
+}
+
+/// Status, headers and a byte body (also used for no body: empty bytes).
+/// The body is not copied: the response holds the JS buffer's backing store
+/// (the Response already made its own copy when it was constructed).
+#[op2]
+pub fn op_serve_respond_bytes(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+  #[smi] status_code: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[buffer] body: JsBuffer,
+) -> Result<(), ServeError> {
+  let body = ResponseBody::full(Bytes::from_owner(body.into_parts()));
   let response = build_head(status_code, headers, body)?;
   respond_with(state, id, response);
   Ok(())
