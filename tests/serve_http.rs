@@ -256,3 +256,15 @@ fn slow_readers_hold_back_streamed_responses() {
   }
   assert!(total > 64 * 1024 * 1024, "read {total}");
 }
+
+#[test]
+fn a_request_head_sent_too_slowly_is_cut_at_the_header_timeout() {
+  let s = Served::spawn(&["run", "serve/limits.js"], &[]);
+  let mut c = Conn::open(s.port);
+  // Half a head, then silence (slowloris): idleTimeout (1 s) applies.
+  c.send(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  let started = std::time::Instant::now();
+  assert!(c.closed_by_server());
+  assert!(started.elapsed() < std::time::Duration::from_secs(5));
+  assert_eq!(get(s.port, "/").status, 200);
+}
