@@ -14,6 +14,12 @@ use deno_core::snapshot::create_snapshot;
   dead_code,
   reason = "shared with the crate; not every item is used here"
 )]
+#[path = "src/client/mod.rs"]
+mod client;
+#[allow(
+  dead_code,
+  reason = "shared with the crate; not every item is used here"
+)]
 #[path = "src/ext/mod.rs"]
 mod ext;
 #[allow(

@@ -8,6 +8,8 @@
 
 import { primordials } from "ext:core/mod.js";
 import {
+  op_fetch_abort,
+  op_fetch_read,
   op_serve_body_all,
   op_serve_body_chunk,
   op_serve_has_body,
@@ -33,6 +35,39 @@ const {
 const { ReadableStream, isReadableStreamDisturbed } = webScript("06_streams");
 const { Blob } = webScript("09_file");
 const { URLSearchParams } = webScript("00_url");
+
+/** A fetch response body still in Rust, read chunk by chunk. */
+export class FetchBody {
+  constructor(id, signal, onAbort) {
+    this.id = id;
+    this.signal = signal;
+    this.onAbort = onAbort;
+  }
+
+  /** The next chunk or null; an abort rejects with the signal's reason. */
+  async read() {
+    try {
+      const chunk = await op_fetch_read(this.id);
+      if (chunk === null) this.done();
+      return chunk;
+    } catch (error) {
+      this.done();
+      if (this.signal?.aborted) throw this.signal.reason;
+      throw error;
+    }
+  }
+
+  /** Stops listening for aborts (the body is finished). */
+  done() {
+    this.signal?.removeEventListener("abort", this.onAbort);
+  }
+
+  /** Closes the connection instead of draining it. */
+  cancel() {
+    this.done();
+    op_fetch_abort(this.id);
+  }
+}
 
 /** The body's source: null | string | Uint8Array | Blob | ReadableStream | ServerBody. */
 export const kSource = Symbol("body source");
@@ -169,6 +204,22 @@ export function bodyStream(owner) {
     stream = source;
   } else if (source instanceof ServerBody) {
     stream = op_serve_has_body(source.id) ? serverBodyStream(source.id) : null;
+  } else if (source instanceof FetchBody) {
+    stream = new ReadableStream({
+      type: "bytes",
+      async pull(controller) {
+        const chunk = await source.read();
+        if (chunk === null) {
+          controller.close();
+          controller.byobRequest?.respond(0);
+        } else {
+          controller.enqueue(chunk);
+        }
+      },
+      cancel() {
+        source.cancel();
+      },
+    });
   } else if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
     stream = source.stream();
   } else {
@@ -213,6 +264,22 @@ async function consumeBytes(owner) {
   if (typeof source === "string") return encoder.encode(source);
   if (source instanceof Uint8Array) return source;
   if (source instanceof ServerBody) return await op_serve_body_all(source.id);
+  if (source instanceof FetchBody) {
+    const chunks = [];
+    let total = 0;
+    for (let chunk = await source.read(); chunk !== null; chunk = await source.read()) {
+      chunks.push(chunk);
+      total += chunk.byteLength;
+    }
+    if (chunks.length === 1) return chunks[0];
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      out.set(chunks[i], offset);
+      offset += chunks[i].byteLength;
+    }
+    return out;
+  }
   if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
     return new Uint8Array(await source.arrayBuffer());
   }

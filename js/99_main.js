@@ -14,6 +14,7 @@ import { FormData } from "ext:rt/62_formdata.js";
 import { Request } from "ext:rt/63_request.js";
 import { Response } from "ext:rt/64_response.js";
 import { installAutoServe, serve } from "ext:rt/70_serve.js";
+import { fetch } from "ext:rt/80_fetch.js";
 
 preloadWebScripts();
 installWebGlobals();
@@ -28,6 +29,7 @@ for (const [name, value] of [
   ["Request", Request],
   ["Response", Response],
   ["FormData", FormData],
+  ["fetch", fetch],
 ]) {
   Object.defineProperty(globalThis, name, {
     __proto__: null,

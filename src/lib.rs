@@ -4,6 +4,7 @@
 //! benches use the library directly where they need a runtime in-process.
 
 pub mod cli;
+pub mod client;
 pub mod ext;
 pub mod runtime;
 pub mod server;

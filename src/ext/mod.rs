@@ -5,6 +5,7 @@
 //! web APIs it touches.
 
 pub mod crypto;
+pub mod fetch;
 pub mod process;
 pub mod serve;
 
@@ -44,6 +45,12 @@ deno_core::extension!(
     process::op_rt_rss,
     crypto::op_rt_random_fill,
     crypto::op_rt_random_uuid,
+    fetch::op_fetch_start,
+    fetch::op_fetch_send,
+    fetch::op_fetch_upload,
+    fetch::op_fetch_upload_end,
+    fetch::op_fetch_read,
+    fetch::op_fetch_abort,
     serve::op_rt_serve_overrides,
     serve::op_serve_start,
     serve::op_serve_take,
@@ -84,12 +91,14 @@ deno_core::extension!(
     "63_request.js",
     "64_response.js",
     "70_serve.js",
+    "80_fetch.js",
     "99_main.js",
   ],
   options = { process: ProcessState, serve: Option<serve::ServeOverrides> },
   state = |state, options| {
     state.put(options.process);
     state.put(serve::ServeState::default());
+    state.put(fetch::FetchState::default());
     if let Some(overrides) = options.serve {
       state.put(overrides);
     }

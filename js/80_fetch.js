@@ -1,0 +1,211 @@
+// fetch (https://fetch.spec.whatwg.org/#fetch-method) over the pooled Rust
+// client in src/client, with Bun's extras: `decompress`, `timeout`,
+// `verbose`, and `data:` URLs.
+
+import { core, primordials } from "ext:core/mod.js";
+import {
+  op_fetch_abort,
+  op_fetch_read,
+  op_fetch_send,
+  op_fetch_start,
+  op_fetch_upload,
+  op_fetch_upload_end,
+} from "ext:core/ops";
+import { webScript } from "ext:rt/00_web.js";
+import { BUN_VERSION } from "ext:rt/40_process.js";
+import { headerList, headersFromList } from "ext:rt/60_headers.js";
+import {
+  bodyStream,
+  chunkToBytes,
+  FetchBody,
+  kSource,
+  kStream,
+} from "ext:rt/61_body.js";
+import { kSignal, Request } from "ext:rt/63_request.js";
+import {
+  kHeaders,
+  kImpliedType,
+  kStatus,
+  kStatusText,
+  kUrlList,
+  Response,
+} from "ext:rt/64_response.js";
+
+const {
+  ObjectPrototypeIsPrototypeOf,
+  Promise,
+  PromisePrototypeThen,
+  TypeError,
+  Uint8Array,
+} = primordials;
+
+const { Blob } = webScript("09_file");
+const { ReadableStream } = webScript("06_streams");
+const { AbortSignal } = webScript("03_abort_signal");
+const { DOMException } = webScript("01_dom_exception");
+const { TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
+const { forgivingBase64Decode } = webScript("00_infra");
+
+const encoder = new TextEncoderImpl();
+
+/** Headers Bun sends unless the request sets them. */
+const DEFAULTS = [
+  ["accept", "*/*"],
+  ["accept-encoding", "gzip, deflate, br, zstd"],
+  ["user-agent", `Bun/${BUN_VERSION}`],
+];
+
+function abortReason(signal) {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+/** https://fetch.spec.whatwg.org/#data-url-processor (lenient, as Bun). */
+function fetchDataUrl(url) {
+  const comma = url.indexOf(",");
+  if (comma === -1) throw new TypeError("failed to fetch the data URL");
+  let meta = url.slice(5, comma).trim();
+  const data = url.slice(comma + 1);
+  const base64 = /;\s*base64$/i.test(meta);
+  if (base64) meta = meta.replace(/;\s*base64$/i, "");
+  let bytes;
+  if (base64) {
+    try {
+      bytes = forgivingBase64Decode(decodeURIComponent(data));
+    } catch {
+      throw new TypeError("failed to fetch the data URL");
+    }
+  } else {
+    bytes = encoder.encode(decodeURIComponent(data));
+  }
+  const type = meta === "" || meta.startsWith(";") ? `text/plain${meta || ";charset=US-ASCII"}` : meta;
+  const response = new Response(bytes, { headers: { "content-type": type } });
+  response[kUrlList] = [url];
+  return response;
+}
+
+/** The request body as bytes, or a stream to upload, or null. */
+async function requestBody(request) {
+  const stream = request[kStream];
+  const source = request[kSource];
+  if (source === null && stream === undefined) return null;
+  if (stream === undefined) {
+    if (typeof source === "string") return encoder.encode(source);
+    if (source instanceof Uint8Array) return source;
+    if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) return await source.bytes();
+  }
+  return bodyStream(request);
+}
+
+/** Uploads a ReadableStream body chunk by chunk (backpressure from Rust). */
+async function upload(id, stream) {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!await op_fetch_upload(id, chunkToBytes(value))) {
+        await reader.cancel();
+        return;
+      }
+    }
+    op_fetch_upload_end(id, null);
+  } catch (error) {
+    op_fetch_upload_end(id, `${error?.message ?? error}`);
+  }
+}
+
+/** fetch(input, init). */
+export function fetch(input, init = undefined) {
+  return new Promise((resolve, reject) => {
+    let request;
+    try {
+      if (typeof input === "string" && input.startsWith("data:") && init === undefined) {
+        resolve(fetchDataUrl(input));
+        return;
+      }
+      request = new Request(input, init);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    if (request.url.startsWith("data:")) {
+      try {
+        resolve(fetchDataUrl(request.url));
+      } catch (error) {
+        reject(error);
+      }
+      return;
+    }
+    // Bun's `timeout` (ms) is one more abort signal.
+    let signal = request[kSignal];
+    if (typeof init?.timeout === "number" && init.timeout > 0) {
+      const timeout = AbortSignal.timeout(init.timeout);
+      signal = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+    }
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    PromisePrototypeThen(
+      send(request, init, signal),
+      resolve,
+      reject,
+    );
+  });
+}
+
+async function send(request, init, signal) {
+  const list = headerList(request.headers);
+  const headers = [];
+  const present = { __proto__: null };
+  for (let i = 0; i < list.length; i++) {
+    headers.push([list[i][0], list[i][1]]);
+    present[list[i][0]] = true;
+  }
+  for (let i = 0; i < DEFAULTS.length; i++) {
+    if (present[DEFAULTS[i][0]] === undefined) headers.push(DEFAULTS[i]);
+  }
+  const body = await requestBody(request);
+  const streamed = body !== null && !(body instanceof Uint8Array);
+  const id = op_fetch_start({
+    method: request.method,
+    url: request.url,
+    headers,
+    redirect: request.redirect,
+    decompress: init?.decompress !== false,
+    streamBody: streamed,
+  }, streamed ? null : body);
+  if (init?.verbose) core.print(`[fetch] > ${request.method} ${request.url}\n`, true);
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    op_fetch_abort(id);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (streamed) upload(id, body);
+  let head;
+  try {
+    head = await op_fetch_send(id);
+  } catch (error) {
+    signal?.removeEventListener("abort", onAbort);
+    if (aborted) throw abortReason(signal);
+    throw error;
+  }
+  if (init?.verbose) core.print(`[fetch] < ${head.status} ${head.statusText}\n`, true);
+  const response = new Response(null);
+  response[kStatus] = head.status;
+  response[kStatusText] = head.statusText;
+  response[kHeaders] = headersFromList(head.headers, "immutable");
+  response[kImpliedType] = null;
+  response[kUrlList] = head.urlList;
+  const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 304;
+  if (nullBody) {
+    op_fetch_abort(id);
+    signal?.removeEventListener("abort", onAbort);
+  } else {
+    response[kSource] = new FetchBody(id, signal, onAbort);
+  }
+  return response;
+}
+
+

@@ -1,0 +1,303 @@
+//! The HTTP client behind `fetch`, in plain Rust: one pooled hyper-util
+//! client (keep-alive per origin, HTTP/2 by ALPN over rustls), the redirect
+//! rules of the Fetch standard, and response decoding.
+
+pub mod body;
+pub mod tls;
+
+use std::time::Duration;
+
+use http::HeaderMap;
+use http::HeaderValue;
+use http::Method;
+use http::StatusCode;
+use http::header;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use url::Url;
+
+use body::RequestBody;
+
+/// The most redirects `redirect: "follow"` takes (Fetch §4.4 step 7).
+pub const MAX_REDIRECTS: usize = 20;
+
+/// Why a fetch failed. The code is what Bun puts on the error's `.code`.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+  /// TCP connect refused.
+  #[error("Unable to connect. Is the computer able to access the url?")]
+  ConnectionRefused,
+  /// The host name did not resolve.
+  #[error("Failed to resolve the host name '{0}'")]
+  NotFound(String),
+  /// TLS handshake or certificate failure.
+  #[error("TLS error: {0}")]
+  Tls(String),
+  /// The peer closed or reset the connection.
+  #[error("The socket connection was closed unexpectedly: {0}")]
+  Reset(String),
+  /// `redirect: "error"` met a redirect.
+  #[error("Unexpected redirect to {0}")]
+  UnexpectedRedirect(String),
+  /// More than [`MAX_REDIRECTS`].
+  #[error("Too many redirects (more than {MAX_REDIRECTS})")]
+  TooManyRedirects,
+  /// A redirect needs the body again but it was a stream.
+  #[error("Cannot follow a {0} redirect with a streamed request body")]
+  StreamRedirect(u16),
+  /// The URL cannot be fetched (scheme, syntax).
+  #[error("{0}")]
+  BadUrl(String),
+  /// Anything else from the connection.
+  #[error("{0}")]
+  Other(String),
+}
+
+impl FetchError {
+  /// Bun's error code for this failure.
+  pub fn code(&self) -> &'static str {
+    match self {
+      Self::ConnectionRefused => "ConnectionRefused",
+      Self::NotFound(_) => "ENOTFOUND",
+      Self::Tls(message) if message.contains("UnknownIssuer") => {
+        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+      }
+      Self::Tls(message) if message.contains("NotValidForName") => {
+        "ERR_TLS_CERT_ALTNAME_INVALID"
+      }
+      Self::Tls(_) => "ERR_TLS_HANDSHAKE",
+      Self::Reset(_) => "ECONNRESET",
+      Self::UnexpectedRedirect(_) => "UnexpectedRedirect",
+      Self::TooManyRedirects => "TooManyRedirects",
+      Self::StreamRedirect(_) => "ERR_STREAM_REDIRECT",
+      Self::BadUrl(_) => "ERR_INVALID_URL",
+      Self::Other(_) => "ERR_FETCH",
+    }
+  }
+
+  fn from_hyper(error: hyper_util::client::legacy::Error, host: &str) -> Self {
+    // Walk the source chain for the io or TLS error underneath.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(err) = source {
+      if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        if let Some(tls) = io
+          .get_ref()
+          .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+          return Self::Tls(format!("{tls:?}"));
+        }
+        match io.kind() {
+          std::io::ErrorKind::ConnectionRefused => {
+            return Self::ConnectionRefused;
+          }
+          std::io::ErrorKind::ConnectionReset
+          | std::io::ErrorKind::ConnectionAborted
+          | std::io::ErrorKind::BrokenPipe
+          | std::io::ErrorKind::UnexpectedEof => {
+            return Self::Reset(io.to_string());
+          }
+          _ => {}
+        }
+        let text = io.to_string();
+        if text.contains("failed to lookup address")
+          || text.contains("Name or service not known")
+          || text.contains("No address associated")
+        {
+          return Self::NotFound(host.to_string());
+        }
+      }
+      if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Self::Tls(format!("{tls:?}"));
+      }
+      if let Some(hyper) = err.downcast_ref::<hyper::Error>()
+        && (hyper.is_incomplete_message() || hyper.is_canceled())
+      {
+        return Self::Reset(hyper.to_string());
+      }
+      source = err.source();
+    }
+    let text = format!("{error:#}");
+    if text.contains("dns error") {
+      return Self::NotFound(host.to_string());
+    }
+    Self::Other(text)
+  }
+}
+
+/// `redirect` mode (Fetch §2.2.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectMode {
+  /// Follow up to [`MAX_REDIRECTS`].
+  Follow,
+  /// Fail on a redirect.
+  Error,
+  /// Hand the 3xx to the caller.
+  Manual,
+}
+
+/// One fetch as the op layer describes it.
+pub struct FetchRequest {
+  /// Method.
+  pub method: Method,
+  /// Absolute http(s) URL.
+  pub url: Url,
+  /// Headers, already including rt's defaults.
+  pub headers: HeaderMap,
+  /// Body.
+  pub body: RequestBody,
+  /// Redirect mode.
+  pub redirect: RedirectMode,
+  /// Decode gzip/deflate/br/zstd bodies.
+  pub decompress: bool,
+}
+
+/// The response head; the body streams separately.
+pub struct FetchResponse {
+  /// Status.
+  pub status: StatusCode,
+  /// Headers as received.
+  pub headers: HeaderMap,
+  /// Every URL fetched, the last being the response's URL.
+  pub url_list: Vec<Url>,
+  /// The (possibly decoded) body.
+  pub body: body::ResponseStream,
+}
+
+/// The pooled client, shared by every fetch of a runtime.
+#[derive(Clone)]
+pub struct HttpClient {
+  client: Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>,
+}
+
+impl HttpClient {
+  /// A client trusting the built-in roots plus `SSL_CERT_FILE` and
+  /// `NODE_EXTRA_CA_CERTS`.
+  pub fn new() -> Result<Self, FetchError> {
+    let tls = tls::client_config()?;
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(Duration::from_secs(30)));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+      .with_tls_config(tls)
+      .https_or_http()
+      .enable_http1()
+      .enable_http2()
+      .wrap_connector(http);
+    let client = Client::builder(TokioExecutor::new())
+      .pool_idle_timeout(Duration::from_secs(90))
+      .build(connector);
+    Ok(Self { client })
+  }
+
+  /// Sends a request, following redirects per `redirect`.
+  pub async fn fetch(
+    &self,
+    mut request: FetchRequest,
+  ) -> Result<FetchResponse, FetchError> {
+    let mut url_list = vec![request.url.clone()];
+    loop {
+      let host = request.url.host_str().unwrap_or_default().to_string();
+      let uri: http::Uri = request.url.as_str().parse().map_err(|_| {
+        FetchError::BadUrl(format!("Invalid URL: {}", request.url))
+      })?;
+      let (body, replay) = request.body.take_for_send();
+      let mut outgoing = http::Request::new(body);
+      *outgoing.method_mut() = request.method.clone();
+      *outgoing.uri_mut() = uri;
+      *outgoing.headers_mut() = request.headers.clone();
+      let response = self
+        .client
+        .request(outgoing)
+        .await
+        .map_err(|e| FetchError::from_hyper(e, &host))?;
+      request.body = replay;
+      let status = response.status();
+      let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| request.url.join(v).ok());
+      if status.is_redirection()
+        && let Some(next) = location
+        && request.redirect != RedirectMode::Manual
+        && matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+      {
+        if request.redirect == RedirectMode::Error {
+          return Err(FetchError::UnexpectedRedirect(next.to_string()));
+        }
+        if url_list.len() > MAX_REDIRECTS {
+          return Err(FetchError::TooManyRedirects);
+        }
+        redirect(&mut request, status, next)?;
+        url_list.push(request.url.clone());
+        continue;
+      }
+      let (parts, incoming) = response.into_parts();
+      let body =
+        body::ResponseStream::new(incoming, &parts.headers, request.decompress);
+      return Ok(FetchResponse {
+        status,
+        headers: parts.headers,
+        url_list,
+        body,
+      });
+    }
+  }
+}
+
+/// Fetch §4.4 HTTP-redirect fetch, steps 11-13: method and body changes,
+/// and `Authorization` dropped when the origin changes.
+fn redirect(
+  request: &mut FetchRequest,
+  status: StatusCode,
+  next: Url,
+) -> Result<(), FetchError> {
+  let code = status.as_u16();
+  // 11. A stream body cannot be sent again (303 drops the body anyway).
+  if code != 303 && request.body.is_stream() {
+    return Err(FetchError::StreamRedirect(code));
+  }
+  // 12. 301/302 with POST, or 303 with anything but GET/HEAD, become GET
+  //     without a body.
+  if ((code == 301 || code == 302) && request.method == Method::POST)
+    || (code == 303
+      && request.method != Method::GET
+      && request.method != Method::HEAD)
+  {
+    request.method = Method::GET;
+    request.body = RequestBody::empty();
+    for name in [
+      header::CONTENT_ENCODING,
+      header::CONTENT_LANGUAGE,
+      header::CONTENT_LOCATION,
+      header::CONTENT_TYPE,
+      header::CONTENT_LENGTH,
+    ] {
+      request.headers.remove(name);
+    }
+  }
+  // 13. Credentials are not forwarded to another origin.
+  if next.origin() != request.url.origin() {
+    request.headers.remove(header::AUTHORIZATION);
+    request.headers.remove(header::COOKIE);
+    request.headers.remove(header::PROXY_AUTHORIZATION);
+  }
+  // A Host set by the script follows the redirect target.
+  if request.headers.contains_key(header::HOST)
+    && let Ok(host) = HeaderValue::from_str(&host_header(&next))
+  {
+    request.headers.insert(header::HOST, host);
+  }
+  request.url = next;
+  Ok(())
+}
+
+fn host_header(url: &Url) -> String {
+  match (url.host_str(), url.port()) {
+    (Some(h), Some(p)) => format!("{h}:{p}"),
+    (Some(h), None) => h.to_string(),
+    _ => String::new(),
+  }
+}

@@ -1,0 +1,329 @@
+//! Ops adapting [`crate::client`] to `fetch` in `js/80_fetch.js`.
+//!
+//! A fetch is an id: `op_fetch_start` registers the request (and, for a
+//! stream body, the channel JS uploads into), `op_fetch_send` awaits the
+//! response head, `op_fetch_read` pulls body chunks, and `op_fetch_abort`
+//! cancels whatever stage is running.
+
+use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use deno_core::ByteString;
+use deno_core::JsBuffer;
+use deno_core::OpState;
+use deno_core::ToJsBuffer;
+use deno_core::op2;
+use http::HeaderMap;
+use http::HeaderName;
+use http::HeaderValue;
+use http::Method;
+use serde::Deserialize;
+use serde::Serialize;
+use tokio::sync::Notify;
+use tokio::sync::mpsc;
+
+use crate::client::FetchError;
+use crate::client::FetchRequest;
+use crate::client::HttpClient;
+use crate::client::RedirectMode;
+use crate::client::body::RequestBody;
+use crate::client::body::ResponseStream;
+
+/// Errors from fetch ops: `TypeError`s with Bun's `.code`.
+#[derive(Debug, thiserror::Error, deno_error::JsError)]
+pub enum FetchOpError {
+  /// The network or protocol failed.
+  #[class(type)]
+  #[error("{0}")]
+  #[property("code" = self.code())]
+  Fetch(#[from] FetchError),
+  /// The fetch was aborted (JS rejects with the signal's reason instead).
+  #[class(type)]
+  #[error("The operation was aborted")]
+  #[property("code" = "ABORT_ERR")]
+  Aborted,
+  /// A header JS let through that HTTP cannot carry.
+  #[class(type)]
+  #[error("Invalid header: {0}")]
+  #[property("code" = "ERR_INVALID_HTTP_TOKEN")]
+  Header(String),
+}
+
+impl FetchOpError {
+  fn code(&self) -> &'static str {
+    match self {
+      Self::Fetch(e) => e.code(),
+      Self::Aborted => "ABORT_ERR",
+      Self::Header(_) => "ERR_INVALID_HTTP_TOKEN",
+    }
+  }
+}
+
+#[derive(Default)]
+struct Abort {
+  aborted: Cell<bool>,
+  notify: Notify,
+}
+
+impl Abort {
+  async fn wait(&self) {
+    while !self.aborted.get() {
+      self.notify.notified().await;
+    }
+  }
+}
+
+/// A fetch in progress.
+struct InFlight {
+  abort: Rc<Abort>,
+  request: Option<FetchRequest>,
+  upload: Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
+  body: Option<ResponseStream>,
+}
+
+/// Per-runtime fetch state in `OpState`; the client is built on first use.
+#[derive(Default)]
+pub struct FetchState {
+  client: Option<HttpClient>,
+  next: u32,
+  fetches: HashMap<u32, InFlight>,
+}
+
+/// What JS passes to start a fetch (already validated by Request).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchArgs {
+  method: String,
+  url: String,
+  headers: Vec<(ByteString, ByteString)>,
+  /// "follow" | "error" | "manual"
+  redirect: String,
+  decompress: bool,
+  /// The body will be uploaded through `op_fetch_upload`.
+  stream_body: bool,
+}
+
+/// The response head handed back to JS.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchHead {
+  status: u16,
+  status_text: String,
+  headers: Vec<(ByteString, ByteString)>,
+  url_list: Vec<String>,
+}
+
+#[op2]
+#[smi]
+pub fn op_fetch_start(
+  state: &mut OpState,
+  #[serde] args: FetchArgs,
+  #[buffer] body: Option<JsBuffer>,
+) -> Result<u32, FetchOpError> {
+  let url = url::Url::parse(&args.url).map_err(|e| {
+    FetchError::BadUrl(format!("Invalid URL '{}': {e}", args.url))
+  })?;
+  if url.scheme() != "http" && url.scheme() != "https" {
+    return Err(
+      FetchError::BadUrl(format!(
+        "URL scheme '{}' is not supported",
+        url.scheme()
+      ))
+      .into(),
+    );
+  }
+  let method = Method::from_bytes(args.method.as_bytes())
+    .map_err(|_| FetchOpError::Header(args.method.clone()))?;
+  let mut headers = HeaderMap::with_capacity(args.headers.len());
+  for (name, value) in args.headers {
+    let name = HeaderName::from_bytes(&name).map_err(|_| {
+      FetchOpError::Header(String::from_utf8_lossy(&name).into())
+    })?;
+    let value = HeaderValue::from_bytes(&value)
+      .map_err(|_| FetchOpError::Header(name.to_string()))?;
+    headers.append(name, value);
+  }
+  let (upload, body) = if args.stream_body {
+    let (tx, body) = RequestBody::channel();
+    (Some(tx), body)
+  } else {
+    let bytes = body
+      .map(|b| Bytes::from_owner(b.into_parts()))
+      .unwrap_or_default();
+    (None, RequestBody::full(bytes))
+  };
+  let redirect = match args.redirect.as_str() {
+    "error" => RedirectMode::Error,
+    "manual" => RedirectMode::Manual,
+    _ => RedirectMode::Follow,
+  };
+  let fetch = state.borrow_mut::<FetchState>();
+  fetch.next = fetch.next.wrapping_add(1).max(1);
+  let id = fetch.next;
+  fetch.fetches.insert(
+    id,
+    InFlight {
+      abort: Rc::default(),
+      request: Some(FetchRequest {
+        method,
+        url,
+        headers,
+        body,
+        redirect,
+        decompress: args.decompress,
+      }),
+      upload,
+      body: None,
+    },
+  );
+  Ok(id)
+}
+
+/// Sends the request and resolves with the response head.
+#[op2]
+#[serde]
+pub async fn op_fetch_send(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+) -> Result<FetchHead, FetchOpError> {
+  let (client, request, abort) = {
+    let mut state = state.borrow_mut();
+    let fetch = state.borrow_mut::<FetchState>();
+    if fetch.client.is_none() {
+      fetch.client = Some(HttpClient::new()?);
+    }
+    let client = fetch.client.clone().ok_or(FetchOpError::Aborted)?;
+    let entry = fetch.fetches.get_mut(&id).ok_or(FetchOpError::Aborted)?;
+    let request = entry.request.take().ok_or(FetchOpError::Aborted)?;
+    (client, request, entry.abort.clone())
+  };
+  let response = tokio::select! {
+    result = client.fetch(request) => result,
+    () = abort.wait() => return Err(FetchOpError::Aborted),
+  };
+  let response = match response {
+    Ok(r) => r,
+    Err(e) => {
+      state
+        .borrow_mut()
+        .borrow_mut::<FetchState>()
+        .fetches
+        .remove(&id);
+      return Err(e.into());
+    }
+  };
+  let head = FetchHead {
+    status: response.status.as_u16(),
+    status_text: response.status.canonical_reason().unwrap_or("").to_string(),
+    headers: response
+      .headers
+      .iter()
+      .map(|(n, v)| {
+        (ByteString::from(n.as_str()), ByteString::from(v.as_bytes()))
+      })
+      .collect(),
+    url_list: response.url_list.iter().map(|u| u.to_string()).collect(),
+  };
+  if let Some(entry) = state
+    .borrow_mut()
+    .borrow_mut::<FetchState>()
+    .fetches
+    .get_mut(&id)
+  {
+    entry.body = Some(response.body);
+  }
+  Ok(head)
+}
+
+/// Uploads one chunk of a stream body; `false` once the request is gone.
+#[op2]
+pub async fn op_fetch_upload(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+  #[buffer] chunk: JsBuffer,
+) -> bool {
+  let tx = state
+    .borrow()
+    .borrow::<FetchState>()
+    .fetches
+    .get(&id)
+    .and_then(|f| f.upload.clone());
+  match tx {
+    Some(tx) => tx
+      .send(Ok(Bytes::from_owner(chunk.into_parts())))
+      .await
+      .is_ok(),
+    None => false,
+  }
+}
+
+/// Ends a stream body; with a message, fails the upload instead.
+#[op2]
+pub fn op_fetch_upload_end(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[string] error: Option<String>,
+) {
+  let fetch = state.borrow_mut::<FetchState>();
+  if let Some(tx) = fetch.fetches.get_mut(&id).and_then(|f| f.upload.take())
+    && let Some(message) = error
+  {
+    let _ = tx.try_send(Err(std::io::Error::other(message)));
+  }
+}
+
+/// The next response body chunk; `null` at the end (and the fetch is done).
+#[op2]
+#[serde]
+pub async fn op_fetch_read(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+) -> Result<Option<ToJsBuffer>, FetchOpError> {
+  let (body, abort) = {
+    let mut state = state.borrow_mut();
+    let entry = state
+      .borrow_mut::<FetchState>()
+      .fetches
+      .get_mut(&id)
+      .ok_or(FetchOpError::Aborted)?;
+    (entry.body.take(), entry.abort.clone())
+  };
+  let Some(mut body) = body else {
+    return Ok(None);
+  };
+  let chunk = tokio::select! {
+    chunk = body.next_chunk() => chunk,
+    () = abort.wait() => return Err(FetchOpError::Aborted),
+  };
+  let mut state = state.borrow_mut();
+  let fetches = &mut state.borrow_mut::<FetchState>().fetches;
+  match chunk {
+    Ok(Some(bytes)) => {
+      if let Some(entry) = fetches.get_mut(&id) {
+        entry.body = Some(body);
+      }
+      Ok(Some(bytes.to_vec().into()))
+    }
+    Ok(None) => {
+      fetches.remove(&id);
+      Ok(None)
+    }
+    Err(e) => {
+      fetches.remove(&id);
+      Err(e.into())
+    }
+  }
+}
+
+/// Cancels a fetch at whatever stage it is; dropping the body closes the
+/// connection instead of draining it.
+#[op2(fast)]
+pub fn op_fetch_abort(state: &mut OpState, #[smi] id: u32) {
+  if let Some(entry) = state.borrow_mut::<FetchState>().fetches.remove(&id) {
+    entry.abort.aborted.set(true);
+    entry.abort.notify.notify_waiters();
+  }
+}
