@@ -5,6 +5,9 @@
 pub mod body;
 pub mod tls;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -117,11 +120,22 @@ impl FetchError {
       }
       source = err.source();
     }
+    // The connector's error can arrive type-erased; its debug form still
+    // names the rustls failure.
+    let debug = format!("{error:?}");
+    if let Some(at) = debug
+      .find("InvalidCertificate")
+      .or_else(|| debug.find("AlertReceived"))
+    {
+      let detail: String =
+        debug[at..].chars().take_while(|c| *c != ')').collect();
+      return Self::Tls(format!("{detail})"));
+    }
     let text = format!("{error:#}");
     if text.contains("dns error") {
       return Self::NotFound(host.to_string());
     }
-    Self::Other(text)
+    Self::Other(format!("{text}: {debug}"))
   }
 }
 
@@ -168,6 +182,11 @@ pub struct FetchResponse {
 #[derive(Clone)]
 pub struct HttpClient {
   client: Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>,
+  /// Per https origin: whether a connection was made yet. Until one is,
+  /// fetches to it go one at a time, so that when ALPN picks HTTP/2 the
+  /// others share that connection instead of each opening their own
+  /// (hyper-util cannot know a pending connection will be h2).
+  first_connection: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<bool>>>>>,
 }
 
 impl HttpClient {
@@ -188,7 +207,10 @@ impl HttpClient {
     let client = Client::builder(TokioExecutor::new())
       .pool_idle_timeout(Duration::from_secs(90))
       .build(connector);
-    Ok(Self { client })
+    Ok(Self {
+      client,
+      first_connection: Arc::default(),
+    })
   }
 
   /// Sends a request, following redirects per `redirect`.
@@ -207,11 +229,30 @@ impl HttpClient {
       *outgoing.method_mut() = request.method.clone();
       *outgoing.uri_mut() = uri;
       *outgoing.headers_mut() = request.headers.clone();
+      let gate = (request.url.scheme() == "https").then(|| {
+        let origin = request.url.origin().ascii_serialization();
+        let mut gates = self
+          .first_connection
+          .lock()
+          .unwrap_or_else(|e| e.into_inner());
+        gates.entry(origin).or_default().clone()
+      });
+      let mut first = match &gate {
+        Some(gate) => {
+          let guard = gate.clone().lock_owned().await;
+          if *guard { None } else { Some(guard) }
+        }
+        None => None,
+      };
       let response = self
         .client
         .request(outgoing)
         .await
         .map_err(|e| FetchError::from_hyper(e, &host))?;
+      if let Some(connected) = first.as_mut() {
+        **connected = true;
+      }
+      drop(first);
       request.body = replay;
       let status = response.status();
       let location = response

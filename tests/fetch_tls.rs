@@ -1,0 +1,137 @@
+//! fetch over TLS with a CA made at test time: HTTP/2 chosen by ALPN and
+//! concurrent fetches multiplexed on one connection; an untrusted
+//! certificate fails with a clear code.
+
+mod common;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use common::*;
+use http_body_util::Full;
+use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::TokioIo;
+use rcgen::BasicConstraints;
+use rcgen::CertificateParams;
+use rcgen::IsCa;
+use rcgen::Issuer;
+use rcgen::KeyPair;
+
+struct TlsServer {
+  port: u16,
+  connections: Arc<AtomicUsize>,
+  ca_pem: std::path::PathBuf,
+}
+
+/// A CA, a localhost certificate it signs, and an h1/h2 server using it on
+/// its own thread; answers each request with its HTTP version.
+fn start_tls_server() -> TlsServer {
+  let ca_key = KeyPair::generate().unwrap();
+  let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+  ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+  let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+  let leaf_key = KeyPair::generate().unwrap();
+  let leaf = CertificateParams::new(vec!["localhost".to_string()])
+    .unwrap()
+    .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+    .unwrap();
+  // One file per server: the tests run in parallel.
+  static NEXT: AtomicUsize = AtomicUsize::new(0);
+  let ca_pem = std::env::temp_dir().join(format!(
+    "rt-test-ca-{}-{}.pem",
+    std::process::id(),
+    NEXT.fetch_add(1, Ordering::SeqCst)
+  ));
+  std::fs::write(&ca_pem, ca_cert.pem()).unwrap();
+
+  let provider = Arc::new(rustls::crypto::ring::default_provider());
+  let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+      vec![leaf.der().clone()],
+      rustls_pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der())
+        .unwrap(),
+    )
+    .unwrap();
+  config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+  let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+  listener.set_nonblocking(true).unwrap();
+  let port = listener.local_addr().unwrap().port();
+  let connections = Arc::new(AtomicUsize::new(0));
+  let counter = connections.clone();
+  std::thread::spawn(move || {
+    let rt = tokio::runtime::Builder::new_current_thread()
+      .enable_all()
+      .build()
+      .unwrap();
+    rt.block_on(async move {
+      let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+      loop {
+        let Ok((stream, _)) = listener.accept().await else {
+          return;
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+          let Ok(tls) = acceptor.accept(stream).await else {
+            return;
+          };
+          let service = hyper::service::service_fn(
+            |req: hyper::Request<hyper::body::Incoming>| async move {
+              Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(
+                format!("{:?}", req.version()),
+              ))))
+            },
+          );
+          let _ =
+            hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+              .serve_connection(TokioIo::new(tls), service)
+              .await;
+        });
+      }
+    });
+  });
+  TlsServer {
+    port,
+    connections,
+    ca_pem,
+  }
+}
+
+#[test]
+fn https_uses_h2_and_multiplexes_concurrent_fetches() {
+  let server = start_tls_server();
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env("NODE_EXTRA_CA_CERTS", &server.ca_pem)
+    .env("RT_DEBUG", "1")
+    .args(["run", "fetch/tls_client.js", &server.port.to_string()]);
+  let out = run_command(cmd);
+  assert_stdout(&out, &format!("{}\n", ["HTTP/2.0"; 8].join(",")));
+  assert_eq!(
+    server.connections.load(Ordering::SeqCst),
+    1,
+    "one connection for 8 fetches"
+  );
+}
+
+#[test]
+fn untrusted_certificates_are_rejected_with_a_code() {
+  let server = start_tls_server();
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env_remove("NODE_EXTRA_CA_CERTS")
+    .env_remove("SSL_CERT_FILE")
+    .env("RT_DEBUG", "1")
+    .args(["run", "fetch/tls_client.js", &server.port.to_string()]);
+  let out = run_command(cmd);
+  assert_stdout(&out, "failed TypeError UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n");
+}
