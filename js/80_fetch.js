@@ -83,6 +83,24 @@ function fetchDataUrl(url) {
   return response;
 }
 
+/** Bun's `tls` fetch option, as the Rust client takes it. */
+function tlsOptions(tls) {
+  if (tls === undefined || tls === null) return null;
+  if (typeof tls !== "object") throw new TypeError("fetch: tls must be an object");
+  const pem = (value) => {
+    if (value === undefined || value === null) return [];
+    const list = Array.isArray(value) ? value : [value];
+    return list.map((v) => typeof v === "string" ? v : new TextDecoder().decode(v));
+  };
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized === undefined ? null : !!tls.rejectUnauthorized,
+    ca: pem(tls.ca),
+    cert: pem(tls.cert)[0] ?? null,
+    key: pem(tls.key)[0] ?? null,
+    serverName: typeof tls.serverName === "string" ? tls.serverName : null,
+  };
+}
+
 /** The request body as bytes, or a stream to upload, or null. */
 async function requestBody(request) {
   const stream = request[kStream];
@@ -174,6 +192,9 @@ async function send(request, init, signal) {
     redirect: request.redirect,
     decompress: init?.decompress !== false,
     streamBody: streamed,
+    tls: tlsOptions(init?.tls),
+    protocol: typeof init?.protocol === "string" ? init.protocol : null,
+    keepalive: init?.keepalive !== false,
   }, streamed ? null : body);
   if (init?.verbose) core.print(`[fetch] > ${request.method} ${request.url}\n`, true);
   let aborted = false;

@@ -135,3 +135,32 @@ fn untrusted_certificates_are_rejected_with_a_code() {
   let out = run_command(cmd);
   assert_stdout(&out, "failed TypeError UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n");
 }
+
+#[test]
+fn per_request_tls_protocol_and_keepalive_options() {
+  let server = start_tls_server();
+  let ca = std::fs::read_to_string(&server.ca_pem).unwrap();
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env_remove("NODE_EXTRA_CA_CERTS")
+    .env_remove("SSL_CERT_FILE")
+    .env("TEST_CA", ca)
+    .args(["run", "fetch/tls_options.js", &server.port.to_string()]);
+  let out = run_command(cmd);
+  assert_stdout(
+    &out,
+    "ca option HTTP/2.0\n\
+no ca failed UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n\
+rejectUnauthorized false HTTP/2.0\n\
+serverName HTTP/2.0\n\
+wrong name failed ERR_TLS_CERT_ALTNAME_INVALID\n\
+http1.1 forced HTTP/1.1\n\
+no keepalive HTTP/1.1\n\
+no keepalive HTTP/1.1\n\
+no keepalive HTTP/1.1\n",
+  );
+  // ca, none, rejectUnauthorized, serverName, wrong name, http1.1: one
+  // connection each (the failed ones too); keepalive false: one per fetch.
+  assert_eq!(server.connections.load(Ordering::SeqCst), 9);
+}

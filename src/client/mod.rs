@@ -150,6 +150,35 @@ pub enum RedirectMode {
   Manual,
 }
 
+/// Bun's `protocol` fetch option.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Protocol {
+  /// HTTP/2 when ALPN picks it, else HTTP/1.1.
+  #[default]
+  Auto,
+  /// HTTP/1.1 only.
+  Http1,
+  /// HTTP/2 only (prior knowledge over cleartext).
+  Http2,
+}
+
+/// What makes clients differ; one pooled client exists per distinct value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientOptions {
+  /// Bun's `tls`.
+  pub tls: tls::TlsOptions,
+  /// Bun's `protocol`.
+  pub protocol: Protocol,
+  /// `keepalive: false` closes connections after use.
+  pub keepalive: bool,
+}
+
+impl Default for ClientOptions {
+  fn default() -> Self {
+    Self { tls: tls::TlsOptions::default(), protocol: Protocol::Auto, keepalive: true }
+  }
+}
+
 /// One fetch as the op layer describes it.
 pub struct FetchRequest {
   /// Method.
@@ -190,25 +219,38 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-  /// A client trusting the built-in roots plus `SSL_CERT_FILE` and
-  /// `NODE_EXTRA_CA_CERTS`.
-  pub fn new() -> Result<Self, FetchError> {
-    let tls = tls::client_config()?;
+  /// A client for these options: TLS settings, protocol, keep-alive.
+  pub fn new(options: &ClientOptions) -> Result<Self, FetchError> {
+    let tls = tls::client_config(&options.tls)?;
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(Duration::from_secs(30)));
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    let mut builder = hyper_rustls::HttpsConnectorBuilder::new()
       .with_tls_config(tls)
-      .https_or_http()
-      .enable_http1()
-      .enable_http2()
-      .wrap_connector(http);
-    let client = Client::builder(TokioExecutor::new())
-      .pool_idle_timeout(Duration::from_secs(90))
-      .build(connector);
+      .https_or_http();
+    if let Some(name) = &options.tls.server_name {
+      let name = rustls_pki_types::ServerName::try_from(name.clone())
+        .map_err(|e| FetchError::Tls(format!("tls.serverName: {e}")))?;
+      builder = builder.with_server_name_resolver(
+        hyper_rustls::FixedServerNameResolver::new(name),
+      );
+    }
+    let connector = match options.protocol {
+      Protocol::Http1 => builder.enable_http1().wrap_connector(http),
+      Protocol::Http2 => builder.enable_http2().wrap_connector(http),
+      Protocol::Auto => builder.enable_http1().enable_http2().wrap_connector(http),
+    };
+    let mut client = Client::builder(TokioExecutor::new());
+    client.pool_idle_timeout(Duration::from_secs(90));
+    if !options.keepalive {
+      client.pool_max_idle_per_host(0);
+    }
+    if options.protocol == Protocol::Http2 {
+      client.http2_only(true);
+    }
     Ok(Self {
-      client,
+      client: client.build(connector),
       first_connection: Arc::default(),
     })
   }

@@ -25,7 +25,10 @@ use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::sync::mpsc;
 
+use crate::client::ClientOptions;
 use crate::client::FetchError;
+use crate::client::Protocol;
+use crate::client::tls::TlsOptions;
 use crate::client::FetchRequest;
 use crate::client::HttpClient;
 use crate::client::RedirectMode;
@@ -79,15 +82,17 @@ impl Abort {
 /// A fetch in progress.
 struct InFlight {
   abort: Rc<Abort>,
+  options: ClientOptions,
   request: Option<FetchRequest>,
   upload: Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
   body: Option<ResponseStream>,
 }
 
-/// Per-runtime fetch state in `OpState`; the client is built on first use.
+/// Per-runtime fetch state in `OpState`: one pooled client per distinct
+/// set of client options, built on first use.
 #[derive(Default)]
 pub struct FetchState {
-  client: Option<HttpClient>,
+  clients: HashMap<ClientOptions, HttpClient>,
   next: u32,
   fetches: HashMap<u32, InFlight>,
 }
@@ -104,6 +109,12 @@ pub struct FetchArgs {
   decompress: bool,
   /// The body will be uploaded through `op_fetch_upload`.
   stream_body: bool,
+  /// Bun's `tls` option.
+  tls: Option<TlsOptions>,
+  /// Bun's `protocol`: "http1.1" | "http2" | null.
+  protocol: Option<String>,
+  /// `keepalive: false` disables connection reuse.
+  keepalive: bool,
 }
 
 /// The response head handed back to JS.
@@ -160,6 +171,15 @@ pub fn op_fetch_start(
     "manual" => RedirectMode::Manual,
     _ => RedirectMode::Follow,
   };
+  let options = ClientOptions {
+    tls: args.tls.unwrap_or_default(),
+    protocol: match args.protocol.as_deref() {
+      Some("http1.1" | "http/1.1" | "http1") => Protocol::Http1,
+      Some("http2" | "h2") => Protocol::Http2,
+      _ => Protocol::Auto,
+    },
+    keepalive: args.keepalive,
+  };
   let fetch = state.borrow_mut::<FetchState>();
   fetch.next = fetch.next.wrapping_add(1).max(1);
   let id = fetch.next;
@@ -167,6 +187,7 @@ pub fn op_fetch_start(
     id,
     InFlight {
       abort: Rc::default(),
+      options,
       request: Some(FetchRequest {
         method,
         url,
@@ -192,13 +213,21 @@ pub async fn op_fetch_send(
   let (client, request, abort) = {
     let mut state = state.borrow_mut();
     let fetch = state.borrow_mut::<FetchState>();
-    if fetch.client.is_none() {
-      fetch.client = Some(HttpClient::new()?);
-    }
-    let client = fetch.client.clone().ok_or(FetchOpError::Aborted)?;
     let entry = fetch.fetches.get_mut(&id).ok_or(FetchOpError::Aborted)?;
     let request = entry.request.take().ok_or(FetchOpError::Aborted)?;
-    (client, request, entry.abort.clone())
+    let abort = entry.abort.clone();
+    let options = entry.options.clone();
+    let client = match fetch.clients.get(&options) {
+      Some(client) => client.clone(),
+      None => {
+        let client = HttpClient::new(&options).inspect_err(|_| {
+          fetch.fetches.remove(&id);
+        })?;
+        fetch.clients.insert(options, client.clone());
+        client
+      }
+    };
+    (client, request, abort)
   };
   let response = tokio::select! {
     result = client.fetch(request) => result,
