@@ -195,6 +195,7 @@ async function send(request, init, signal) {
     tls: tlsOptions(init?.tls),
     protocol: typeof init?.protocol === "string" ? init.protocol : null,
     keepalive: init?.keepalive !== false,
+    unix: typeof init?.unix === "string" ? init.unix : null,
   }, streamed ? null : body);
   if (init?.verbose) core.print(`[fetch] > ${request.method} ${request.url}\n`, true);
   let aborted = false;

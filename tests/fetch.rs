@@ -47,3 +47,20 @@ data plain a b\n\
 head 200 null\n",
   );
 }
+
+#[test]
+fn an_unread_response_body_is_not_downloaded_ahead() {
+  let s = Served::serve("serve/app.js");
+  let out = run_fixture("fetch/slow_reader.js", &[&s.port.to_string()]);
+  assert_stdout(&out, "bounded true\ncancelled\n");
+}
+
+#[test]
+fn fetch_over_a_unix_socket() {
+  let path = std::env::temp_dir().join(format!("rt-fetch-unix-{}.sock", std::process::id()));
+  let _ = std::fs::remove_file(&path);
+  let s = Served::spawn(&["run", "serve/unix.js", path.to_str().unwrap()], &[]);
+  let out = run_fixture("fetch/unix_client.js", &[path.to_str().unwrap()]);
+  assert_stdout(&out, "200 unix /over-unix\nmissing socket TypeError\n");
+  drop(s);
+}

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod tls;
+pub mod unix;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -171,11 +172,18 @@ pub struct ClientOptions {
   pub protocol: Protocol,
   /// `keepalive: false` closes connections after use.
   pub keepalive: bool,
+  /// Bun's `unix`: the socket every request goes to.
+  pub unix: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientOptions {
   fn default() -> Self {
-    Self { tls: tls::TlsOptions::default(), protocol: Protocol::Auto, keepalive: true }
+    Self {
+      tls: tls::TlsOptions::default(),
+      protocol: Protocol::Auto,
+      keepalive: true,
+      unix: None,
+    }
   }
 }
 
@@ -210,12 +218,32 @@ pub struct FetchResponse {
 /// The pooled client, shared by every fetch of a runtime.
 #[derive(Clone)]
 pub struct HttpClient {
-  client: Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>,
+  client: Transport,
   /// Per https origin: whether a connection was made yet. Until one is,
   /// fetches to it go one at a time, so that when ALPN picks HTTP/2 the
   /// others share that connection instead of each opening their own
   /// (hyper-util cannot know a pending connection will be h2).
   first_connection: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<bool>>>>>,
+}
+
+/// A pool over TCP (with TLS when the URL says so) or over a Unix socket.
+#[derive(Clone)]
+enum Transport {
+  Net(Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>),
+  Unix(Client<unix::UnixConnector, RequestBody>),
+}
+
+impl Transport {
+  async fn request(
+    &self,
+    request: http::Request<RequestBody>,
+  ) -> Result<http::Response<hyper::body::Incoming>, hyper_util::client::legacy::Error>
+  {
+    match self {
+      Self::Net(client) => client.request(request).await,
+      Self::Unix(client) => client.request(request).await,
+    }
+  }
 }
 
 impl HttpClient {
@@ -249,10 +277,13 @@ impl HttpClient {
     if options.protocol == Protocol::Http2 {
       client.http2_only(true);
     }
-    Ok(Self {
-      client: client.build(connector),
-      first_connection: Arc::default(),
-    })
+    let client = match &options.unix {
+      Some(path) => {
+        Transport::Unix(client.build(unix::UnixConnector::new(path.clone())))
+      }
+      None => Transport::Net(client.build(connector)),
+    };
+    Ok(Self { client, first_connection: Arc::default() })
   }
 
   /// Sends a request, following redirects per `redirect`.

@@ -115,6 +115,8 @@ pub struct FetchArgs {
   protocol: Option<String>,
   /// `keepalive: false` disables connection reuse.
   keepalive: bool,
+  /// Bun's `unix` socket path.
+  unix: Option<String>,
 }
 
 /// The response head handed back to JS.
@@ -179,6 +181,7 @@ pub fn op_fetch_start(
       _ => Protocol::Auto,
     },
     keepalive: args.keepalive,
+    unix: args.unix.map(Into::into),
   };
   let fetch = state.borrow_mut::<FetchState>();
   fetch.next = fetch.next.wrapping_add(1).max(1);
