@@ -10,6 +10,7 @@ import { primordials } from "ext:core/mod.js";
 import {
   op_fetch_abort,
   op_fetch_read,
+  op_fetch_read_all,
   op_serve_body_all,
   op_serve_body_chunk,
   op_serve_has_body,
@@ -54,6 +55,18 @@ export class FetchBody {
       this.done();
       if (this.signal?.aborted) throw this.signal.reason;
       throw error;
+    }
+  }
+
+  /** The rest of the body in one piece (one op however many chunks). */
+  async readAll() {
+    try {
+      return await op_fetch_read_all(this.id);
+    } catch (error) {
+      if (this.signal?.aborted) throw this.signal.reason;
+      throw error;
+    } finally {
+      this.done();
     }
   }
 
@@ -264,22 +277,7 @@ async function consumeBytes(owner) {
   if (typeof source === "string") return encoder.encode(source);
   if (source instanceof Uint8Array) return source;
   if (source instanceof ServerBody) return await op_serve_body_all(source.id);
-  if (source instanceof FetchBody) {
-    const chunks = [];
-    let total = 0;
-    for (let chunk = await source.read(); chunk !== null; chunk = await source.read()) {
-      chunks.push(chunk);
-      total += chunk.byteLength;
-    }
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      out.set(chunks[i], offset);
-      offset += chunks[i].byteLength;
-    }
-    return out;
-  }
+  if (source instanceof FetchBody) return await source.readAll();
   if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
     return new Uint8Array(await source.arrayBuffer());
   }

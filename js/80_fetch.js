@@ -32,6 +32,7 @@ import {
 } from "ext:rt/64_response.js";
 
 const {
+  ObjectCreate,
   ObjectPrototypeIsPrototypeOf,
   Promise,
   PromisePrototypeThen,
@@ -134,6 +135,11 @@ async function upload(id, stream) {
 
 /** fetch(input, init). */
 export function fetch(input, init = undefined) {
+  // The common `fetch(url)`: no Request object, the URL is parsed in Rust
+  // (the url crate follows the WHATWG URL standard).
+  if (typeof input === "string" && init === undefined && !input.startsWith("data:")) {
+    return sendSimple(input);
+  }
   return new Promise((resolve, reject) => {
     let request;
     try {
@@ -170,6 +176,45 @@ export function fetch(input, init = undefined) {
       reject,
     );
   });
+}
+
+const SIMPLE = {
+  method: "GET",
+  url: "",
+  headers: DEFAULTS,
+  redirect: "follow",
+  decompress: true,
+  streamBody: false,
+  tls: null,
+  protocol: null,
+  keepalive: true,
+  unix: null,
+};
+
+async function sendSimple(url) {
+  SIMPLE.url = url;
+  const id = op_fetch_start(SIMPLE, null);
+  const head = await op_fetch_send(id);
+  return makeResponse(head, id, "GET", undefined, undefined);
+}
+
+/** A Response for a received head; the body stays in Rust until read. */
+function makeResponse(head, id, method, signal, onAbort) {
+  const response = ObjectCreate(Response.prototype);
+  response[kStatus] = head.status;
+  response[kStatusText] = head.statusText;
+  response[kHeaders] = headersFromList(head.headers, "immutable");
+  response[kImpliedType] = null;
+  response[kUrlList] = head.urlList;
+  const nullBody = method === "HEAD" || head.status === 204 || head.status === 304;
+  if (nullBody) {
+    op_fetch_abort(id);
+    signal?.removeEventListener("abort", onAbort);
+    response[kSource] = null;
+  } else {
+    response[kSource] = new FetchBody(id, signal, onAbort);
+  }
+  return response;
 }
 
 async function send(request, init, signal) {
@@ -214,20 +259,7 @@ async function send(request, init, signal) {
     throw error;
   }
   if (init?.verbose) core.print(`[fetch] < ${head.status} ${head.statusText}\n`, true);
-  const response = new Response(null);
-  response[kStatus] = head.status;
-  response[kStatusText] = head.statusText;
-  response[kHeaders] = headersFromList(head.headers, "immutable");
-  response[kImpliedType] = null;
-  response[kUrlList] = head.urlList;
-  const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 304;
-  if (nullBody) {
-    op_fetch_abort(id);
-    signal?.removeEventListener("abort", onAbort);
-  } else {
-    response[kSource] = new FetchBody(id, signal, onAbort);
-  }
-  return response;
+  return makeResponse(head, id, request.method, signal, onAbort);
 }
 
 

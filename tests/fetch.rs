@@ -57,7 +57,8 @@ fn an_unread_response_body_is_not_downloaded_ahead() {
 
 #[test]
 fn fetch_over_a_unix_socket() {
-  let path = std::env::temp_dir().join(format!("rt-fetch-unix-{}.sock", std::process::id()));
+  let path = std::env::temp_dir()
+    .join(format!("rt-fetch-unix-{}.sock", std::process::id()));
   let _ = std::fs::remove_file(&path);
   let s = Served::spawn(&["run", "serve/unix.js", path.to_str().unwrap()], &[]);
   let out = run_fixture("fetch/unix_client.js", &[path.to_str().unwrap()]);

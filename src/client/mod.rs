@@ -237,8 +237,10 @@ impl Transport {
   async fn request(
     &self,
     request: http::Request<RequestBody>,
-  ) -> Result<http::Response<hyper::body::Incoming>, hyper_util::client::legacy::Error>
-  {
+  ) -> Result<
+    http::Response<hyper::body::Incoming>,
+    hyper_util::client::legacy::Error,
+  > {
     match self {
       Self::Net(client) => client.request(request).await,
       Self::Unix(client) => client.request(request).await,
@@ -267,7 +269,9 @@ impl HttpClient {
     let connector = match options.protocol {
       Protocol::Http1 => builder.enable_http1().wrap_connector(http),
       Protocol::Http2 => builder.enable_http2().wrap_connector(http),
-      Protocol::Auto => builder.enable_http1().enable_http2().wrap_connector(http),
+      Protocol::Auto => {
+        builder.enable_http1().enable_http2().wrap_connector(http)
+      }
     };
     let mut client = Client::builder(TokioExecutor::new());
     client.pool_idle_timeout(Duration::from_secs(90));
@@ -283,7 +287,10 @@ impl HttpClient {
       }
       None => Transport::Net(client.build(connector)),
     };
-    Ok(Self { client, first_connection: Arc::default() })
+    Ok(Self {
+      client,
+      first_connection: Arc::default(),
+    })
   }
 
   /// Sends a request, following redirects per `redirect`.

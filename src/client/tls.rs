@@ -41,7 +41,10 @@ fn tls_error(what: &str, e: impl std::fmt::Display) -> FetchError {
   FetchError::Tls(format!("{what}: {e}"))
 }
 
-fn pem_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, FetchError> {
+fn pem_certs(
+  pem: &[u8],
+  what: &str,
+) -> Result<Vec<CertificateDer<'static>>, FetchError> {
   CertificateDer::pem_slice_iter(pem)
     .collect::<Result<Vec<_>, _>>()
     .map_err(|e| tls_error(what, e))
@@ -60,7 +63,9 @@ fn roots(options: &TlsOptions) -> Result<RootCertStore, FetchError> {
   }
   roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
   for var in ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] {
-    let Some(path) = std::env::var_os(var) else { continue };
+    let Some(path) = std::env::var_os(var) else {
+      continue;
+    };
     let pem = std::fs::read(&path).map_err(|e| tls_error(var, e))?;
     for cert in pem_certs(&pem, var)? {
       roots.add(cert).map_err(|e| tls_error(var, e))?;

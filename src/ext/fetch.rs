@@ -27,13 +27,13 @@ use tokio::sync::mpsc;
 
 use crate::client::ClientOptions;
 use crate::client::FetchError;
-use crate::client::Protocol;
-use crate::client::tls::TlsOptions;
 use crate::client::FetchRequest;
 use crate::client::HttpClient;
+use crate::client::Protocol;
 use crate::client::RedirectMode;
 use crate::client::body::RequestBody;
 use crate::client::body::ResponseStream;
+use crate::client::tls::TlsOptions;
 
 /// Errors from fetch ops: `TypeError`s with Bun's `.code`.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
@@ -348,6 +348,44 @@ pub async fn op_fetch_read(
       Err(e.into())
     }
   }
+}
+
+/// The rest of the response body at once (`text()`, `json()`...).
+#[op2]
+#[serde]
+pub async fn op_fetch_read_all(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+) -> Result<ToJsBuffer, FetchOpError> {
+  let (body, abort) = {
+    let mut state = state.borrow_mut();
+    let entry = state
+      .borrow_mut::<FetchState>()
+      .fetches
+      .get_mut(&id)
+      .ok_or(FetchOpError::Aborted)?;
+    (entry.body.take(), entry.abort.clone())
+  };
+  let mut out = Vec::new();
+  if let Some(mut body) = body {
+    let read_all = async {
+      while let Some(chunk) = body.next_chunk().await? {
+        out.extend_from_slice(&chunk);
+      }
+      Ok::<_, FetchError>(())
+    };
+    let result = tokio::select! {
+      result = read_all => result.map_err(FetchOpError::from),
+      () = abort.wait() => Err(FetchOpError::Aborted),
+    };
+    state
+      .borrow_mut()
+      .borrow_mut::<FetchState>()
+      .fetches
+      .remove(&id);
+    result?;
+  }
+  Ok(out.into())
 }
 
 /// Cancels a fetch at whatever stage it is; dropping the body closes the

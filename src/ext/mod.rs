@@ -50,6 +50,7 @@ deno_core::extension!(
     fetch::op_fetch_upload,
     fetch::op_fetch_upload_end,
     fetch::op_fetch_read,
+    fetch::op_fetch_read_all,
     fetch::op_fetch_abort,
     serve::op_rt_serve_overrides,
     serve::op_serve_start,
