@@ -84,9 +84,7 @@ fn start_tls_server() -> TlsServer {
           };
           let service = hyper::service::service_fn(
             |req: hyper::Request<hyper::body::Incoming>| async move {
-              Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(
-                format!("{:?}", req.version()),
-              ))))
+              Ok::<_, Infallible>(respond(&req).await)
             },
           );
           let _ =
@@ -102,6 +100,43 @@ fn start_tls_server() -> TlsServer {
     connections,
     ca_pem,
   }
+}
+
+/// The HTTP version, or (for /br and /zstd) a body in that coding.
+async fn respond(
+  req: &hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<Full<Bytes>> {
+  use tokio::io::AsyncReadExt as _;
+  let text: &[u8] = b"decoded by rt";
+  let mut out = Vec::new();
+  let coding = match req.uri().path() {
+    "/br" => {
+      async_compression::tokio::bufread::BrotliEncoder::new(text)
+        .read_to_end(&mut out)
+        .await
+        .unwrap();
+      "br"
+    }
+    "/zstd" => {
+      async_compression::tokio::bufread::ZstdEncoder::new(text)
+        .read_to_end(&mut out)
+        .await
+        .unwrap();
+      "zstd"
+    }
+    _ => {
+      return hyper::Response::new(Full::new(Bytes::from(format!(
+        "{:?}",
+        req.version()
+      ))));
+    }
+  };
+  let mut response = hyper::Response::new(Full::new(Bytes::from(out)));
+  response.headers_mut().insert(
+    "content-encoding",
+    hyper::header::HeaderValue::from_static(coding),
+  );
+  response
 }
 
 #[test]
@@ -163,4 +198,27 @@ no keepalive HTTP/1.1\n",
   // ca, none, rejectUnauthorized, serverName, wrong name, http1.1: one
   // connection each (the failed ones too); keepalive false: one per fetch.
   assert_eq!(server.connections.load(Ordering::SeqCst), 9);
+}
+
+#[test]
+fn brotli_and_zstd_bodies_are_decoded() {
+  let server = start_tls_server();
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env("NODE_EXTRA_CA_CERTS", &server.ca_pem)
+    .args(["run", "fetch/encodings.js", &server.port.to_string()]);
+  let out = run_command(cmd);
+  assert_stdout(&out, "br decoded by rt\nzstd decoded by rt\nraw br true\n");
+}
+
+#[test]
+fn abort_during_connect_and_tls_handshake() {
+  // A socket that is listened on but never accepted: TCP connects (the
+  // backlog), the TLS handshake never completes.
+  let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+  let port = silent.local_addr().unwrap().port();
+  let out = run_fixture("fetch/abort_connect.js", &[&port.to_string()]);
+  assert_stdout(&out, "aborted AbortError\ntimed out TimeoutError\n");
+  drop(silent);
 }
