@@ -189,6 +189,7 @@ const SIMPLE = {
   protocol: null,
   keepalive: true,
   unix: null,
+  proxy: null,
 };
 
 async function sendSimple(url) {
@@ -241,6 +242,7 @@ async function send(request, init, signal) {
     protocol: typeof init?.protocol === "string" ? init.protocol : null,
     keepalive: init?.keepalive !== false,
     unix: typeof init?.unix === "string" ? init.unix : null,
+    proxy: typeof init?.proxy === "string" ? init.proxy : init?.proxy?.url ?? null,
   }, streamed ? null : body);
   if (init?.verbose) core.print(`[fetch] > ${request.method} ${request.url}\n`, true);
   let aborted = false;

@@ -222,3 +222,89 @@ fn abort_during_connect_and_tls_handshake() {
   assert_stdout(&out, "aborted AbortError\ntimed out TimeoutError\n");
   drop(silent);
 }
+
+/// A tiny forward proxy: CONNECT tunnels to 127.0.0.1, and any other
+/// request is answered with its request target (so tests see the form).
+fn start_proxy() -> (u16, Arc<AtomicUsize>) {
+  use tokio::io::AsyncReadExt as _;
+  use tokio::io::AsyncWriteExt as _;
+  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+  listener.set_nonblocking(true).unwrap();
+  let port = listener.local_addr().unwrap().port();
+  let connects = Arc::new(AtomicUsize::new(0));
+  let counter = connects.clone();
+  std::thread::spawn(move || {
+    let rt = tokio::runtime::Builder::new_current_thread()
+      .enable_all()
+      .build()
+      .unwrap();
+    rt.block_on(async move {
+      let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+      loop {
+        let Ok((mut client, _)) = listener.accept().await else { return };
+        let counter = counter.clone();
+        tokio::spawn(async move {
+          let mut head = Vec::new();
+          let mut byte = [0u8; 1];
+          while !head.ends_with(b"\r\n\r\n") {
+            if client.read(&mut byte).await.unwrap_or(0) == 0 {
+              return;
+            }
+            head.push(byte[0]);
+          }
+          let head = String::from_utf8_lossy(&head).to_string();
+          let mut words = head.split_whitespace();
+          let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+          if method == "CONNECT" {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let port = target.rsplit(':').next().unwrap_or("443");
+            let Ok(mut upstream) = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await else {
+              return;
+            };
+            let _ = client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await;
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+          } else {
+            let body = format!("proxied {target}");
+            let response = format!(
+              "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+              body.len()
+            );
+            let _ = client.write_all(response.as_bytes()).await;
+          }
+        });
+      }
+    });
+  });
+  (port, connects)
+}
+
+#[test]
+fn fetch_through_a_proxy_by_option_and_environment() {
+  let server = start_tls_server();
+  let (proxy_port, connects) = start_proxy();
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env("NODE_EXTRA_CA_CERTS", &server.ca_pem)
+    .env("HTTP_PROXY", format!("http://127.0.0.1:{proxy_port}"))
+    .env("NO_PROXY", "127.0.0.1")
+    .env_remove("HTTPS_PROXY")
+    .env_remove("http_proxy")
+    .env_remove("https_proxy")
+    .env_remove("no_proxy")
+    .args([
+      "run",
+      "fetch/proxy.js",
+      &server.port.to_string(),
+      &proxy_port.to_string(),
+    ]);
+  let out = run_command(cmd);
+  assert_stdout(
+    &out,
+    "http via option: proxied http://example.test/path?q=1\n\
+https via CONNECT: HTTP/2.0\n\
+http via HTTP_PROXY: proxied http://example.test/env\n\
+NO_PROXY host goes direct: proxied /direct\n",
+  );
+  assert_eq!(connects.load(Ordering::SeqCst), 1);
+}

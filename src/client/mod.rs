@@ -3,6 +3,7 @@
 //! rules of the Fetch standard, and response decoding.
 
 pub mod body;
+pub mod proxy;
 pub mod tls;
 pub mod unix;
 
@@ -18,6 +19,7 @@ use http::StatusCode;
 use http::header;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::rt::TokioExecutor;
 use url::Url;
 
@@ -174,6 +176,8 @@ pub struct ClientOptions {
   pub keepalive: bool,
   /// Bun's `unix`: the socket every request goes to.
   pub unix: Option<std::path::PathBuf>,
+  /// The proxy requests go through (Bun's `proxy`, or the environment's).
+  pub proxy: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -183,6 +187,7 @@ impl Default for ClientOptions {
       protocol: Protocol::Auto,
       keepalive: true,
       unix: None,
+      proxy: None,
     }
   }
 }
@@ -231,6 +236,11 @@ pub struct HttpClient {
 enum Transport {
   Net(Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>),
   Unix(Client<unix::UnixConnector, RequestBody>),
+  Proxy {
+    http: Client<proxy::ProxyConnector, RequestBody>,
+    https:
+      Client<hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>, RequestBody>,
+  },
 }
 
 impl Transport {
@@ -244,6 +254,13 @@ impl Transport {
     match self {
       Self::Net(client) => client.request(request).await,
       Self::Unix(client) => client.request(request).await,
+      Self::Proxy { http, https } => {
+        if request.uri().scheme_str() == Some("https") {
+          https.request(request).await
+        } else {
+          http.request(request).await
+        }
+      }
     }
   }
 }
@@ -256,23 +273,21 @@ impl HttpClient {
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(Duration::from_secs(30)));
-    let mut builder = hyper_rustls::HttpsConnectorBuilder::new()
-      .with_tls_config(tls)
-      .https_or_http();
-    if let Some(name) = &options.tls.server_name {
-      let name = rustls_pki_types::ServerName::try_from(name.clone())
-        .map_err(|e| FetchError::Tls(format!("tls.serverName: {e}")))?;
-      builder = builder.with_server_name_resolver(
-        hyper_rustls::FixedServerNameResolver::new(name),
-      );
-    }
-    let connector = match options.protocol {
-      Protocol::Http1 => builder.enable_http1().wrap_connector(http),
-      Protocol::Http2 => builder.enable_http2().wrap_connector(http),
-      Protocol::Auto => {
-        builder.enable_http1().enable_http2().wrap_connector(http)
-      }
+    let proxy_uri = match &options.proxy {
+      Some(proxy) => Some(proxy.parse::<http::Uri>().map_err(|e| {
+        FetchError::BadUrl(format!("Invalid proxy URL '{proxy}': {e}"))
+      })?),
+      None => None,
     };
+    let tunneled = match &proxy_uri {
+      Some(uri) => Some(https(
+        options,
+        tls.clone(),
+        Tunnel::new(uri.clone(), http.clone()),
+      )?),
+      None => None,
+    };
+    let connector = https(options, tls, http.clone())?;
     let mut client = Client::builder(TokioExecutor::new());
     client.pool_idle_timeout(Duration::from_secs(90));
     if !options.keepalive {
@@ -281,11 +296,15 @@ impl HttpClient {
     if options.protocol == Protocol::Http2 {
       client.http2_only(true);
     }
-    let client = match &options.unix {
-      Some(path) => {
+    let client = match (&options.unix, proxy_uri, tunneled) {
+      (Some(path), _, _) => {
         Transport::Unix(client.build(unix::UnixConnector::new(path.clone())))
       }
-      None => Transport::Net(client.build(connector)),
+      (None, Some(proxy_uri), Some(tunneled)) => Transport::Proxy {
+        http: client.build(proxy::ProxyConnector::new(proxy_uri, http)),
+        https: client.build(tunneled),
+      },
+      _ => Transport::Net(client.build(connector)),
     };
     Ok(Self {
       client,
@@ -366,6 +385,32 @@ impl HttpClient {
       });
     }
   }
+}
+
+/// TLS (when the URL is https) over `inner`, with the options' protocols
+/// and server name.
+fn https<C>(
+  options: &ClientOptions,
+  tls: rustls::ClientConfig,
+  inner: C,
+) -> Result<hyper_rustls::HttpsConnector<C>, FetchError> {
+  let mut builder = hyper_rustls::HttpsConnectorBuilder::new()
+    .with_tls_config(tls)
+    .https_or_http();
+  if let Some(name) = &options.tls.server_name {
+    let name = rustls_pki_types::ServerName::try_from(name.clone())
+      .map_err(|e| FetchError::Tls(format!("tls.serverName: {e}")))?;
+    builder = builder.with_server_name_resolver(
+      hyper_rustls::FixedServerNameResolver::new(name),
+    );
+  }
+  Ok(match options.protocol {
+    Protocol::Http1 => builder.enable_http1().wrap_connector(inner),
+    Protocol::Http2 => builder.enable_http2().wrap_connector(inner),
+    Protocol::Auto => {
+      builder.enable_http1().enable_http2().wrap_connector(inner)
+    }
+  })
 }
 
 /// Fetch §4.4 HTTP-redirect fetch, steps 11-13: method and body changes,

@@ -117,6 +117,8 @@ pub struct FetchArgs {
   keepalive: bool,
   /// Bun's `unix` socket path.
   unix: Option<String>,
+  /// Bun's `proxy` URL; `null` consults `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`.
+  proxy: Option<String>,
 }
 
 /// The response head handed back to JS.
@@ -182,6 +184,7 @@ pub fn op_fetch_start(
     },
     keepalive: args.keepalive,
     unix: args.unix.map(Into::into),
+    proxy: args.proxy.or_else(|| crate::client::proxy::from_env(&url)),
   };
   let fetch = state.borrow_mut::<FetchState>();
   fetch.next = fetch.next.wrapping_add(1).max(1);
