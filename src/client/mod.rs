@@ -236,11 +236,23 @@ pub struct HttpClient {
 enum Transport {
   Net(Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>),
   Unix(Client<unix::UnixConnector, RequestBody>),
-  Proxy {
-    http: Client<proxy::ProxyConnector, RequestBody>,
-    https:
-      Client<hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>, RequestBody>,
-  },
+  Proxy(Box<ProxyClients>),
+}
+
+/// The two pools behind a proxy: absolute-form http, tunneled https.
+struct ProxyClients {
+  http: Client<proxy::ProxyConnector, RequestBody>,
+  https:
+    Client<hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>, RequestBody>,
+}
+
+impl Clone for ProxyClients {
+  fn clone(&self) -> Self {
+    Self {
+      http: self.http.clone(),
+      https: self.https.clone(),
+    }
+  }
 }
 
 impl Transport {
@@ -254,11 +266,11 @@ impl Transport {
     match self {
       Self::Net(client) => client.request(request).await,
       Self::Unix(client) => client.request(request).await,
-      Self::Proxy { http, https } => {
+      Self::Proxy(clients) => {
         if request.uri().scheme_str() == Some("https") {
-          https.request(request).await
+          clients.https.request(request).await
         } else {
-          http.request(request).await
+          clients.http.request(request).await
         }
       }
     }
@@ -300,10 +312,12 @@ impl HttpClient {
       (Some(path), _, _) => {
         Transport::Unix(client.build(unix::UnixConnector::new(path.clone())))
       }
-      (None, Some(proxy_uri), Some(tunneled)) => Transport::Proxy {
-        http: client.build(proxy::ProxyConnector::new(proxy_uri, http)),
-        https: client.build(tunneled),
-      },
+      (None, Some(proxy_uri), Some(tunneled)) => {
+        Transport::Proxy(Box::new(ProxyClients {
+          http: client.build(proxy::ProxyConnector::new(proxy_uri, http)),
+          https: client.build(tunneled),
+        }))
+      }
       _ => Transport::Net(client.build(connector)),
     };
     Ok(Self {
