@@ -3,6 +3,7 @@
 //! rules of the Fetch standard, and response decoding.
 
 pub mod body;
+pub mod io;
 pub mod proxy;
 pub mod tls;
 pub mod unix;

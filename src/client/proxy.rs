@@ -8,12 +8,11 @@ use std::sync::OnceLock;
 use std::task::Context;
 use std::task::Poll;
 
-use hyper_util::client::legacy::connect::Connected;
-use hyper_util::client::legacy::connect::Connection;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+
+use super::io::ClientIo;
 
 /// The proxy the environment picks for a URL, if any.
 pub fn from_env(url: &url::Url) -> Option<String> {
@@ -38,55 +37,13 @@ impl ProxyConnector {
   }
 }
 
-/// A connection to the proxy.
-pub struct Proxied(TokioIo<TcpStream>);
-
-impl Connection for Proxied {
-  fn connected(&self) -> Connected {
-    self.0.connected().proxy(true)
-  }
-}
-
-impl hyper::rt::Read for Proxied {
-  fn poll_read(
-    mut self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    buf: hyper::rt::ReadBufCursor<'_>,
-  ) -> Poll<std::io::Result<()>> {
-    Pin::new(&mut self.0).poll_read(cx, buf)
-  }
-}
-
-impl hyper::rt::Write for Proxied {
-  fn poll_write(
-    mut self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    buf: &[u8],
-  ) -> Poll<std::io::Result<usize>> {
-    Pin::new(&mut self.0).poll_write(cx, buf)
-  }
-
-  fn poll_flush(
-    mut self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<std::io::Result<()>> {
-    Pin::new(&mut self.0).poll_flush(cx)
-  }
-
-  fn poll_shutdown(
-    mut self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<std::io::Result<()>> {
-    Pin::new(&mut self.0).poll_shutdown(cx)
-  }
-}
-
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl tower_service::Service<http::Uri> for ProxyConnector {
-  type Response = Proxied;
+  type Response = ClientIo<TcpStream>;
   type Error = BoxError;
-  type Future = Pin<Box<dyn Future<Output = Result<Proxied, BoxError>> + Send>>;
+  type Future =
+    Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
 
   fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
     tower_service::Service::<http::Uri>::poll_ready(&mut self.inner, cx)
@@ -95,6 +52,6 @@ impl tower_service::Service<http::Uri> for ProxyConnector {
 
   fn call(&mut self, _destination: http::Uri) -> Self::Future {
     let connecting = self.inner.call(self.proxy.clone());
-    Box::pin(async move { Ok(Proxied(connecting.await?)) })
+    Box::pin(async move { Ok(ClientIo::proxied(connecting.await?)) })
   }
 }

@@ -310,6 +310,21 @@ pub fn op_fetch_upload_end(
   }
 }
 
+/// Takes a fetch's response body (to read it without holding the state
+/// borrow across an await) and its abort signal.
+fn take_body(
+  state: &Rc<RefCell<OpState>>,
+  id: u32,
+) -> Result<(Option<ResponseStream>, Rc<Abort>), FetchOpError> {
+  let mut state = state.borrow_mut();
+  let entry = state
+    .borrow_mut::<FetchState>()
+    .fetches
+    .get_mut(&id)
+    .ok_or(FetchOpError::Aborted)?;
+  Ok((entry.body.take(), entry.abort.clone()))
+}
+
 /// The next response body chunk; `null` at the end (and the fetch is done).
 #[op2]
 #[serde]
@@ -317,15 +332,7 @@ pub async fn op_fetch_read(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Result<Option<ToJsBuffer>, FetchOpError> {
-  let (body, abort) = {
-    let mut state = state.borrow_mut();
-    let entry = state
-      .borrow_mut::<FetchState>()
-      .fetches
-      .get_mut(&id)
-      .ok_or(FetchOpError::Aborted)?;
-    (entry.body.take(), entry.abort.clone())
-  };
+  let (body, abort) = take_body(&state, id)?;
   let Some(mut body) = body else {
     return Ok(None);
   };
@@ -360,15 +367,7 @@ pub async fn op_fetch_read_all(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Result<ToJsBuffer, FetchOpError> {
-  let (body, abort) = {
-    let mut state = state.borrow_mut();
-    let entry = state
-      .borrow_mut::<FetchState>()
-      .fetches
-      .get_mut(&id)
-      .ok_or(FetchOpError::Aborted)?;
-    (entry.body.take(), entry.abort.clone())
-  };
+  let (body, abort) = take_body(&state, id)?;
   let mut out = Vec::new();
   if let Some(mut body) = body {
     let read_all = async {
