@@ -20,6 +20,31 @@ use rcgen::IsCa;
 use rcgen::Issuer;
 use rcgen::KeyPair;
 
+/// Accepts connections on a loopback port in a thread of its own, handing
+/// each to `serve` as a task; returns the port.
+fn spawn_loopback_server<F, Fut>(serve: F) -> u16
+where
+  F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+  Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+  listener.set_nonblocking(true).unwrap();
+  let port = listener.local_addr().unwrap().port();
+  std::thread::spawn(move || {
+    let rt = tokio::runtime::Builder::new_current_thread()
+      .enable_all()
+      .build()
+      .unwrap();
+    rt.block_on(async move {
+      let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+      while let Ok((stream, _)) = listener.accept().await {
+        tokio::spawn(serve(stream));
+      }
+    });
+  });
+  port
+}
+
 struct TlsServer {
   port: u16,
   connections: Arc<AtomicUsize>,
@@ -60,40 +85,25 @@ fn start_tls_server() -> TlsServer {
     .unwrap();
   config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
   let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-  listener.set_nonblocking(true).unwrap();
-  let port = listener.local_addr().unwrap().port();
   let connections = Arc::new(AtomicUsize::new(0));
   let counter = connections.clone();
-  std::thread::spawn(move || {
-    let rt = tokio::runtime::Builder::new_current_thread()
-      .enable_all()
-      .build()
-      .unwrap();
-    rt.block_on(async move {
-      let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-      loop {
-        let Ok((stream, _)) = listener.accept().await else {
-          return;
-        };
-        counter.fetch_add(1, Ordering::SeqCst);
-        let acceptor = acceptor.clone();
-        tokio::spawn(async move {
-          let Ok(tls) = acceptor.accept(stream).await else {
-            return;
-          };
-          let service = hyper::service::service_fn(
-            |req: hyper::Request<hyper::body::Incoming>| async move {
-              Ok::<_, Infallible>(respond(&req).await)
-            },
-          );
-          let _ =
-            hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-              .serve_connection(TokioIo::new(tls), service)
-              .await;
-        });
-      }
-    });
+  let port = spawn_loopback_server(move |stream| {
+    counter.fetch_add(1, Ordering::SeqCst);
+    let acceptor = acceptor.clone();
+    async move {
+      let Ok(tls) = acceptor.accept(stream).await else {
+        return;
+      };
+      let service = hyper::service::service_fn(
+        |req: hyper::Request<hyper::body::Incoming>| async move {
+          Ok::<_, Infallible>(respond(&req).await)
+        },
+      );
+      let _ =
+        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+          .serve_connection(TokioIo::new(tls), service)
+          .await;
+    }
   });
   TlsServer {
     port,
@@ -228,52 +238,43 @@ fn abort_during_connect_and_tls_handshake() {
 fn start_proxy() -> (u16, Arc<AtomicUsize>) {
   use tokio::io::AsyncReadExt as _;
   use tokio::io::AsyncWriteExt as _;
-  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-  listener.set_nonblocking(true).unwrap();
-  let port = listener.local_addr().unwrap().port();
   let connects = Arc::new(AtomicUsize::new(0));
   let counter = connects.clone();
-  std::thread::spawn(move || {
-    let rt = tokio::runtime::Builder::new_current_thread()
-      .enable_all()
-      .build()
-      .unwrap();
-    rt.block_on(async move {
-      let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-      loop {
-        let Ok((mut client, _)) = listener.accept().await else { return };
-        let counter = counter.clone();
-        tokio::spawn(async move {
-          let mut head = Vec::new();
-          let mut byte = [0u8; 1];
-          while !head.ends_with(b"\r\n\r\n") {
-            if client.read(&mut byte).await.unwrap_or(0) == 0 {
-              return;
-            }
-            head.push(byte[0]);
-          }
-          let head = String::from_utf8_lossy(&head).to_string();
-          let mut words = head.split_whitespace();
-          let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-          if method == "CONNECT" {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let port = target.rsplit(':').next().unwrap_or("443");
-            let Ok(mut upstream) = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await else {
-              return;
-            };
-            let _ = client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await;
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
-          } else {
-            let body = format!("proxied {target}");
-            let response = format!(
-              "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-              body.len()
-            );
-            let _ = client.write_all(response.as_bytes()).await;
-          }
-        });
+  let port = spawn_loopback_server(move |mut client| {
+    let counter = counter.clone();
+    async move {
+      let mut head = Vec::new();
+      let mut byte = [0u8; 1];
+      while !head.ends_with(b"\r\n\r\n") {
+        if client.read(&mut byte).await.unwrap_or(0) == 0 {
+          return;
+        }
+        head.push(byte[0]);
       }
-    });
+      let head = String::from_utf8_lossy(&head).to_string();
+      let mut words = head.split_whitespace();
+      let (method, target) =
+        (words.next().unwrap_or(""), words.next().unwrap_or(""));
+      if method == "CONNECT" {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let port = target.rsplit(':').next().unwrap_or("443");
+        let upstream =
+          tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await;
+        let Ok(mut upstream) = upstream else {
+          return;
+        };
+        let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
+        let _ = client.write_all(established).await;
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+      } else {
+        let body = format!("proxied {target}");
+        let response = format!(
+          "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+          body.len()
+        );
+        let _ = client.write_all(response.as_bytes()).await;
+      }
+    }
   });
   (port, connects)
 }
