@@ -193,5 +193,3 @@ export function installTimers() {
     });
   }
 }
-
-export { Immediate, Timeout };

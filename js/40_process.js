@@ -13,7 +13,7 @@ import {
 /** Node API level rt reports in `process.version`, as Bun does. */
 const NODE_VERSION = "24.3.0";
 /** rt's own version. */
-export const RT_VERSION = "0.1.0";
+const RT_VERSION = "0.1.0";
 /** The Bun release whose API rt follows (`Bun.version`). */
 export const BUN_VERSION = "1.4.4";
 

@@ -33,20 +33,26 @@ const INVALID_VALUE_RE = /[\0\r\n]/;
 const TRIM_RE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
 /** https://fetch.spec.whatwg.org/#concept-header-value-normalize */
-export function normalizeValue(value) {
+function normalizeValue(value) {
   return value.replace(TRIM_RE, "");
 }
 
-function checkName(name) {
+/** A header name argument: a valid token, returned lowercased. */
+function headerName(name) {
+  name = toByteString(name, "Header name");
   if (!RegExpPrototypeTest(TOKEN_RE, name)) {
     throw new TypeError(`Header name is not valid: "${name}"`);
   }
+  return StringPrototypeToLowerCase(name);
 }
 
-function checkValue(name, value) {
+/** A header value argument, normalized and checked (fetch §2.2.2). */
+function headerValue(name, value) {
+  value = normalizeValue(toByteString(value, "Header value"));
   if (RegExpPrototypeTest(INVALID_VALUE_RE, value)) {
     throw new TypeError(`Header value for "${name}" is not valid`);
   }
+  return value;
 }
 
 function toByteString(value, what) {
@@ -134,22 +140,17 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-append */
   append(name, value) {
-    // 1. Normalize value.
-    value = normalizeValue(toByteString(value, "Header value"));
-    name = toByteString(name, "Header name");
-    // 2. If name is not a header name or value is not a header value, throw.
-    checkName(name);
-    checkValue(name, value);
+    // 1-2. Normalize value; throw if name or value is not valid.
+    const lower = headerName(name);
+    value = headerValue(name, value);
     checkMutable(this);
-    ArrayPrototypePush(list(this), [StringPrototypeToLowerCase(name), value]);
+    ArrayPrototypePush(list(this), [lower, value]);
   }
 
   /** https://fetch.spec.whatwg.org/#dom-headers-delete */
   delete(name) {
-    name = toByteString(name, "Header name");
-    checkName(name);
+    const lower = headerName(name);
     checkMutable(this);
-    const lower = StringPrototypeToLowerCase(name);
     const l = list(this);
     for (let i = l.length - 1; i >= 0; i--) {
       if (l[i][0] === lower) ArrayPrototypeSplice(l, i, 1);
@@ -158,9 +159,7 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-get */
   get(name) {
-    name = toByteString(name, "Header name");
-    checkName(name);
-    const lower = StringPrototypeToLowerCase(name);
+    const lower = headerName(name);
     const l = list(this);
     let result = null;
     for (let i = 0; i < l.length; i++) {
@@ -191,9 +190,7 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-has */
   has(name) {
-    name = toByteString(name, "Header name");
-    checkName(name);
-    const lower = StringPrototypeToLowerCase(name);
+    const lower = headerName(name);
     const l = list(this);
     for (let i = 0; i < l.length; i++) if (l[i][0] === lower) return true;
     return false;
@@ -201,12 +198,9 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-set */
   set(name, value) {
-    value = normalizeValue(toByteString(value, "Header value"));
-    name = toByteString(name, "Header name");
-    checkName(name);
-    checkValue(name, value);
+    const lower = headerName(name);
+    value = headerValue(name, value);
     checkMutable(this);
-    const lower = StringPrototypeToLowerCase(name);
     const l = list(this);
     let found = false;
     for (let i = 0; i < l.length; i++) {

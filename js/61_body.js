@@ -146,15 +146,6 @@ export function extractBody(init) {
   return [`${init}`, "text/plain;charset=utf-8"];
 }
 
-/** The length of a body known up front, or null. */
-export function bodyLength(source) {
-  if (source === null) return 0;
-  if (typeof source === "string") return null; // UTF-8 length unknown until encoded
-  if (source instanceof Uint8Array) return TypedArrayPrototypeGetByteLength(source);
-  if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) return source.size;
-  return null;
-}
-
 function chunkToBytes(chunk) {
   if (chunk instanceof Uint8Array) return chunk;
   if (ArrayBufferIsView(chunk)) {
@@ -379,4 +370,4 @@ export function cloneBody(from, to) {
   to[kStream] = b;
 }
 
-export { chunkToBytes, JSONParse as parseJSON, readStreamBytes };
+export { chunkToBytes };

@@ -15,7 +15,6 @@ import { webScript } from "ext:rt/00_web.js";
 import {
   appendTrusted,
   Headers,
-  headerList,
   kGuard,
   lazyHeaders,
 } from "ext:rt/60_headers.js";
@@ -272,5 +271,3 @@ export function createServerRequest(id, methodCode) {
   request[kSource] = methodCode === 1 || methodCode === 2 ? null : new ServerBody(id);
   return request;
 }
-
-export { headerList, normalizeMethod };

@@ -6,6 +6,7 @@ import { core, primordials } from "ext:core/mod.js";
 import {
   op_rt_serve_overrides,
   op_serve_closed,
+  op_serve_params,
   op_serve_pending,
   op_serve_reload,
   op_serve_request_ip,
@@ -24,7 +25,7 @@ import {
 import { webScript } from "ext:rt/00_web.js";
 import { env } from "ext:rt/40_process.js";
 import { headerList } from "ext:rt/60_headers.js";
-import { bodyStream, chunkToBytes, kSource, kStream, ServerBody } from "ext:rt/61_body.js";
+import { bodyStream, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
 import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
 import {
   JSON_TYPE,
@@ -58,7 +59,7 @@ const { URL } = webScript("00_url");
 const { Blob } = webScript("09_file");
 const { ReadableStream } = webScript("06_streams");
 
-const { TextDecoder: TextDecoderImpl, TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
+const { TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
 const encoder = new TextEncoderImpl();
 const EMPTY = new Uint8Array(0);
 
@@ -317,7 +318,7 @@ class Server {
   }
 
   #params(id) {
-    const flat = core.ops.op_serve_params(id);
+    const flat = op_serve_params(id);
     const params = {};
     for (let i = 0; i < flat.length; i += 2) params[flat[i]] = flat[i + 1];
     return params;
@@ -620,5 +621,3 @@ export function installAutoServe() {
     }
   });
 }
-
-export { Server };

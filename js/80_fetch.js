@@ -5,7 +5,6 @@
 import { core, primordials } from "ext:core/mod.js";
 import {
   op_fetch_abort,
-  op_fetch_read,
   op_fetch_send,
   op_fetch_start,
   op_fetch_upload,

@@ -166,11 +166,6 @@ pub struct ClientGone {
 }
 
 impl ClientGone {
-  /// True once the client disconnected before the response was sent.
-  pub fn is_gone(&self) -> bool {
-    self.gone.get()
-  }
-
   /// Resolves `true` when the client disconnects before its response, or
   /// `false` once the response has been handed to the connection.
   pub async fn wait(&self) -> bool {
