@@ -30,6 +30,8 @@ export function env() {
 }
 
 let exitCode;
+let stdout;
+let stderr;
 
 function exit(code) {
   if (code !== undefined && code !== null) setExitCode(code);
@@ -52,6 +54,23 @@ function setExitCode(code) {
   }
   exitCode = n;
   op_rt_set_exit_code(n | 0);
+}
+
+/** `process.stdout` / `process.stderr`: enough of a Writable for `write`. */
+function writer(fd) {
+  const isErr = fd === 2;
+  return {
+    fd,
+    isTTY: false,
+    writable: true,
+    write(chunk, encoding, callback) {
+      const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+      core.print(text, isErr);
+      const done = typeof encoding === "function" ? encoding : callback;
+      if (typeof done === "function") queueMicrotask(done);
+      return true;
+    },
+  };
 }
 
 function lazy(get) {
@@ -100,6 +119,8 @@ function createProcess() {
     ),
   };
   Object.defineProperties(process, {
+    stdout: lazy(() => stdout ??= writer(1)),
+    stderr: lazy(() => stderr ??= writer(2)),
     argv: lazy(() => processInfo().argv),
     argv0: lazy(() => processInfo().argv[0]),
     execPath: lazy(() => processInfo().execPath),

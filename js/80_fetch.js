@@ -5,6 +5,8 @@
 import { core, primordials } from "ext:core/mod.js";
 import {
   op_fetch_abort,
+  op_fetch_identity_next,
+  op_fetch_identity_reply,
   op_fetch_send,
   op_fetch_start,
   op_fetch_upload,
@@ -98,7 +100,68 @@ function tlsOptions(tls) {
     cert: pem(tls.cert)[0] ?? null,
     key: pem(tls.key)[0] ?? null,
     serverName: typeof tls.serverName === "string" ? tls.serverName : null,
+    checkServerIdentity: checkIdentityOption(tls) !== undefined,
   };
+}
+
+function checkIdentityOption(tls) {
+  const check = tls?.checkServerIdentity;
+  if (check === undefined || check === null) return undefined;
+  if (typeof check !== "function") {
+    throw new TypeError("fetch: tls.checkServerIdentity must be a function");
+  }
+  return check;
+}
+
+/** Node's PeerCertificate shape for `checkServerIdentity(host, cert)`. */
+function peerCertificate(info) {
+  const c = info.certificate;
+  return {
+    subject: Object.fromEntries(c.subject),
+    issuer: Object.fromEntries(c.issuer),
+    subjectaltname: c.subjectaltname,
+    valid_from: c.valid_from,
+    valid_to: c.valid_to,
+    serialNumber: c.serial_number,
+    fingerprint256: c.fingerprint256,
+    raw: info.raw,
+  };
+}
+
+/**
+ * Runs the script's `checkServerIdentity` for each new TLS connection of
+ * fetch `id` (Rust holds the connection until the verdict). Resolves with
+ * the error the script refused with, if it did.
+ */
+async function checkIdentities(id, check) {
+  for (;;) {
+    const next = op_fetch_identity_next(id);
+    // A fetch whose body is never read must not keep the process alive.
+    core.unrefOpPromise(next);
+    const info = await next;
+    if (info === null) return undefined;
+    let refusal;
+    try {
+      refusal = check(info.host, peerCertificate(info));
+    } catch (error) {
+      refusal = error;
+    }
+    if (refusal !== undefined && refusal !== null) {
+      op_fetch_identity_reply(id, `${refusal?.message ?? refusal}`);
+      return refusal;
+    }
+    op_fetch_identity_reply(id, null);
+  }
+}
+
+/** Network failures: a TypeError with Bun's `.code`, and a `cause` saying what happened. */
+function networkError(error) {
+  if (typeof error?.code === "string" && error.cause === undefined) {
+    const cause = new Error(error.message);
+    cause.code = error.code;
+    error.cause = cause;
+  }
+  return error;
 }
 
 /** The request body as bytes, or a stream to upload, or null. */
@@ -194,7 +257,12 @@ const SIMPLE = {
 async function sendSimple(url) {
   SIMPLE.url = url;
   const id = op_fetch_start(SIMPLE, null);
-  const head = await op_fetch_send(id);
+  let head;
+  try {
+    head = await op_fetch_send(id);
+  } catch (error) {
+    throw networkError(error);
+  }
   return makeResponse(head, id, "GET", undefined, undefined);
 }
 
@@ -251,13 +319,22 @@ async function send(request, init, signal) {
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   if (streamed) upload(id, body);
+  const check = checkIdentityOption(init?.tls);
+  let refusal;
+  if (check !== undefined) {
+    PromisePrototypeThen(checkIdentities(id, check), (error) => {
+      refusal = error;
+    });
+  }
   let head;
   try {
     head = await op_fetch_send(id);
   } catch (error) {
     signal?.removeEventListener("abort", onAbort);
     if (aborted) throw abortReason(signal);
-    throw error;
+    // The script's own refusal is the error, as in Node.
+    if (refusal !== undefined) throw refusal;
+    throw networkError(error);
   }
   if (init?.verbose) core.print(`[fetch] < ${head.status} ${head.statusText}\n`, true);
   return makeResponse(head, id, request.method, signal, onAbort);

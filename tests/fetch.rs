@@ -38,7 +38,8 @@ first chunk first\n\
 abort mid-body custom reason\n\
 timeout option TimeoutError\n\
 AbortSignal.timeout TimeoutError\n\
-refused TypeError ConnectionRefused\n\
+refused TypeError ConnectionRefused ConnectionRefused true\n\
+unresolvable TypeError ENOTFOUND ENOTFOUND\n\
 scheme TypeError\n\
 bad url TypeError\n\
 get body TypeError\n\

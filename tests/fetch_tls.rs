@@ -48,6 +48,7 @@ where
 struct TlsServer {
   port: u16,
   connections: Arc<AtomicUsize>,
+  requests: Arc<AtomicUsize>,
   ca_pem: std::path::PathBuf,
 }
 
@@ -86,17 +87,21 @@ fn start_tls_server() -> TlsServer {
   config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
   let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
   let connections = Arc::new(AtomicUsize::new(0));
+  let requests = Arc::new(AtomicUsize::new(0));
   let counter = connections.clone();
+  let request_counter = requests.clone();
   let port = spawn_loopback_server(move |stream| {
     counter.fetch_add(1, Ordering::SeqCst);
     let acceptor = acceptor.clone();
+    let request_counter = request_counter.clone();
     async move {
       let Ok(tls) = acceptor.accept(stream).await else {
         return;
       };
       let service = hyper::service::service_fn(
-        |req: hyper::Request<hyper::body::Incoming>| async move {
-          Ok::<_, Infallible>(respond(&req).await)
+        move |req: hyper::Request<hyper::body::Incoming>| {
+          request_counter.fetch_add(1, Ordering::SeqCst);
+          async move { Ok::<_, Infallible>(respond(&req).await) }
         },
       );
       let _ =
@@ -108,6 +113,7 @@ fn start_tls_server() -> TlsServer {
   TlsServer {
     port,
     connections,
+    requests,
     ca_pem,
   }
 }
@@ -208,6 +214,33 @@ no keepalive HTTP/1.1\n",
   // ca, none, rejectUnauthorized, serverName, wrong name, http1.1: one
   // connection each (the failed ones too); keepalive false: one per fetch.
   assert_eq!(server.connections.load(Ordering::SeqCst), 9);
+}
+
+#[test]
+fn check_server_identity_decides_before_the_request_is_sent() {
+  let server = start_tls_server();
+  let ca = std::fs::read_to_string(&server.ca_pem).unwrap();
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env_remove("NODE_EXTRA_CA_CERTS")
+    .env_remove("SSL_CERT_FILE")
+    .env("TEST_CA", ca)
+    .args(["run", "fetch/tls_identity.js", &server.port.to_string()]);
+  let out = run_command(cmd);
+  assert_stdout(
+    &out,
+    "accepted 127.0.0.1 DNS:localhost 95 true HTTP/2.0
+refused own error true
+thrown own error true
+untrusted chain UNABLE_TO_GET_ISSUER_CERT_LOCALLY 0
+bad option TypeError
+",
+  );
+  // Only the accepted connection carried a request; the refused ones were
+  // closed after the handshake.
+  assert_eq!(server.connections.load(Ordering::SeqCst), 4);
+  assert_eq!(server.requests.load(Ordering::SeqCst), 1);
 }
 
 #[test]

@@ -159,8 +159,11 @@ true true\n\
 true\n\
 undefined\n\
 number true\n\
-nextTick true\n",
+nextTick true\n\
+stdout bytes\n\
+written\n",
   );
+  assert_eq!(out.stderr, "to stderr\n");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! rules of the Fetch standard, and response decoding.
 
 pub mod body;
+pub mod identity;
 pub mod io;
 pub mod proxy;
 pub mod tls;
@@ -22,6 +23,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::rt::TokioExecutor;
+use tokio::sync::mpsc;
 use url::Url;
 
 use body::RequestBody;
@@ -56,6 +58,9 @@ pub enum FetchError {
   /// The URL cannot be fetched (scheme, syntax).
   #[error("{0}")]
   BadUrl(String),
+  /// The script's `checkServerIdentity` refused the server.
+  #[error("{0}")]
+  Identity(String),
   /// Anything else from the connection.
   #[error("{0}")]
   Other(String),
@@ -79,6 +84,7 @@ impl FetchError {
       Self::TooManyRedirects => "TooManyRedirects",
       Self::StreamRedirect(_) => "ERR_STREAM_REDIRECT",
       Self::BadUrl(_) => "ERR_INVALID_URL",
+      Self::Identity(_) => "ERR_TLS_CERT_ALTNAME_INVALID",
       Self::Other(_) => "ERR_FETCH",
     }
   }
@@ -116,6 +122,9 @@ impl FetchError {
       }
       if let Some(tls) = err.downcast_ref::<rustls::Error>() {
         return Self::Tls(format!("{tls:?}"));
+      }
+      if let Some(rejected) = err.downcast_ref::<identity::IdentityRejected>() {
+        return Self::Identity(rejected.0.clone());
       }
       if let Some(hyper) = err.downcast_ref::<hyper::Error>()
         && (hyper.is_incomplete_message() || hyper.is_canceled())
@@ -236,6 +245,8 @@ pub struct HttpClient {
 #[derive(Clone)]
 enum Transport {
   Net(Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>),
+  /// One fetch's own pool, pausing new TLS connections for the script.
+  Checked(Client<identity::IdentityGate, RequestBody>),
   Unix(Client<unix::UnixConnector, RequestBody>),
   Proxy(Box<ProxyClients>),
 }
@@ -266,6 +277,7 @@ impl Transport {
   > {
     match self {
       Self::Net(client) => client.request(request).await,
+      Self::Checked(client) => client.request(request).await,
       Self::Unix(client) => client.request(request).await,
       Self::Proxy(clients) => {
         if request.uri().scheme_str() == Some("https") {
@@ -282,10 +294,7 @@ impl HttpClient {
   /// A client for these options: TLS settings, protocol, keep-alive.
   pub fn new(options: &ClientOptions) -> Result<Self, FetchError> {
     let tls = tls::client_config(&options.tls)?;
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(Some(Duration::from_secs(30)));
+    let http = connector();
     let proxy_uri = match &options.proxy {
       Some(proxy) => Some(proxy.parse::<http::Uri>().map_err(|e| {
         FetchError::BadUrl(format!("Invalid proxy URL '{proxy}': {e}"))
@@ -325,6 +334,31 @@ impl HttpClient {
       client,
       first_connection: Arc::default(),
     })
+  }
+
+  /// A client of its own for one fetch with `checkServerIdentity`: every
+  /// new TLS connection waits on the returned channel for the verdict.
+  /// (Unix sockets and proxies are not TLS-checked this way.)
+  pub fn with_identity_check(
+    options: &ClientOptions,
+  ) -> Result<(Self, mpsc::Receiver<identity::IdentityCheck>), FetchError> {
+    let mut this = Self::new(options)?;
+    if options.unix.is_some() || options.proxy.is_some() {
+      let (_, checks) = mpsc::channel(1);
+      return Ok((this, checks));
+    }
+    let tls = tls::client_config(&options.tls)?;
+    let connector = https(options, tls, connector())?;
+    let (sender, checks) = mpsc::channel(1);
+    let mut client = Client::builder(TokioExecutor::new());
+    client.pool_max_idle_per_host(0);
+    if options.protocol == Protocol::Http2 {
+      client.http2_only(true);
+    }
+    this.client = Transport::Checked(
+      client.build(identity::IdentityGate::new(connector, sender)),
+    );
+    Ok((this, checks))
   }
 
   /// Sends a request, following redirects per `redirect`.
@@ -400,6 +434,15 @@ impl HttpClient {
       });
     }
   }
+}
+
+/// The TCP connector every transport starts from.
+fn connector() -> HttpConnector {
+  let mut http = HttpConnector::new();
+  http.enforce_http(false);
+  http.set_nodelay(true);
+  http.set_connect_timeout(Some(Duration::from_secs(30)));
+  http
 }
 
 /// TLS (when the URL is https) over `inner`, with the options' protocols

@@ -1,6 +1,7 @@
 //! The TLS configuration for `fetch`: rustls with the Mozilla roots plus the
 //! PEM files named by `SSL_CERT_FILE` and `NODE_EXTRA_CA_CERTS`, or Bun's
-//! per-request `tls: { ca, cert, key, rejectUnauthorized, serverName }`.
+//! per-request `tls: { ca, cert, key, rejectUnauthorized, serverName,
+//! checkServerIdentity }`.
 
 use std::sync::Arc;
 
@@ -35,6 +36,9 @@ pub struct TlsOptions {
   pub key: Option<String>,
   /// SNI and verification name instead of the URL's host.
   pub server_name: Option<String>,
+  /// The script checks the host name itself (`checkServerIdentity`): rustls
+  /// verifies the chain but leaves the name to the script.
+  pub check_server_identity: bool,
 }
 
 fn tls_error(what: &str, e: impl std::fmt::Display) -> FetchError {
@@ -84,6 +88,16 @@ pub fn client_config(options: &TlsOptions) -> Result<ClientConfig, FetchError> {
     builder
       .dangerous()
       .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+  } else if options.check_server_identity {
+    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+      Arc::new(roots(options)?),
+      provider,
+    )
+    .build()
+    .map_err(|e| tls_error("roots", e))?;
+    builder
+      .dangerous()
+      .with_custom_certificate_verifier(Arc::new(NameDeferred(webpki)))
   } else {
     builder.with_root_certificates(roots(options)?)
   };
@@ -148,5 +162,58 @@ impl ServerCertVerifier for AcceptAny {
 
   fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
     self.0.signature_verification_algorithms.supported_schemes()
+  }
+}
+
+/// `checkServerIdentity`: the chain as usual, the name left to the script.
+#[derive(Debug)]
+struct NameDeferred(Arc<rustls::client::WebPkiServerVerifier>);
+
+impl ServerCertVerifier for NameDeferred {
+  fn verify_server_cert(
+    &self,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: &ServerName<'_>,
+    ocsp: &[u8],
+    now: UnixTime,
+  ) -> Result<ServerCertVerified, rustls::Error> {
+    // webpki checks the chain before the name, so a name error means the
+    // chain itself was trusted.
+    match self.0.verify_server_cert(
+      end_entity,
+      intermediates,
+      server_name,
+      ocsp,
+      now,
+    ) {
+      Err(rustls::Error::InvalidCertificate(
+        rustls::CertificateError::NotValidForName
+        | rustls::CertificateError::NotValidForNameContext { .. },
+      )) => Ok(ServerCertVerified::assertion()),
+      other => other,
+    }
+  }
+
+  fn verify_tls12_signature(
+    &self,
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+  ) -> Result<HandshakeSignatureValid, rustls::Error> {
+    self.0.verify_tls12_signature(message, cert, dss)
+  }
+
+  fn verify_tls13_signature(
+    &self,
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+  ) -> Result<HandshakeSignatureValid, rustls::Error> {
+    self.0.verify_tls13_signature(message, cert, dss)
+  }
+
+  fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+    self.0.supported_verify_schemes()
   }
 }

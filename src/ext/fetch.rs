@@ -24,6 +24,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 
 use crate::client::ClientOptions;
 use crate::client::FetchError;
@@ -33,6 +34,8 @@ use crate::client::Protocol;
 use crate::client::RedirectMode;
 use crate::client::body::RequestBody;
 use crate::client::body::ResponseStream;
+use crate::client::identity::IdentityCheck;
+use crate::client::identity::PeerCertificate;
 use crate::client::tls::TlsOptions;
 
 /// Errors from fetch ops: `TypeError`s with Bun's `.code`.
@@ -86,6 +89,24 @@ struct InFlight {
   request: Option<FetchRequest>,
   upload: Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
   body: Option<ResponseStream>,
+  /// With `checkServerIdentity`: the fetch's own client and its checks.
+  identity: Option<Identity>,
+}
+
+/// A `checkServerIdentity` fetch's client, the connections waiting for the
+/// script, and the verdict channel of the one being checked.
+struct Identity {
+  client: HttpClient,
+  checks: Option<mpsc::Receiver<IdentityCheck>>,
+  reply: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// What the script's `checkServerIdentity(host, cert)` is called with.
+#[derive(Serialize)]
+pub struct IdentityInfo {
+  host: String,
+  certificate: PeerCertificate,
+  raw: ToJsBuffer,
 }
 
 /// Per-runtime fetch state in `OpState`: one pooled client per distinct
@@ -186,6 +207,16 @@ pub fn op_fetch_start(
     unix: args.unix.map(Into::into),
     proxy: args.proxy.or_else(|| crate::client::proxy::from_env(&url)),
   };
+  let identity = if options.tls.check_server_identity {
+    let (client, checks) = HttpClient::with_identity_check(&options)?;
+    Some(Identity {
+      client,
+      checks: Some(checks),
+      reply: None,
+    })
+  } else {
+    None
+  };
   let fetch = state.borrow_mut::<FetchState>();
   fetch.next = fetch.next.wrapping_add(1).max(1);
   let id = fetch.next;
@@ -204,6 +235,7 @@ pub fn op_fetch_start(
       }),
       upload,
       body: None,
+      identity,
     },
   );
   Ok(id)
@@ -223,16 +255,18 @@ pub async fn op_fetch_send(
     let request = entry.request.take().ok_or(FetchOpError::Aborted)?;
     let abort = entry.abort.clone();
     let options = entry.options.clone();
-    let client = match fetch.clients.get(&options) {
-      Some(client) => client.clone(),
-      None => {
-        let client = HttpClient::new(&options).inspect_err(|_| {
-          fetch.fetches.remove(&id);
-        })?;
-        fetch.clients.insert(options, client.clone());
-        client
-      }
-    };
+    let dedicated = entry.identity.as_ref().map(|i| i.client.clone());
+    let client =
+      match dedicated.or_else(|| fetch.clients.get(&options).cloned()) {
+        Some(client) => client,
+        None => {
+          let client = HttpClient::new(&options).inspect_err(|_| {
+            fetch.fetches.remove(&id);
+          })?;
+          fetch.clients.insert(options, client.clone());
+          client
+        }
+      };
     (client, request, abort)
   };
   let response = tokio::select! {
@@ -271,6 +305,54 @@ pub async fn op_fetch_send(
     entry.body = Some(response.body);
   }
   Ok(head)
+}
+
+/// The next connection waiting for `checkServerIdentity`; `null` once
+/// the fetch can make no more connections.
+#[op2]
+#[serde]
+pub async fn op_fetch_identity_next(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+) -> Option<IdentityInfo> {
+  let (mut checks, abort) = {
+    let mut state = state.borrow_mut();
+    let entry = state.borrow_mut::<FetchState>().fetches.get_mut(&id)?;
+    (entry.identity.as_mut()?.checks.take()?, entry.abort.clone())
+  };
+  let check = tokio::select! {
+    check = checks.recv() => check?,
+    () = abort.wait() => return None,
+  };
+  let mut state = state.borrow_mut();
+  let entry = state.borrow_mut::<FetchState>().fetches.get_mut(&id)?;
+  let identity = entry.identity.as_mut()?;
+  identity.checks = Some(checks);
+  identity.reply = Some(check.reply);
+  let raw = check.certificate.raw.clone().into();
+  Some(IdentityInfo {
+    host: check.host,
+    certificate: check.certificate,
+    raw,
+  })
+}
+
+/// The script's verdict on the connection `op_fetch_identity_next` gave.
+#[op2]
+pub fn op_fetch_identity_reply(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[string] error: Option<String>,
+) {
+  let fetch = state.borrow_mut::<FetchState>();
+  if let Some(reply) = fetch
+    .fetches
+    .get_mut(&id)
+    .and_then(|f| f.identity.as_mut())
+    .and_then(|i| i.reply.take())
+  {
+    let _ = reply.send(error.map_or(Ok(()), Err));
+  }
 }
 
 /// Uploads one chunk of a stream body; `false` once the request is gone.

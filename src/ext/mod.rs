@@ -49,6 +49,8 @@ deno_core::extension!(
     fetch::op_fetch_send,
     fetch::op_fetch_upload,
     fetch::op_fetch_upload_end,
+    fetch::op_fetch_identity_next,
+    fetch::op_fetch_identity_reply,
     fetch::op_fetch_read,
     fetch::op_fetch_read_all,
     fetch::op_fetch_abort,
