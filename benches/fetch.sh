@@ -9,17 +9,7 @@ REPS=${REPS:-3}
 export TOTAL=${TOTAL:-50000} CONCURRENCY=${CONCURRENCY:-64}
 ROOT=$PWD
 cargo build --release --quiet --bin rt --example hyper_hello
-PEERS=$ROOT/target/peers
-find_peer() { # name npm-package path-in-package
-  local found
-  found=$(command -v "$1" || true)
-  if [ -z "$found" ] && command -v npm >/dev/null 2>&1; then
-    [ -x "$PEERS/node_modules/$2/$3" ] ||
-      npm install --silent --no-save --no-audit --no-fund --prefix "$PEERS" "$2" >/dev/null 2>&1 || true
-    [ -x "$PEERS/node_modules/$2/$3" ] && found=$PEERS/node_modules/$2/$3
-  fi
-  echo "$found"
-}
+. benches/peers.sh
 BUN=${BUN:-$(find_peer bun @oven/bun-linux-x64-baseline bin/bun)}
 DENO=${DENO:-$(find_peer deno @deno/linux-x64-glibc deno)}
 echo -20 > /proc/self/autogroup 2>/dev/null || true

@@ -21,15 +21,9 @@ cargo build --release --quiet --bin rt --example hyper_hello
 RT=$ROOT/target/release/rt
 HYPER=$ROOT/target/release/examples/hyper_hello
 
-# Bun from the npm registry, installed once under target/.
-BUN=${BUN:-$(command -v bun || true)}
-if [ -z "$BUN" ] && command -v npm >/dev/null 2>&1; then
-  PEERS=$ROOT/target/peers
-  if [ ! -x "$PEERS/node_modules/@oven/bun-linux-x64-baseline/bin/bun" ]; then
-    npm install --silent --no-save --no-audit --no-fund --prefix "$PEERS" @oven/bun-linux-x64-baseline >/dev/null 2>&1 || true
-  fi
-  [ -x "$PEERS/node_modules/@oven/bun-linux-x64-baseline/bin/bun" ] && BUN=$PEERS/node_modules/@oven/bun-linux-x64-baseline/bin/bun
-fi
+# Bun on PATH or from the npm registry, installed once under target/.
+. benches/peers.sh
+BUN=${BUN:-$(find_peer bun @oven/bun-linux-x64-baseline bin/bun)}
 
 # Give this benchmark's process group a fair share of the machine.
 echo -20 > /proc/self/autogroup 2>/dev/null || true

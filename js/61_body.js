@@ -11,6 +11,7 @@ import {
   op_fetch_abort,
   op_fetch_read,
   op_fetch_read_all,
+  op_fetch_read_text,
   op_serve_body_all,
   op_serve_body_chunk,
   op_serve_has_body,
@@ -22,6 +23,7 @@ const {
   ArrayBufferIsView,
   ArrayBufferPrototypeSlice,
   JSONParse,
+  PromisePrototypeThen,
   ObjectPrototypeIsPrototypeOf,
   Symbol,
   SymbolAsyncIterator,
@@ -62,6 +64,25 @@ export class FetchBody {
   async readAll() {
     try {
       return await op_fetch_read_all(this.id);
+    } catch (error) {
+      if (this.signal?.aborted) throw this.signal.reason;
+      throw error;
+    } finally {
+      this.done();
+    }
+  }
+
+  /** The rest of the body as text, decoded in Rust. */
+  readText() {
+    // Without a signal there is nothing to translate: hand out the op's
+    // promise itself.
+    if (this.signal === undefined) return op_fetch_read_text(this.id);
+    return this.readTextWatched();
+  }
+
+  async readTextWatched() {
+    try {
+      return await op_fetch_read_text(this.id);
     } catch (error) {
       if (this.signal?.aborted) throw this.signal.reason;
       throw error;
@@ -282,6 +303,10 @@ async function consumeText(owner) {
     markUsed(owner);
     return source;
   }
+  if (source instanceof FetchBody && owner[kStream] === undefined) {
+    markUsed(owner);
+    return await source.readText();
+  }
   return decoder.decode(await consumeBytes(owner));
 }
 
@@ -311,10 +336,21 @@ export function mixinBody(prototype) {
   });
   const methods = {
     text() {
+      // A fetched body read whole: straight to the op, no async frames.
+      const source = this[kSource];
+      if (source instanceof FetchBody && this[kStream] === undefined && this[kUsed] !== true) {
+        this[kUsed] = true;
+        return source.readText();
+      }
       return consumeText(this);
     },
-    async json() {
-      return JSONParse(await consumeText(this));
+    json() {
+      const source = this[kSource];
+      if (source instanceof FetchBody && this[kStream] === undefined && this[kUsed] !== true) {
+        this[kUsed] = true;
+        return PromisePrototypeThen(source.readText(), JSONParse);
+      }
+      return PromisePrototypeThen(consumeText(this), JSONParse);
     },
     async arrayBuffer() {
       const bytes = await consumeBytes(this);

@@ -5,6 +5,8 @@
 import { core, primordials } from "ext:core/mod.js";
 import {
   op_fetch_abort,
+  op_fetch_get,
+  op_fetch_set_defaults,
   op_fetch_identity_next,
   op_fetch_identity_reply,
   op_fetch_send,
@@ -37,6 +39,7 @@ const {
   ObjectPrototypeIsPrototypeOf,
   Promise,
   PromisePrototypeThen,
+  PromiseReject,
   TypeError,
   Uint8Array,
 } = primordials;
@@ -240,30 +243,29 @@ export function fetch(input, init = undefined) {
   });
 }
 
-const SIMPLE = {
-  method: "GET",
-  url: "",
-  headers: DEFAULTS,
-  redirect: "follow",
-  decompress: true,
-  streamBody: false,
-  tls: null,
-  protocol: null,
-  keepalive: true,
-  unix: null,
-  proxy: null,
-};
+let defaultsSent = false;
 
-async function sendSimple(url) {
-  SIMPLE.url = url;
-  const id = op_fetch_start(SIMPLE, null);
-  let head;
-  try {
-    head = await op_fetch_send(id);
-  } catch (error) {
-    throw networkError(error);
+/** `fetch(url)`: no Request, no async function frame. */
+function sendSimple(url) {
+  if (!defaultsSent) {
+    op_fetch_set_defaults(DEFAULTS);
+    defaultsSent = true;
   }
-  return makeResponse(head, id, "GET", undefined, undefined);
+  let id;
+  try {
+    id = op_fetch_get(url);
+  } catch (error) {
+    return PromiseReject(error);
+  }
+  return PromisePrototypeThen(
+    op_fetch_send(id),
+    (head) => makeResponse(head, id, "GET", undefined, undefined),
+    rejectNetworkError,
+  );
+}
+
+function rejectNetworkError(error) {
+  throw networkError(error);
 }
 
 /** A Response for a received head; the body stays in Rust until read. */

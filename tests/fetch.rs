@@ -44,6 +44,8 @@ scheme TypeError\n\
 bad url TypeError\n\
 get body TypeError\n\
 data 200 text/plain hello data\n\
+bom \"hi\u{fffd}!\"\n\
+text twice TypeError true\n\
 data plain a b\n\
 head 200 null\n",
   );

@@ -116,6 +116,8 @@ pub struct FetchState {
   clients: HashMap<ClientOptions, HttpClient>,
   next: u32,
   fetches: HashMap<u32, InFlight>,
+  /// Headers a plain `fetch(url)` sends.
+  defaults: HeaderMap,
 }
 
 /// What JS passes to start a fetch (already validated by Request).
@@ -152,29 +154,23 @@ pub struct FetchHead {
   url_list: Vec<String>,
 }
 
-#[op2]
-#[smi]
-pub fn op_fetch_start(
-  state: &mut OpState,
-  #[serde] args: FetchArgs,
-  #[buffer] body: Option<JsBuffer>,
-) -> Result<u32, FetchOpError> {
-  let url = url::Url::parse(&args.url).map_err(|e| {
-    FetchError::BadUrl(format!("Invalid URL '{}': {e}", args.url))
-  })?;
+fn parse_url(text: &str) -> Result<url::Url, FetchError> {
+  let url = url::Url::parse(text)
+    .map_err(|e| FetchError::BadUrl(format!("Invalid URL '{text}': {e}")))?;
   if url.scheme() != "http" && url.scheme() != "https" {
-    return Err(
-      FetchError::BadUrl(format!(
-        "URL scheme '{}' is not supported",
-        url.scheme()
-      ))
-      .into(),
-    );
+    return Err(FetchError::BadUrl(format!(
+      "URL scheme '{}' is not supported",
+      url.scheme()
+    )));
   }
-  let method = Method::from_bytes(args.method.as_bytes())
-    .map_err(|_| FetchOpError::Header(args.method.clone()))?;
-  let mut headers = HeaderMap::with_capacity(args.headers.len());
-  for (name, value) in args.headers {
+  Ok(url)
+}
+
+fn header_map(
+  list: Vec<(ByteString, ByteString)>,
+) -> Result<HeaderMap, FetchOpError> {
+  let mut headers = HeaderMap::with_capacity(list.len());
+  for (name, value) in list {
     let name = HeaderName::from_bytes(&name).map_err(|_| {
       FetchOpError::Header(String::from_utf8_lossy(&name).into())
     })?;
@@ -182,6 +178,83 @@ pub fn op_fetch_start(
       .map_err(|_| FetchOpError::Header(name.to_string()))?;
     headers.append(name, value);
   }
+  Ok(headers)
+}
+
+/// Sets the headers `op_fetch_get` sends (Bun's defaults, owned by JS).
+#[op2]
+pub fn op_fetch_set_defaults(
+  state: &mut OpState,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+) -> Result<(), FetchOpError> {
+  state.borrow_mut::<FetchState>().defaults = header_map(headers)?;
+  Ok(())
+}
+
+/// `fetch(url)` with no init: a GET with the default headers and client,
+/// without building a Request or crossing a struct into Rust.
+#[op2(fast)]
+#[smi]
+pub fn op_fetch_get(
+  state: &mut OpState,
+  #[string] url: &str,
+) -> Result<u32, FetchOpError> {
+  let url = parse_url(url)?;
+  let options = match crate::client::proxy::from_env(&url) {
+    Some(proxy) => ClientOptions {
+      proxy: Some(proxy),
+      ..ClientOptions::default()
+    },
+    None => ClientOptions::default(),
+  };
+  let fetch = state.borrow_mut::<FetchState>();
+  let request = FetchRequest {
+    method: Method::GET,
+    url,
+    headers: fetch.defaults.clone(),
+    body: RequestBody::empty(),
+    redirect: RedirectMode::Follow,
+    decompress: true,
+  };
+  Ok(fetch.register(options, request, None, None))
+}
+
+impl FetchState {
+  fn register(
+    &mut self,
+    options: ClientOptions,
+    request: FetchRequest,
+    upload: Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
+    identity: Option<Identity>,
+  ) -> u32 {
+    self.next = self.next.wrapping_add(1).max(1);
+    let id = self.next;
+    self.fetches.insert(
+      id,
+      InFlight {
+        abort: Rc::default(),
+        options,
+        request: Some(request),
+        upload,
+        body: None,
+        identity,
+      },
+    );
+    id
+  }
+}
+
+#[op2]
+#[smi]
+pub fn op_fetch_start(
+  state: &mut OpState,
+  #[serde] args: FetchArgs,
+  #[buffer] body: Option<JsBuffer>,
+) -> Result<u32, FetchOpError> {
+  let url = parse_url(&args.url)?;
+  let method = Method::from_bytes(args.method.as_bytes())
+    .map_err(|_| FetchOpError::Header(args.method.clone()))?;
+  let headers = header_map(args.headers)?;
   let (upload, body) = if args.stream_body {
     let (tx, body) = RequestBody::channel();
     (Some(tx), body)
@@ -217,28 +290,16 @@ pub fn op_fetch_start(
   } else {
     None
   };
+  let request = FetchRequest {
+    method,
+    url,
+    headers,
+    body,
+    redirect,
+    decompress: args.decompress,
+  };
   let fetch = state.borrow_mut::<FetchState>();
-  fetch.next = fetch.next.wrapping_add(1).max(1);
-  let id = fetch.next;
-  fetch.fetches.insert(
-    id,
-    InFlight {
-      abort: Rc::default(),
-      options,
-      request: Some(FetchRequest {
-        method,
-        url,
-        headers,
-        body,
-        redirect,
-        decompress: args.decompress,
-      }),
-      upload,
-      body: None,
-      identity,
-    },
-  );
-  Ok(id)
+  Ok(fetch.register(options, request, upload, identity))
 }
 
 /// Sends the request and resolves with the response head.
@@ -442,14 +503,12 @@ pub async fn op_fetch_read(
   }
 }
 
-/// The rest of the response body at once (`text()`, `json()`...).
-#[op2]
-#[serde]
-pub async fn op_fetch_read_all(
-  state: Rc<RefCell<OpState>>,
-  #[smi] id: u32,
-) -> Result<ToJsBuffer, FetchOpError> {
-  let (body, abort) = take_body(&state, id)?;
+/// Reads the rest of a fetch's body and ends the fetch.
+async fn read_rest(
+  state: &Rc<RefCell<OpState>>,
+  id: u32,
+) -> Result<Vec<u8>, FetchOpError> {
+  let (body, abort) = take_body(state, id)?;
   let mut out = Vec::new();
   if let Some(mut body) = body {
     let read_all = async {
@@ -469,7 +528,46 @@ pub async fn op_fetch_read_all(
       .remove(&id);
     result?;
   }
-  Ok(out.into())
+  Ok(out)
+}
+
+/// The rest of the response body at once (`arrayBuffer()`, `bytes()`...).
+#[op2]
+#[serde]
+pub async fn op_fetch_read_all(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+) -> Result<ToJsBuffer, FetchOpError> {
+  Ok(read_rest(&state, id).await?.into())
+}
+
+/// The rest of the response body as text (`text()`, `json()`): UTF-8
+/// decode without BOM (Encoding §UTF-8 decode), done here so no buffer
+/// crosses into JS.
+#[op2]
+#[string]
+pub async fn op_fetch_read_text(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+) -> Result<String, FetchOpError> {
+  Ok(utf8_decode(read_rest(&state, id).await?))
+}
+
+/// Encoding §UTF-8 decode: BOM stripped, invalid sequences replaced.
+pub fn utf8_decode(bytes: Vec<u8>) -> String {
+  match String::from_utf8(bytes) {
+    Ok(mut text) => {
+      if text.starts_with('\u{FEFF}') {
+        text.drain(..3);
+      }
+      text
+    }
+    Err(e) => {
+      let bytes = e.into_bytes();
+      let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+      String::from_utf8_lossy(body).into_owned()
+    }
+  }
 }
 
 /// Cancels a fetch at whatever stage it is; dropping the body closes the
