@@ -10,6 +10,9 @@ import {
   op_serve_pending,
   op_serve_reload,
   op_serve_request_ip,
+  op_ws_publish,
+  op_ws_subscriber_count,
+  op_ws_upgrade,
   op_serve_respond,
   op_serve_respond_bytes,
   op_serve_respond_stream,
@@ -24,9 +27,10 @@ import {
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
 import { env } from "ext:rt/40_process.js";
-import { headerList } from "ext:rt/60_headers.js";
+import { headerList, Headers } from "ext:rt/60_headers.js";
 import { bodyStream, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
 import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
+import { SocketHub } from "ext:rt/65_server_websocket.js";
 import {
   JSON_TYPE,
   kHeaders,
@@ -198,6 +202,16 @@ function errorPage(error) {
   });
 }
 
+/** Marks a request answered by `upgrade()`. */
+const kUpgraded = Symbol("upgraded");
+
+function bufferSourceBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw typeError("server.publish expects a string or a BufferSource", "ERR_INVALID_ARG_TYPE");
+}
+
 function reportError(error) {
   console.error(error);
 }
@@ -218,6 +232,8 @@ class Server {
   #address;
   #unix;
   #listening = true;
+  /** The `websocket` side, when configured. */
+  #ws = null;
 
   constructor(options, overrides) {
     if (options === null || typeof options !== "object") {
@@ -255,6 +271,9 @@ class Server {
     this.#port = info.port ?? undefined;
     this.#hostname = unix === undefined ? hostname : undefined;
     this.#address = info.address;
+    if (options.websocket !== undefined && options.websocket !== null) {
+      this.#ws = new SocketHub(this.#id, this, options.websocket);
+    }
     this.#accept();
   }
 
@@ -366,6 +385,8 @@ class Server {
   }
 
   #send(id, req, response) {
+    // Upgraded: the 101 was the answer.
+    if (req[kUpgraded] === true) return;
     if (!ObjectPrototypeIsPrototypeOf(Response.prototype, response)) {
       const kind = response === null ? "null" : typeof response;
       reportError(new TypeError(`Expected a Response object, but received '${kind}'`));
@@ -458,8 +479,46 @@ class Server {
     op_serve_timeout(id, seconds);
   }
 
-  upgrade(_req, _options) {
-    return false;
+  /**
+   * Answers `req` with 101 Switching Protocols and hands the connection to
+   * the `websocket` handler; false when `req` is not a WebSocket handshake.
+   */
+  upgrade(req, options = undefined) {
+    if (this.#ws === null) {
+      throw typeError(
+        'To enable websocket support, set the "websocket" object in Bun.serve({})',
+        "ERR_INVALID_STATE",
+      );
+    }
+    const id = req?.[kServerId];
+    if (!id) {
+      throw typeError("server.upgrade expects a Request received by this server", "ERR_INVALID_ARG_TYPE");
+    }
+    const headers = options?.headers === undefined ? [] : headerList(new Headers(options.headers));
+    const ip = op_serve_request_ip(id);
+    const socket = op_ws_upgrade(id, headers);
+    if (socket === 0) return false;
+    req[kUpgraded] = true;
+    this.#ws.adopt(socket, options?.data, ip === null ? "" : ip[0]);
+    return true;
+  }
+
+  /** Sends to every socket subscribed to `topic`, natively. */
+  publish(topic, data, _compress) {
+    if (typeof topic !== "string") {
+      throw typeError("server.publish expects a topic string", "ERR_INVALID_ARG_TYPE");
+    }
+    if (this.#ws === null) return 0;
+    if (typeof data === "string") return op_ws_publish(this.#id, true, false, topic, data, null);
+    return op_ws_publish(this.#id, true, false, topic, null, bufferSourceBytes(data));
+  }
+
+  /** Sockets subscribed to `topic`. */
+  subscriberCount(topic) {
+    if (typeof topic !== "string") {
+      throw typeError("server.subscriberCount expects a topic string", "ERR_INVALID_ARG_TYPE");
+    }
+    return this.#ws === null ? 0 : op_ws_subscriber_count(this.#id, topic);
   }
 
   /** Stops listening; resolves when every connection has closed. */
@@ -484,6 +543,10 @@ class Server {
     const routes = compileRoutes(merged.routes ?? merged.static, handlers);
     this.#setHandlers(merged);
     op_serve_reload(this.#id, routes, this.#fetch !== undefined);
+    if (merged.websocket !== undefined && merged.websocket !== null) {
+      if (this.#ws === null) this.#ws = new SocketHub(this.#id, this, merged.websocket);
+      else this.#ws.configure(merged.websocket);
+    }
     this.#handlers = handlers;
     this.#options = merged;
     return this;
@@ -503,11 +566,13 @@ class Server {
   ref() {
     this.#refed = true;
     if (this.#waiting !== null) core.refOpPromise(this.#waiting);
+    this.#ws?.ref(true);
   }
 
   unref() {
     this.#refed = false;
     if (this.#waiting !== null) core.unrefOpPromise(this.#waiting);
+    this.#ws?.ref(false);
   }
 
   [SymbolDispose]() {

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod fetch;
 pub mod process;
 pub mod serve;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -81,6 +82,22 @@ deno_core::extension!(
     serve::op_serve_reload,
     serve::op_serve_stop,
     serve::op_serve_closed,
+    ws::op_ws_configure,
+    ws::op_ws_upgrade,
+    ws::op_ws_take,
+    ws::op_ws_wait,
+    ws::op_ws_send_text,
+    ws::op_ws_send_binary,
+    ws::op_ws_control,
+    ws::op_ws_publish,
+    ws::op_ws_subscribe,
+    ws::op_ws_unsubscribe,
+    ws::op_ws_is_subscribed,
+    ws::op_ws_subscriptions,
+    ws::op_ws_subscriber_count,
+    ws::op_ws_close,
+    ws::op_ws_terminate,
+    ws::op_ws_buffered,
   ],
   esm_entry_point = "ext:rt/99_main.js",
   esm = [
@@ -96,6 +113,7 @@ deno_core::extension!(
     "62_formdata.js",
     "63_request.js",
     "64_response.js",
+    "65_server_websocket.js",
     "70_serve.js",
     "80_fetch.js",
     "99_main.js",

@@ -86,9 +86,25 @@ pub struct ServeState {
   next_server: u32,
   streams: HashMap<u32, mpsc::Sender<Result<Bytes, StreamAborted>>>,
   next_stream: u32,
+  sockets: crate::server::ws::Registry,
 }
 
 impl ServeState {
+  /// A running server by id.
+  pub(crate) fn server_by_id(&self, id: u32) -> Option<Rc<Server>> {
+    self.servers.get(&id).cloned()
+  }
+
+  /// Requests waiting for JS.
+  pub(crate) fn requests(&self) -> &Rc<InFlightTable> {
+    &self.requests
+  }
+
+  /// Every open WebSocket of the runtime.
+  pub(crate) fn sockets(&self) -> &crate::server::ws::Registry {
+    &self.sockets
+  }
+
   fn server(&self, id: u32) -> Result<Rc<Server>, ServeError> {
     self.servers.get(&id).cloned().ok_or(ServeError::NoServer)
   }

@@ -40,6 +40,7 @@ use super::flow::FlowIo;
 use super::routes::RouteTable;
 use super::routes::RouteTarget;
 use super::routes::normalize_path;
+use super::ws::WsServer;
 
 /// Errors starting or running a server.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
@@ -312,6 +313,7 @@ pub struct Server {
   connections_changed: Notify,
   stop_tx: watch::Sender<Stopping>,
   local_addr: Cell<Option<SocketAddr>>,
+  websocket: RefCell<Option<Rc<WsServer>>>,
 }
 
 impl Server {
@@ -336,6 +338,7 @@ impl Server {
       open_connections: Cell::new(0),
       connections_changed: Notify::new(),
       stop_tx,
+      websocket: RefCell::new(None),
     });
     deno_core::unsync::spawn(accept_loop(server.clone(), listener));
     Ok(server)
@@ -394,6 +397,19 @@ impl Server {
       *current = next;
       true
     });
+    if let Some(ws) = self.websocket() {
+      ws.close_all(force);
+    }
+  }
+
+  /// Gives the server a WebSocket side (Bun's `websocket` handler).
+  pub fn set_websocket(&self, ws: Option<Rc<WsServer>>) {
+    *self.websocket.borrow_mut() = ws;
+  }
+
+  /// The WebSocket side, when the server has a `websocket` handler.
+  pub fn websocket(&self) -> Option<Rc<WsServer>> {
+    self.websocket.borrow().clone()
   }
 
   /// Whether `stop` was called.

@@ -1,7 +1,8 @@
 //! rt's HTTP server in plain Rust (no JS types): the `Bun.serve` server, its
-//! route table and response bodies. `src/ext/serve.rs` adapts it to ops.
+//! route table, response bodies and WebSockets. `src/ext/serve.rs` adapts it to ops.
 
 pub mod body;
 pub mod core;
 pub mod flow;
 pub mod routes;
+pub mod ws;
