@@ -538,7 +538,7 @@ async fn run(
             socket.control(Message::Ping(Bytes::new()));
             continue;
           }
-          Err(_) => return Ended::Local(1001, "Idle timeout".into()),
+          Err(_) => return Ended::Failed(1001, "Idle timeout".into()),
         },
         None => stream.next().await,
       };
@@ -550,7 +550,7 @@ async fn run(
           return if code == 1006 {
             Ended::Gone
           } else {
-            Ended::Local(code, error.to_string())
+            Ended::Failed(code, error.to_string())
           };
         }
         Some(Ok(message)) => match message {
@@ -627,13 +627,8 @@ async fn run(
       (code, reason)
     }
     Ended::Local(code, reason) => {
-      // Our Close (sent by the writer, or now for a read failure); wait
-      // briefly for the peer's, then drop the connection.
-      let frame = CloseFrame {
-        code: CloseCode::from(code),
-        reason: reason.clone().into(),
-      };
-      let _ = sink.send(Message::Close(Some(frame))).await;
+      // The writer sent our Close; wait briefly for the peer's, then drop
+      // the connection.
       let _ = tokio::time::timeout(CLOSE_WAIT, async {
         while let Some(Ok(message)) = stream.next().await {
           if matches!(message, Message::Close(_)) {
@@ -644,6 +639,20 @@ async fn run(
       .await;
       (code, reason)
     }
+    Ended::Failed(code, reason) => {
+      // RFC 6455 §7.1.7 _Fail the WebSocket Connection_: send Close and
+      // drop the connection without waiting for the peer.
+      let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.clone().into(),
+      };
+      let _ = tokio::time::timeout(
+        CLOSE_WAIT,
+        sink.send(Message::Close(Some(frame))),
+      )
+      .await;
+      (code, reason)
+    }
     Ended::Terminated | Ended::Gone => (1006, String::new()),
   }
 }
@@ -651,8 +660,10 @@ async fn run(
 enum Ended {
   /// The peer sent Close.
   Peer((u16, String)),
-  /// We close (JS, idle timeout, protocol error).
+  /// The script closed (the writer sent the Close).
   Local(u16, String),
+  /// The peer broke the protocol or went silent: Close and drop.
+  Failed(u16, String),
   /// `terminate()`.
   Terminated,
   /// The connection dropped.

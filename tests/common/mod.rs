@@ -90,6 +90,8 @@ pub fn assert_stdout(out: &Output, expected: &str) {
 }
 
 pub mod http;
+#[allow(dead_code)]
+pub mod ws;
 
 use std::io::BufRead as _;
 use std::sync::Arc;
@@ -102,6 +104,7 @@ pub struct Served {
   /// The port it announced.
   pub port: u16,
   output: Arc<Mutex<(String, String)>>,
+  printed: Arc<std::sync::Condvar>,
   readers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -136,6 +139,7 @@ impl Served {
       .spawn()
       .expect("spawn rt");
     let output = Arc::new(Mutex::new((String::new(), String::new())));
+    let printed = Arc::new(std::sync::Condvar::new());
     let (tx, rx) = mpsc::channel();
     let mut readers = Vec::new();
     let stdout = child.stdout.take().expect("stdout");
@@ -145,6 +149,7 @@ impl Served {
       (1, Box::new(stderr)),
     ] {
       let output = output.clone();
+      let printed = printed.clone();
       let tx = tx.clone();
       readers.push(std::thread::spawn(move || {
         let reader = std::io::BufReader::new(stream);
@@ -156,6 +161,7 @@ impl Served {
             target.push_str(&line);
             target.push('\n');
           }
+          printed.notify_all();
           // After recording the line, so output() includes it.
           if let Some(port) = port_in(&line) {
             let _ = tx.send(port);
@@ -180,7 +186,28 @@ impl Served {
       child: Some(child),
       port,
       output,
+      printed,
       readers,
+    }
+  }
+
+  /// Waits (up to the deadline) until stdout has a line starting with
+  /// `prefix`; returns that line.
+  pub fn wait_for_line(&self, prefix: &str) -> String {
+    let started = std::time::Instant::now();
+    let mut out = self.output.lock().unwrap();
+    loop {
+      if let Some(line) = out.0.lines().find(|l| l.starts_with(prefix)) {
+        return line.to_string();
+      }
+      let left = DEADLINE.saturating_sub(started.elapsed());
+      if left.is_zero() {
+        panic!(
+          "no line starting with {prefix:?}.\nstdout:\n{}\nstderr:\n{}",
+          out.0, out.1
+        );
+      }
+      out = self.printed.wait_timeout(out, left).unwrap().0;
     }
   }
 
