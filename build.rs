@@ -28,6 +28,12 @@ mod ext;
 )]
 #[path = "src/server/mod.rs"]
 mod server;
+#[allow(
+  dead_code,
+  reason = "shared with the crate; not every item is used here"
+)]
+#[path = "src/ws/mod.rs"]
+mod ws;
 
 fn main() {
   let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));

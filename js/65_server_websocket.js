@@ -276,7 +276,7 @@ export class SocketHub {
 
   async #run() {
     this.#running = true;
-    const out = new Uint32Array(3);
+    const out = new Uint32Array(4);
     for (;;) {
       for (;;) {
         const payload = op_ws_take(this.#serverId, out);

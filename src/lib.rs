@@ -8,3 +8,4 @@ pub mod client;
 pub mod ext;
 pub mod runtime;
 pub mod server;
+pub mod ws;

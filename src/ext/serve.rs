@@ -86,7 +86,7 @@ pub struct ServeState {
   next_server: u32,
   streams: HashMap<u32, mpsc::Sender<Result<Bytes, StreamAborted>>>,
   next_stream: u32,
-  sockets: crate::server::ws::Registry,
+  sockets: crate::ws::Registry,
 }
 
 impl ServeState {
@@ -101,7 +101,7 @@ impl ServeState {
   }
 
   /// Every open WebSocket of the runtime.
-  pub(crate) fn sockets(&self) -> &crate::server::ws::Registry {
+  pub(crate) fn sockets(&self) -> &crate::ws::Registry {
     &self.sockets
   }
 

@@ -26,11 +26,11 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::serve::ServeState;
 use crate::server::body::ResponseBody;
-use crate::server::ws::Payload;
-use crate::server::ws::Socket;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
 use crate::server::ws::accept_key;
+use crate::ws::Payload;
+use crate::ws::Socket;
 
 /// Errors from WebSocket ops.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
@@ -173,8 +173,8 @@ impl<'a> ToV8<'a> for JsPayload {
   }
 }
 
-/// The next socket event of a server: writes `[kind, socket, code]` into
-/// `out` (kind 0: none) and returns the payload.
+/// The next socket event of a server: writes `[kind, socket, code, clean]`
+/// into `out` (kind 0: none) and returns the payload.
 #[op2]
 pub fn op_ws_take(
   state: &mut OpState,
@@ -192,10 +192,11 @@ pub fn op_ws_take(
     }
     return JsPayload(Payload::None);
   };
-  if out.len() >= 3 {
+  if out.len() >= 4 {
     out[0] = event.kind as u32;
     out[1] = event.socket;
     out[2] = u32::from(event.code);
+    out[3] = u32::from(event.clean);
   }
   JsPayload(event.payload)
 }

@@ -1,0 +1,93 @@
+//! Pub/sub for one server: topics to subscribers in a [`DashMap`], so a
+//! publish fans out in Rust (and several JS threads could share a hub).
+//! The message is built once; each subscriber's queue gets a clone that
+//! shares its payload.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::SEND_DROPPED;
+use super::Socket;
+
+/// Topics and their subscribers, for one server.
+#[derive(Default)]
+pub struct Hub {
+  topics: DashMap<Arc<str>, HashMap<u32, Arc<Socket>>>,
+}
+
+impl Hub {
+  /// Subscribes; `false` if it already was.
+  pub fn subscribe(&self, socket: &Arc<Socket>, topic: &str) -> bool {
+    if !socket.open.load(std::sync::atomic::Ordering::Acquire) {
+      return false;
+    }
+    let topic: Arc<str> = Arc::from(topic);
+    if !socket.topics().insert(topic.clone()) {
+      return false;
+    }
+    self
+      .topics
+      .entry(topic)
+      .or_default()
+      .insert(socket.id(), socket.clone());
+    true
+  }
+
+  /// Unsubscribes; `false` if it was not subscribed.
+  pub fn unsubscribe(&self, socket: &Socket, topic: &str) -> bool {
+    if !socket.topics().remove(topic) {
+      return false;
+    }
+    self.remove_from(topic, socket.id());
+    true
+  }
+
+  fn remove_from(&self, topic: &str, socket: u32) {
+    let emptied = match self.topics.get_mut(topic) {
+      Some(mut subscribers) => {
+        subscribers.remove(&socket);
+        subscribers.is_empty()
+      }
+      None => false,
+    };
+    if emptied {
+      self.topics.remove_if(topic, |_, s| s.is_empty());
+    }
+  }
+
+  /// Subscribers of `topic`.
+  pub fn subscriber_count(&self, topic: &str) -> usize {
+    self.topics.get(topic).map_or(0, |s| s.len())
+  }
+
+  /// Queues `message` on every subscriber of `topic` but `exclude`: the
+  /// message's length if any subscriber took it, else 0.
+  pub fn publish(
+    &self,
+    topic: &str,
+    message: Message,
+    exclude: Option<u32>,
+  ) -> i64 {
+    let Some(subscribers) = self.topics.get(topic) else {
+      return SEND_DROPPED;
+    };
+    let len = i64::try_from(message.len()).unwrap_or(i64::MAX);
+    let mut delivered = false;
+    for (id, socket) in subscribers.iter() {
+      if Some(*id) != exclude && socket.send(message.clone()) != SEND_DROPPED {
+        delivered = true;
+      }
+    }
+    if delivered { len } else { SEND_DROPPED }
+  }
+
+  pub(crate) fn forget(&self, socket: &Socket) {
+    let topics: Vec<Arc<str>> = socket.topics().drain().collect();
+    for topic in topics {
+      self.remove_from(&topic, socket.id());
+    }
+  }
+}

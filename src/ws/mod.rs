@@ -1,0 +1,316 @@
+//! WebSockets in plain Rust, shared by `Bun.serve` and the `WebSocket`
+//! client: a [`Socket`] handle JS sends through, one connection task per
+//! socket ([`conn`]) on tokio-tungstenite, the per-server pub/sub [`hub`],
+//! and the event queue JS drains.
+
+pub mod conn;
+pub mod hub;
+
+use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::HashSet;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use tokio::io::AsyncRead;
+use tokio::io::AsyncWrite;
+use tokio::sync::Notify;
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+pub use conn::Closed;
+pub use conn::ConnOptions;
+pub use hub::Hub;
+
+/// What happened on a socket, for JS (codes shared with js/65_server_websocket.js and js/85_websocket.js).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum EventKind {
+  /// The handshake completed.
+  Open = 1,
+  /// A text message (payload: text).
+  Text = 2,
+  /// A binary message (payload: bytes).
+  Binary = 3,
+  /// The connection closed (code; payload: reason).
+  Close = 4,
+  /// Queued data was all written after a send reported backpressure.
+  Drain = 5,
+  /// A ping arrived (payload: bytes); the pong is sent automatically.
+  Ping = 6,
+  /// A pong arrived (payload: bytes).
+  Pong = 7,
+  /// A client connection failed before opening (payload: message).
+  Error = 8,
+}
+
+/// An event's data.
+#[derive(Debug)]
+pub enum Payload {
+  /// Nothing.
+  None,
+  /// Text (validated UTF-8).
+  Text(Utf8Bytes),
+  /// Bytes.
+  Binary(Bytes),
+}
+
+/// One event for JS.
+#[derive(Debug)]
+pub struct Event {
+  /// What happened.
+  pub kind: EventKind,
+  /// The socket it happened on.
+  pub socket: u32,
+  /// The close code (Close only).
+  pub code: u16,
+  /// Whether the closing handshake completed (Close only).
+  pub clean: bool,
+  /// Message, ping/pong data, close reason or error message.
+  pub payload: Payload,
+}
+
+/// A server's queue of socket events, drained by JS.
+#[derive(Default)]
+pub struct Events {
+  queue: RefCell<VecDeque<Event>>,
+  notify: Notify,
+  /// Sockets whose task is still running.
+  live: Cell<usize>,
+}
+
+impl Events {
+  pub(crate) fn push(&self, kind: EventKind, socket: u32, payload: Payload) {
+    self.queue.borrow_mut().push_back(Event {
+      kind,
+      socket,
+      code: 0,
+      clean: false,
+      payload,
+    });
+    self.notify.notify_one();
+  }
+
+  fn push_close(&self, socket: u32, closed: Closed) {
+    self.queue.borrow_mut().push_back(Event {
+      kind: EventKind::Close,
+      socket,
+      code: closed.code,
+      clean: closed.clean,
+      payload: Payload::Text(closed.reason.into()),
+    });
+    self.notify.notify_one();
+  }
+
+  /// The next event, if one is queued.
+  pub fn take(&self) -> Option<Event> {
+    self.queue.borrow_mut().pop_front()
+  }
+
+  /// Waits for an event; `false` when none can come (no live sockets and
+  /// `more` says no new ones will be accepted).
+  pub async fn wait(&self, more: impl Fn() -> bool) -> bool {
+    loop {
+      if !self.queue.borrow().is_empty() {
+        return true;
+      }
+      if self.live.get() == 0 && !more() {
+        return false;
+      }
+      self.notify.notified().await;
+    }
+  }
+
+  /// Wakes a waiter to re-check `more` (the server stopped).
+  pub fn wake(&self) {
+    self.notify.notify_one();
+  }
+}
+
+/// What a socket's writer is asked to do.
+pub(crate) enum Outgoing {
+  Message(Message, usize),
+  Close(u16, String),
+  Terminate,
+}
+
+/// One open WebSocket, as JS and publishers reach it.
+pub struct Socket {
+  id: u32,
+  tx: mpsc::UnboundedSender<Outgoing>,
+  /// Bytes queued and not yet written to the connection.
+  pub(crate) buffered: AtomicUsize,
+  /// Until close() or the connection ended.
+  pub(crate) open: AtomicBool,
+  /// A send reported backpressure: tell JS when the queue empties.
+  pub(crate) wants_drain: AtomicBool,
+  pub(crate) topics: Mutex<HashSet<Arc<str>>>,
+  hub: Arc<Hub>,
+  limits: SendLimits,
+}
+
+/// When `send` drops messages instead of queueing them.
+#[derive(Debug, Clone, Copy)]
+pub struct SendLimits {
+  /// Unsent bytes past which messages are dropped.
+  pub backpressure_limit: usize,
+  /// Close the socket instead of dropping.
+  pub close_on_backpressure_limit: bool,
+}
+
+impl SendLimits {
+  /// No limit (the web WebSocket client queues everything).
+  pub const UNLIMITED: Self = Self {
+    backpressure_limit: usize::MAX,
+    close_on_backpressure_limit: false,
+  };
+}
+
+/// `send`'s answer, as Bun reports it.
+pub const SEND_DROPPED: i64 = 0;
+/// Queued behind unsent data.
+pub const SEND_BACKPRESSURE: i64 = -1;
+
+impl Socket {
+  /// The socket's id.
+  pub fn id(&self) -> u32 {
+    self.id
+  }
+
+  /// The pub/sub hub of its server.
+  pub fn hub(&self) -> &Arc<Hub> {
+    &self.hub
+  }
+
+  /// Queues a message: its length when nothing was waiting before it,
+  /// [`SEND_BACKPRESSURE`] when queued behind unsent data, [`SEND_DROPPED`]
+  /// when closed or over the backpressure limit.
+  pub fn send(&self, message: Message) -> i64 {
+    let len = message.len();
+    if !self.open.load(Ordering::Acquire) {
+      return SEND_DROPPED;
+    }
+    let before = self.buffered.load(Ordering::Acquire);
+    if before >= self.limits.backpressure_limit {
+      if self.limits.close_on_backpressure_limit {
+        self.close(1008, "Backpressure limit exceeded".into());
+      }
+      return SEND_DROPPED;
+    }
+    self.buffered.fetch_add(len, Ordering::AcqRel);
+    if self.tx.send(Outgoing::Message(message, len)).is_err() {
+      return SEND_DROPPED;
+    }
+    if before > 0 {
+      self.wants_drain.store(true, Ordering::Release);
+      SEND_BACKPRESSURE
+    } else {
+      i64::try_from(len).unwrap_or(i64::MAX)
+    }
+  }
+
+  /// Bytes queued and not yet written.
+  pub fn buffered_amount(&self) -> usize {
+    self.buffered.load(Ordering::Acquire)
+  }
+
+  /// Starts the closing handshake (once).
+  pub fn close(&self, code: u16, reason: String) {
+    if self.open.swap(false, Ordering::AcqRel) {
+      let _ = self.tx.send(Outgoing::Close(code, reason));
+    }
+  }
+
+  /// Drops the connection without a closing handshake.
+  pub fn terminate(&self) {
+    self.open.store(false, Ordering::Release);
+    let _ = self.tx.send(Outgoing::Terminate);
+  }
+
+  /// Sends a ping or pong control frame (payload up to 125 bytes).
+  pub fn control(&self, message: Message) -> i64 {
+    self.send(message)
+  }
+
+  /// Whether the socket is subscribed to `topic`.
+  pub fn is_subscribed(&self, topic: &str) -> bool {
+    self.topics().contains(topic)
+  }
+
+  /// The socket's topics.
+  pub fn subscriptions(&self) -> Vec<String> {
+    self.topics().iter().map(|t| t.to_string()).collect()
+  }
+
+  pub(crate) fn topics(&self) -> std::sync::MutexGuard<'_, HashSet<Arc<str>>> {
+    self.topics.lock().unwrap_or_else(|e| e.into_inner())
+  }
+}
+
+/// Every socket of a runtime by id, for the ops.
+pub type Registry = Rc<RefCell<HashMap<u32, Arc<Socket>>>>;
+
+static NEXT_SOCKET: AtomicU32 = AtomicU32::new(1);
+
+/// Registers a socket and starts its task: `connect` produces the
+/// connection (a server upgrade, a client handshake), then the task runs
+/// it until it closes and reports `Open`, messages and `Close` to `events`.
+/// Returns the socket's id at once; JS may send before the open.
+pub fn spawn<S, F>(
+  registry: &Registry,
+  events: &Rc<Events>,
+  hub: Arc<Hub>,
+  limits: SendLimits,
+  options: ConnOptions,
+  connect: F,
+) -> u32
+where
+  S: AsyncRead + AsyncWrite + Unpin + 'static,
+  F: Future<Output = Result<(WebSocketStream<S>, Payload), String>> + 'static,
+{
+  let id = NEXT_SOCKET.fetch_add(1, Ordering::Relaxed).max(1);
+  let (tx, rx) = mpsc::unbounded_channel();
+  let socket = Arc::new(Socket {
+    id,
+    tx,
+    buffered: AtomicUsize::new(0),
+    open: AtomicBool::new(true),
+    wants_drain: AtomicBool::new(false),
+    topics: Mutex::default(),
+    hub,
+    limits,
+  });
+  registry.borrow_mut().insert(id, socket.clone());
+  events.live.set(events.live.get() + 1);
+  let events = events.clone();
+  let registry = registry.clone();
+  deno_core::unsync::spawn(async move {
+    let closed = match connect.await {
+      Ok((ws, opened)) => {
+        events.push(EventKind::Open, id, opened);
+        conn::drive(ws, &socket, rx, &events, &options).await
+      }
+      Err(message) => {
+        events.push(EventKind::Error, id, Payload::Text(message.into()));
+        Closed::abnormal()
+      }
+    };
+    socket.open.store(false, Ordering::Release);
+    socket.hub.forget(&socket);
+    registry.borrow_mut().remove(&id);
+    events.live.set(events.live.get().saturating_sub(1));
+    events.push_close(id, closed);
+  });
+  id
+}
