@@ -89,7 +89,7 @@ function fetchDataUrl(url) {
 }
 
 /** Bun's `tls` fetch option, as the Rust client takes it. */
-function tlsOptions(tls) {
+export function tlsOptions(tls) {
   if (tls === undefined || tls === null) return null;
   if (typeof tls !== "object") throw new TypeError("fetch: tls must be an object");
   const pem = (value) => {

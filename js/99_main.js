@@ -15,6 +15,7 @@ import { Request } from "ext:rt/63_request.js";
 import { Response } from "ext:rt/64_response.js";
 import { installAutoServe, serve } from "ext:rt/70_serve.js";
 import { fetch } from "ext:rt/80_fetch.js";
+import { WebSocket } from "ext:rt/85_websocket.js";
 
 preloadWebScripts();
 installWebGlobals();
@@ -30,6 +31,7 @@ for (const [name, value] of [
   ["Response", Response],
   ["FormData", FormData],
   ["fetch", fetch],
+  ["WebSocket", WebSocket],
 ]) {
   Object.defineProperty(globalThis, name, {
     __proto__: null,

@@ -10,40 +10,11 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
+use common::loopback::spawn_loopback_server;
 use common::*;
 use http_body_util::Full;
 use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
-use rcgen::BasicConstraints;
-use rcgen::CertificateParams;
-use rcgen::IsCa;
-use rcgen::Issuer;
-use rcgen::KeyPair;
-
-/// Accepts connections on a loopback port in a thread of its own, handing
-/// each to `serve` as a task; returns the port.
-fn spawn_loopback_server<F, Fut>(serve: F) -> u16
-where
-  F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
-  Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-  listener.set_nonblocking(true).unwrap();
-  let port = listener.local_addr().unwrap().port();
-  std::thread::spawn(move || {
-    let rt = tokio::runtime::Builder::new_current_thread()
-      .enable_all()
-      .build()
-      .unwrap();
-    rt.block_on(async move {
-      let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-      while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(serve(stream));
-      }
-    });
-  });
-  port
-}
 
 struct TlsServer {
   port: u16,
@@ -55,15 +26,7 @@ struct TlsServer {
 /// A CA, a localhost certificate it signs, and an h1/h2 server using it on
 /// its own thread; answers each request with its HTTP version.
 fn start_tls_server() -> TlsServer {
-  let ca_key = KeyPair::generate().unwrap();
-  let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-  ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-  let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-  let leaf_key = KeyPair::generate().unwrap();
-  let leaf = CertificateParams::new(vec!["localhost".to_string()])
-    .unwrap()
-    .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
-    .unwrap();
+  let certs = common::certs::localhost(&[b"h2", b"http/1.1"]);
   // One file per server: the tests run in parallel.
   static NEXT: AtomicUsize = AtomicUsize::new(0);
   let ca_pem = std::env::temp_dir().join(format!(
@@ -71,21 +34,8 @@ fn start_tls_server() -> TlsServer {
     std::process::id(),
     NEXT.fetch_add(1, Ordering::SeqCst)
   ));
-  std::fs::write(&ca_pem, ca_cert.pem()).unwrap();
-
-  let provider = Arc::new(rustls::crypto::ring::default_provider());
-  let mut config = rustls::ServerConfig::builder_with_provider(provider)
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-      vec![leaf.der().clone()],
-      rustls_pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der())
-        .unwrap(),
-    )
-    .unwrap();
-  config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-  let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+  std::fs::write(&ca_pem, &certs.ca_pem).unwrap();
+  let acceptor = tokio_rustls::TlsAcceptor::from(certs.server);
   let connections = Arc::new(AtomicUsize::new(0));
   let requests = Arc::new(AtomicUsize::new(0));
   let counter = connections.clone();

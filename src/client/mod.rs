@@ -8,6 +8,7 @@ pub mod io;
 pub mod proxy;
 pub mod tls;
 pub mod unix;
+pub mod ws;
 
 use std::collections::HashMap;
 use std::sync::Arc;

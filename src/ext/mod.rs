@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod process;
 pub mod serve;
 pub mod ws;
+pub mod ws_client;
 
 use std::sync::Arc;
 
@@ -98,6 +99,9 @@ deno_core::extension!(
     ws::op_ws_close,
     ws::op_ws_terminate,
     ws::op_ws_buffered,
+    ws_client::op_ws_connect,
+    ws_client::op_ws_client_take,
+    ws_client::op_ws_client_wait,
   ],
   esm_entry_point = "ext:rt/99_main.js",
   esm = [
@@ -116,6 +120,7 @@ deno_core::extension!(
     "65_server_websocket.js",
     "70_serve.js",
     "80_fetch.js",
+    "85_websocket.js",
     "99_main.js",
   ],
   options = { process: ProcessState, serve: Option<serve::ServeOverrides> },
@@ -123,6 +128,7 @@ deno_core::extension!(
     state.put(options.process);
     state.put(serve::ServeState::default());
     state.put(fetch::FetchState::default());
+    state.put(ws_client::WsClientState::default());
     if let Some(overrides) = options.serve {
       state.put(overrides);
     }

@@ -29,6 +29,7 @@ use crate::server::body::ResponseBody;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
 use crate::server::ws::accept_key;
+use crate::ws::Events;
 use crate::ws::Payload;
 use crate::ws::Socket;
 
@@ -181,12 +182,20 @@ pub fn op_ws_take(
   #[smi] server: u32,
   #[buffer] out: &mut [u32],
 ) -> JsPayload {
-  let event = state
+  let events = state
     .borrow::<ServeState>()
     .server_by_id(server)
     .and_then(|s| s.websocket())
-    .and_then(|ws| ws.events.take());
-  let Some(event) = event else {
+    .map(|ws| ws.events.clone());
+  take_event(events.as_deref(), out)
+}
+
+/// Takes the next event of `events` for JS (see [`op_ws_take`]).
+pub(crate) fn take_event(
+  events: Option<&Events>,
+  out: &mut [u32],
+) -> JsPayload {
+  let Some(event) = events.and_then(Events::take) else {
     if let Some(kind) = out.first_mut() {
       *kind = 0;
     }
@@ -219,7 +228,7 @@ pub async fn op_ws_wait(
   events.wait(|| !server.is_stopping()).await
 }
 
-fn socket(state: &OpState, id: u32) -> Option<Arc<Socket>> {
+pub(crate) fn socket(state: &OpState, id: u32) -> Option<Arc<Socket>> {
   state
     .borrow::<ServeState>()
     .sockets()

@@ -164,11 +164,13 @@ pub(crate) async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
             written += len;
           }
           Outgoing::Close(code, reason) => {
-            let frame = CloseFrame {
+            // Code 0: a Close without a code (WHATWG close() with none).
+            let frame = (code != 0).then(|| CloseFrame {
               code: CloseCode::from(code),
               reason: reason.clone().into(),
-            };
-            let _ = sink.send(Message::Close(Some(frame))).await;
+            });
+            let _ = sink.send(Message::Close(frame)).await;
+            let code = if code == 0 { 1005 } else { code };
             return Ended::Local(code, reason);
           }
           Outgoing::Terminate => return Ended::Terminated,

@@ -225,7 +225,8 @@ impl Socket {
     self.buffered.load(Ordering::Acquire)
   }
 
-  /// Starts the closing handshake (once).
+  /// Starts the closing handshake (once); code 0 sends a Close without
+  /// a code.
   pub fn close(&self, code: u16, reason: String) {
     if self.open.swap(false, Ordering::AcqRel) {
       let _ = self.tx.send(Outgoing::Close(code, reason));

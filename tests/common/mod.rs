@@ -89,7 +89,11 @@ pub fn assert_stdout(out: &Output, expected: &str) {
   assert_eq!(out.stdout, expected, "stdout; stderr:\n{}", out.stderr);
 }
 
+#[allow(dead_code)]
+pub mod certs;
 pub mod http;
+#[allow(dead_code)]
+pub mod loopback;
 #[allow(dead_code)]
 pub mod ws;
 

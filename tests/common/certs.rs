@@ -1,0 +1,47 @@
+//! Certificates made at test time: a CA and a `localhost` certificate it
+//! signs, with a rustls server config using it.
+
+use std::sync::Arc;
+
+use rcgen::BasicConstraints;
+use rcgen::CertificateParams;
+use rcgen::IsCa;
+use rcgen::Issuer;
+use rcgen::KeyPair;
+
+/// A CA (PEM, for clients to trust) and a server config for `localhost`.
+pub struct TestCerts {
+  /// The CA certificate, PEM.
+  pub ca_pem: String,
+  /// A rustls server config presenting the localhost certificate.
+  pub server: Arc<rustls::ServerConfig>,
+}
+
+/// Makes a CA and a localhost certificate; the server offers `alpn`.
+pub fn localhost(alpn: &[&[u8]]) -> TestCerts {
+  let ca_key = KeyPair::generate().unwrap();
+  let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+  ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+  let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+  let leaf_key = KeyPair::generate().unwrap();
+  let leaf = CertificateParams::new(vec!["localhost".to_string()])
+    .unwrap()
+    .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+    .unwrap();
+  let provider = Arc::new(rustls::crypto::ring::default_provider());
+  let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+      vec![leaf.der().clone()],
+      rustls_pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der())
+        .unwrap(),
+    )
+    .unwrap();
+  config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+  TestCerts {
+    ca_pem: ca_cert.pem(),
+    server: Arc::new(config),
+  }
+}
