@@ -207,3 +207,22 @@ fn idle_connections_are_pinged_then_closed() {
   ws.text("still here");
   assert_eq!(ws.read_text(), "echo still here");
 }
+
+#[test]
+fn messages_before_a_protocol_error_are_answered_first() {
+  // Autobahn 3.2: a message, then a frame with reserved bits, in one write.
+  let s = server();
+  let mut ws = RawWs::connect(s.port, "/echo?name=rsv");
+  ws.read_text();
+  let mut both = Vec::new();
+  for (first, payload) in [(0x81u8, &b"Hello"[..]), (0xA1, &b"bad"[..])] {
+    both.push(first);
+    both.push(0x80 | payload.len() as u8);
+    both.extend_from_slice(&[0, 0, 0, 0]);
+    both.extend_from_slice(payload);
+  }
+  use std::io::Write as _;
+  ws.stream.write_all(&both).unwrap();
+  assert_eq!(ws.read_text(), "echo Hello");
+  assert_eq!(ws.read().close().0, 1002);
+}

@@ -29,6 +29,7 @@ use crate::server::body::ResponseBody;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
 use crate::server::ws::accept_key;
+use crate::ws::EventKind;
 use crate::ws::Events;
 use crate::ws::Payload;
 use crate::ws::Socket;
@@ -187,7 +188,20 @@ pub fn op_ws_take(
     .server_by_id(server)
     .and_then(|s| s.websocket())
     .map(|ws| ws.events.clone());
-  take_event(events.as_deref(), out)
+  let payload = take_event(events.as_deref(), out);
+  message_taken(state, out);
+  payload
+}
+
+/// Tells a socket JS took one of its messages (`out` as [`take_event`]
+/// filled it).
+pub(crate) fn message_taken(state: &OpState, out: &[u32]) {
+  let kind = out.first().copied().unwrap_or(0);
+  if (kind == EventKind::Text as u32 || kind == EventKind::Binary as u32)
+    && let Some(socket) = out.get(1).and_then(|id| socket(state, *id))
+  {
+    socket.message_taken();
+  }
 }
 
 /// Takes the next event of `events` for JS (see [`op_ws_take`]).

@@ -14,6 +14,7 @@ use http::HeaderValue;
 
 use super::serve::ServeState;
 use super::ws::JsPayload;
+use super::ws::message_taken;
 use super::ws::take_event;
 use crate::client::tls::TlsOptions;
 use crate::client::ws::ConnectRequest;
@@ -107,7 +108,9 @@ pub fn op_ws_client_take(
   #[buffer] out: &mut [u32],
 ) -> JsPayload {
   let events = state.borrow::<WsClientState>().events.clone();
-  take_event(Some(&events), out)
+  let payload = take_event(Some(&events), out);
+  message_taken(state, out);
+  payload
 }
 
 /// Waits for a client socket event; `false` when no socket is left.

@@ -175,6 +175,8 @@ fn load_file(
     .is_some_and(|e| e.eq_ignore_ascii_case("json"));
   let shown = path.display().to_string();
   let module_type = match (is_json, requested) {
+    // Bun and Deno: `import page from "./index.html" with { type: "text" }`.
+    (_, RequestedModuleType::Text) => ModuleType::Text,
     (true, RequestedModuleType::Json) => ModuleType::Json,
     (true, _) => {
       return Err(JsErrorBox::from_err(LoaderError::JsonWithoutAttribute(

@@ -126,9 +126,11 @@ pub(crate) async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         }
         Some(Ok(message)) => match message {
           Message::Text(text) => {
+            socket.message_pushed();
             events.push(EventKind::Text, id, Payload::Text(text))
           }
           Message::Binary(bytes) => {
+            socket.message_pushed();
             events.push(EventKind::Binary, id, Payload::Binary(bytes))
           }
           Message::Ping(bytes) => {
@@ -192,7 +194,10 @@ pub(crate) async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
     ended = reader => ended,
     ended = writer => ended,
   };
-  socket.open.store(false, Ordering::Release);
+  // Failing connections stay writable until the script caught up.
+  if !matches!(ended, Ended::Failed(..)) {
+    socket.open.store(false, Ordering::Release);
+  }
   match ended {
     Ended::Peer((code, reason)) => {
       // tungstenite queued the Close reply; write it out.
@@ -240,7 +245,20 @@ pub(crate) async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
     }
     Ended::Failed(code, reason) => {
       // RFC 6455 §7.1.7 _Fail the WebSocket Connection_: send Close and
-      // drop the connection without waiting for the peer.
+      // drop the connection without waiting for the peer. Messages that
+      // arrived before the failure are answered first: JS takes them, and
+      // what it sent in reply is written ahead of the Close.
+      let _ = tokio::time::timeout(CLOSE_WAIT, async {
+        socket.caught_up().await;
+        socket.open.store(false, Ordering::Release);
+        while let Ok(Outgoing::Message(message, len)) = rx.try_recv() {
+          if sink.feed(message).await.is_err() {
+            break;
+          }
+          socket.buffered.fetch_sub(len, Ordering::AcqRel);
+        }
+      })
+      .await;
       let frame = CloseFrame {
         code: CloseCode::from(code),
         reason: reason.clone().into(),

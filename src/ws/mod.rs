@@ -158,6 +158,10 @@ pub struct Socket {
   pub(crate) topics: Mutex<HashSet<Arc<str>>>,
   hub: Arc<Hub>,
   limits: SendLimits,
+  /// Messages pushed for JS and not yet taken: a failing connection lets
+  /// the script answer them first (what it sent goes out before Close).
+  unread: AtomicUsize,
+  caught_up: Notify,
 }
 
 /// When `send` drops messages instead of queueing them.
@@ -217,6 +221,28 @@ impl Socket {
       SEND_BACKPRESSURE
     } else {
       i64::try_from(len).unwrap_or(i64::MAX)
+    }
+  }
+
+  /// JS took one of this socket's messages (see [`Socket::caught_up`]).
+  pub fn message_taken(&self) {
+    if self.unread.fetch_sub(1, Ordering::AcqRel) == 1 {
+      self.caught_up.notify_waiters();
+    }
+  }
+
+  pub(crate) fn message_pushed(&self) {
+    self.unread.fetch_add(1, Ordering::AcqRel);
+  }
+
+  /// Resolves once JS has taken every message pushed so far.
+  pub(crate) async fn caught_up(&self) {
+    loop {
+      let notified = self.caught_up.notified();
+      if self.unread.load(Ordering::Acquire) == 0 {
+        return;
+      }
+      notified.await;
     }
   }
 
@@ -291,6 +317,8 @@ where
     topics: Mutex::default(),
     hub,
     limits,
+    unread: AtomicUsize::new(0),
+    caught_up: Notify::new(),
   });
   registry.borrow_mut().insert(id, socket.clone());
   events.live.set(events.live.get() + 1);
