@@ -15,7 +15,8 @@ fn es_modules_load_and_evaluate_in_order() {
       "5\nhello, rt\nfixture 3\ntrue false\ntrue true\nsame instance true\n\
        absolute 42\ntop-level await\n\
        missing: Cannot find module './missing.js' from '{}'\n\
-       json without attribute: true\nbare: true\n",
+       json without attribute: true\nbare: true\n\
+       text: \"plain <text>\\n\" true\n",
       missing.display()
     ),
   );
