@@ -50,7 +50,9 @@ impl ConnOptions {
       .max_message_size(Some(self.max_payload_length))
       .max_frame_size(Some(self.max_payload_length))
       .read_buffer_size(16 * 1024)
-      .write_buffer_size(0)
+      // Messages queued together go out in one write: the writer feeds
+      // them all, then flushes.
+      .write_buffer_size(64 * 1024)
   }
 }
 
