@@ -16,6 +16,7 @@ import { Response } from "ext:rt/64_response.js";
 import { installAutoServe, serve } from "ext:rt/70_serve.js";
 import { fetch } from "ext:rt/80_fetch.js";
 import { WebSocket } from "ext:rt/85_websocket.js";
+import { installLocationHook } from "ext:rt/90_location.js";
 
 preloadWebScripts();
 installWebGlobals();
@@ -24,6 +25,7 @@ installTimers();
 installCrypto();
 installProcess();
 installBun();
+installLocationHook();
 
 for (const [name, value] of [
   ["Headers", Headers],

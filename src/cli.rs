@@ -7,6 +7,7 @@ use clap::Parser;
 use clap::Subcommand;
 
 use crate::ext::serve::ServeOverrides;
+use crate::runtime::ClassicScripts;
 use crate::runtime::ScriptOptions;
 use crate::runtime::run_script;
 
@@ -43,6 +44,19 @@ enum Command {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
   },
+  /// Run web-platform-tests from `../shared/wpt` (or `$WPT_ROOT`) against
+  /// the expectations in `wpt/expectations/`.
+  Wpt(crate::wpt::WptArgs),
+  /// Runs one test page's classic scripts in order (used by `rt wpt`).
+  #[command(hide = true)]
+  WptRun {
+    /// The page URL (`location`).
+    #[arg(long)]
+    location: String,
+    /// The scripts, in page order.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+  },
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -61,6 +75,14 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       main: file,
       args,
       serve: None,
+      classic: None,
+    }),
+    Command::Wpt(args) => crate::wpt::main(args),
+    Command::WptRun { location, files } => run_script(ScriptOptions {
+      main: files[0].clone(),
+      args: Vec::new(),
+      serve: None,
+      classic: Some(ClassicScripts { location, files }),
     }),
     Command::Serve {
       port,
@@ -75,13 +97,24 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         hostname,
         announce: true,
       }),
+      classic: None,
     }),
   }
 }
 
 /// `rt file.js ...` means `rt run file.js ...`.
 fn shorthand(mut args: Vec<OsString>) -> Vec<OsString> {
-  let known = ["run", "serve", "help", "-h", "--help", "-V", "--version"];
+  let known = [
+    "run",
+    "serve",
+    "wpt",
+    "wpt-run",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+  ];
   if let Some(first) = args.get(1) {
     let first_str = first.to_string_lossy();
     if !known.contains(&first_str.as_ref()) && !first_str.starts_with('-') {

@@ -8,4 +8,5 @@ pub mod client;
 pub mod ext;
 pub mod runtime;
 pub mod server;
+pub mod wpt;
 pub mod ws;

@@ -95,7 +95,8 @@ any before: false\n\
 any after: true stop\n\
 ping:1 once ping:2\n\
 true true true\n\
-NotFoundError missing 8 true 8\n",
+NotFoundError missing 8 true 8\n\
+true\n",
   );
 }
 

@@ -121,6 +121,7 @@ deno_core::extension!(
     "70_serve.js",
     "80_fetch.js",
     "85_websocket.js",
+    "90_location.js",
     "99_main.js",
   ],
   options = { process: ProcessState, serve: Option<serve::ServeOverrides> },

@@ -37,9 +37,11 @@ fn init_engine() {
 }
 
 /// Creates a runtime with the web platform globals, `process` and `Bun`.
+/// `page`: keep the hook `run_classic` sets `location` through.
 pub fn create_runtime(
   process: ProcessState,
   serve: Option<ServeOverrides>,
+  page: bool,
 ) -> JsRuntime {
   init_engine();
   let mut runtime = JsRuntime::new(RuntimeOptions {
@@ -52,10 +54,22 @@ pub fn create_runtime(
   // The snapshot keeps `Deno.core` (deno_core binds ops through it when it
   // restores one); a Bun script must not see it. Lazy deno_web scripts keep
   // working: deno_core hands them a captured copy of `__bootstrap`.
-  if let Err(e) = runtime.execute_script(
-    "ext:rt/bootstrap",
-    "delete globalThis.Deno; delete globalThis.__bootstrap;",
-  ) {
+  // ECMA-262 §20.5.6.2: each NativeError constructor's [[Prototype]] is
+  // %Error%. The QuickJS backend leaves it at %Function.prototype% (which
+  // breaks `Object.getPrototypeOf(TypeError) === Error` and testharness's
+  // assert_throws_js), and the intrinsics are rebuilt on every start, so
+  // this runs here rather than in the snapshot.
+  const NATIVE_ERRORS: &str = "for (const E of [EvalError, RangeError, \
+    ReferenceError, SyntaxError, TypeError, URIError, AggregateError]) \
+    { if (Object.getPrototypeOf(E) !== Error) Object.setPrototypeOf(E, Error); }";
+  let cleanup = if page {
+    "delete globalThis.Deno; delete globalThis.__bootstrap;"
+  } else {
+    "delete globalThis.Deno; delete globalThis.__bootstrap; \
+     delete globalThis.__rtSetLocation;"
+  };
+  let bootstrap = format!("{NATIVE_ERRORS}\n{cleanup}");
+  if let Err(e) = runtime.execute_script("ext:rt/bootstrap", bootstrap) {
     // Only an engine bug could make two deletes throw; report it plainly.
     eprintln!("error: runtime bootstrap failed: {e}");
   }
@@ -66,10 +80,21 @@ pub fn create_runtime(
 pub struct ScriptOptions {
   /// The entry module, as given on the command line.
   pub main: PathBuf,
+  /// Run `main` and these files as classic scripts in order, as a page
+  /// would (`rt wpt-run`), with `location` set to this URL.
+  pub classic: Option<ClassicScripts>,
   /// Arguments after the script path (they follow it in `process.argv`).
   pub args: Vec<String>,
   /// `rt serve` flags; `None` under `rt run`.
   pub serve: Option<ServeOverrides>,
+}
+
+/// Classic scripts run in one global, in order (a test page's scripts).
+pub struct ClassicScripts {
+  /// The page URL: `location`, and the base for relative URLs.
+  pub location: String,
+  /// The script files, in order.
+  pub files: Vec<PathBuf>,
 }
 
 /// Runs a script to completion on a thread of its own and returns the
@@ -121,11 +146,17 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
   let process = ProcessState::new(argv, Some(main_str));
 
   let serve = options.serve;
+  let classic = options.classic;
   tokio.block_on(async move {
-    let mut runtime = create_runtime(process, serve);
+    let mut runtime = create_runtime(process, serve, classic.is_some());
     let op_state = runtime.op_state();
     let result = {
-      let run = run_module(&mut runtime, &url);
+      let run = async {
+        match &classic {
+          Some(scripts) => run_classic(&mut runtime, scripts).await,
+          None => run_module(&mut runtime, &url).await,
+        }
+      };
       tokio::pin!(run);
       tokio::select! {
         result = &mut run => result,
@@ -170,6 +201,43 @@ pub async fn run_module(
     .run_event_loop(PollEventLoopOptions::default())
     .await?;
   evaluation.await
+}
+
+/// Runs classic scripts in order (an error stops the page, as an
+/// uncaught error would fail a test page), then the event loop.
+pub async fn run_classic(
+  runtime: &mut JsRuntime,
+  scripts: &ClassicScripts,
+) -> Result<(), deno_core::error::CoreError> {
+  let prelude = format!(
+    "globalThis.__rtSetLocation({});",
+    serde_json_string(&scripts.location)
+  );
+  runtime.execute_script("ext:rt/location", prelude)?;
+  for path in &scripts.files {
+    let source = std::fs::read_to_string(path).map_err(|e| {
+      deno_core::error::CoreError::from(deno_core::error::CoreErrorKind::Io(e))
+    })?;
+    runtime.execute_script(path.display().to_string(), source)?;
+  }
+  runtime
+    .run_event_loop(PollEventLoopOptions::default())
+    .await
+}
+
+fn serde_json_string(text: &str) -> String {
+  let mut out = String::with_capacity(text.len() + 2);
+  out.push('"');
+  for c in text.chars() {
+    match c {
+      '"' => out.push_str("\\\""),
+      '\\' => out.push_str("\\\\"),
+      c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+      c => out.push(c),
+    }
+  }
+  out.push('"');
+  out
 }
 
 /// Resolves once every stopped server has closed all its connections.
