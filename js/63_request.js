@@ -95,10 +95,11 @@ export class Request {
       this[kUrl] = input.url;
       this[kInit] = input[kInit];
     } else {
-      // 5.2-5.4. Parse input; a failure or credentials in the URL are errors.
+      // 5.2-5.4. Parse input against the base URL (a page's `location`;
+      // none in a script, as in Bun); a failure or credentials are errors.
       let parsed;
       try {
-        parsed = new URL(`${input}`);
+        parsed = new URL(`${input}`, globalThis.location?.href);
       } catch {
         throw new TypeError(`Failed to parse URL from ${input}`);
       }

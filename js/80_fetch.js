@@ -202,7 +202,10 @@ async function upload(id, stream) {
 export function fetch(input, init = undefined) {
   // The common `fetch(url)`: no Request object, the URL is parsed in Rust
   // (the url crate follows the WHATWG URL standard).
-  if (typeof input === "string" && init === undefined && !input.startsWith("data:")) {
+  if (
+    typeof input === "string" && init === undefined && !input.startsWith("data:") &&
+    globalThis.location === undefined
+  ) {
     return sendSimple(input);
   }
   return new Promise((resolve, reject) => {

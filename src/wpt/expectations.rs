@@ -170,3 +170,36 @@ impl Expectations {
     Ok(())
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn expectations_round_trip_through_nested_files() {
+    let dir =
+      std::env::temp_dir().join(format!("rt-exp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut set = Expectations::load(&dir).unwrap();
+    set.set("url/a.any.html", Expectation::Pass);
+    set.set(
+      "fetch/api/b/c.any.html?x=1",
+      Expectation::ExpectedFailures(vec!["t".into()]),
+    );
+    set
+      .entries
+      .insert("fetch/api/d.any.html".into(), Expectation::Ignore);
+    // Ignore entries are kept by --update.
+    set.set("fetch/api/d.any.html", Expectation::Pass);
+    set.save().unwrap();
+    let again = Expectations::load(&dir).unwrap();
+    assert_eq!(again.get("url/a.any.html"), Expectation::Pass);
+    assert_eq!(
+      again.get("fetch/api/b/c.any.html?x=1"),
+      Expectation::ExpectedFailures(vec!["t".into()])
+    );
+    assert_eq!(again.get("fetch/api/d.any.html"), Expectation::Ignore);
+    assert_eq!(again.get("unlisted.any.html"), Expectation::Pass);
+    let _ = std::fs::remove_dir_all(&dir);
+  }
+}

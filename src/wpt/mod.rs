@@ -180,7 +180,14 @@ fn expectations_dir() -> PathBuf {
 
 /// Reads (building it once if needed) the suite's manifest.
 fn manifest(root: &Path) -> Result<Value, String> {
-  let path = std::env::temp_dir().join("rt-wpt-MANIFEST.json");
+  // Built once per checkout of rt (into its target directory).
+  let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+  let dir = if dir.is_dir() {
+    dir
+  } else {
+    std::env::temp_dir()
+  };
+  let path = dir.join("wpt-MANIFEST.json");
   if !path.exists() {
     eprintln!("Building the WPT manifest (about 20 s)...");
     let status = std::process::Command::new("python3")
@@ -188,7 +195,7 @@ fn manifest(root: &Path) -> Result<Value, String> {
       .arg("-p")
       .arg(&path)
       .arg("--cache-root")
-      .arg(std::env::temp_dir().join("rt-wpt-cache"))
+      .arg(dir.join("wpt-cache"))
       .current_dir(root)
       .env("PYTHONDONTWRITEBYTECODE", "1")
       .status()
@@ -431,5 +438,71 @@ fn folder_of(variant: &str) -> String {
     }
     [first, ..] => first.to_string(),
     [] => String::new(),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn outcome(results: &[(&str, u64)], harness: Option<u64>) -> Outcome {
+    Outcome {
+      variant: "x/y.any.html".into(),
+      subtests: results
+        .iter()
+        .map(|(name, status)| Subtest {
+          name: name.to_string(),
+          status: *status,
+          message: None,
+        })
+        .collect(),
+      harness,
+      problem: None,
+      skipped: false,
+    }
+  }
+
+  #[test]
+  fn unexpected_results_fail_either_way() {
+    let all_pass = outcome(&[("a", 0), ("b", 0)], Some(0));
+    let one_fails = outcome(&[("a", 0), ("b", 1)], Some(0));
+    let crashed = outcome(&[], None);
+    let b = Expectation::ExpectedFailures(vec!["b".into()]);
+    assert!(all_pass.check(&Expectation::Pass).is_ok());
+    assert!(one_fails.check(&Expectation::Pass).is_err());
+    assert!(one_fails.check(&b).is_ok());
+    // An expected failure that now passes is reported too.
+    assert!(all_pass.check(&b).is_err());
+    assert!(all_pass.check(&Expectation::Fail).is_err());
+    assert!(crashed.check(&Expectation::Fail).is_ok());
+    assert!(crashed.check(&Expectation::Pass).is_err());
+    assert!(crashed.check(&Expectation::Flaky).is_ok());
+  }
+
+  #[test]
+  fn results_are_recorded_as_deno_records_them() {
+    assert_eq!(
+      outcome(&[("a", 0)], Some(0)).as_expectation(),
+      Expectation::Pass
+    );
+    assert_eq!(
+      outcome(&[("a", 0), ("b", 2)], Some(0)).as_expectation(),
+      Expectation::ExpectedFailures(vec!["b".into()])
+    );
+    assert_eq!(
+      outcome(&[("a", 1)], Some(0)).as_expectation(),
+      Expectation::Fail
+    );
+    assert_eq!(
+      outcome(&[("a", 0)], None).as_expectation(),
+      Expectation::Fail
+    );
+  }
+
+  #[test]
+  fn folders_split_fetch_dom_and_html_one_level_deeper() {
+    assert_eq!(folder_of("fetch/api/basic/x.any.html"), "fetch/api");
+    assert_eq!(folder_of("url/a.any.html?x"), "url");
+    assert_eq!(folder_of("dom/abort/x.any.html"), "dom/abort");
   }
 }

@@ -258,3 +258,49 @@ fn parse(variant: &Variant, stderr: &str) -> Outcome {
     skipped: false,
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn scripts_are_collected_in_document_order() {
+    let html = r#"<!doctype html><meta charset=utf-8>
+<script>self.GLOBAL = { isWindow: () => true };</script>
+<SCRIPT src="/resources/testharness.js"></SCRIPT>
+<script src='/resources/testharnessreport.js'></script>
+<script src=helper.js></script>"#;
+    let found: Vec<String> = scripts(html)
+      .into_iter()
+      .map(|s| match s {
+        Script::Src(src) => format!("src {src}"),
+        Script::Inline(code) => format!("inline {code}"),
+      })
+      .collect();
+    assert_eq!(
+      found,
+      [
+        "inline self.GLOBAL = { isWindow: () => true };",
+        "src /resources/testharness.js",
+        "src /resources/testharnessreport.js",
+        "src helper.js",
+      ]
+    );
+  }
+
+  #[test]
+  fn reporter_lines_become_subtests_and_a_harness_status() {
+    let variant = Variant {
+      path: "a/b.any.html".into(),
+      long: false,
+    };
+    let out = parse(
+      &variant,
+      "noise\n#RT#{\"name\":\"x\",\"status\":0,\"message\":null}\n\
+#RT#{\"name\":\"y\",\"status\":1,\"message\":\"boom\"}\n#$#$#{\"status\":0}\n",
+    );
+    assert_eq!(out.subtests.len(), 2);
+    assert_eq!(out.harness, Some(0));
+    assert_eq!(out.failing(), ["y"]);
+  }
+}
