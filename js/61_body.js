@@ -12,6 +12,7 @@ import {
   op_fetch_read,
   op_fetch_read_all,
   op_fetch_read_text,
+  op_fetch_text_now,
   op_serve_body_all,
   op_serve_body_chunk,
   op_serve_has_body,
@@ -24,6 +25,7 @@ const {
   ArrayBufferPrototypeSlice,
   JSONParse,
   PromisePrototypeThen,
+  PromiseResolve,
   ObjectPrototypeIsPrototypeOf,
   Symbol,
   SymbolAsyncIterator,
@@ -41,10 +43,12 @@ const { URLSearchParams } = webScript("00_url");
 
 /** A fetch response body still in Rust, read chunk by chunk. */
 export class FetchBody {
-  constructor(id, signal, onAbort) {
+  constructor(id, signal, onAbort, received = false) {
     this.id = id;
     this.signal = signal;
     this.onAbort = onAbort;
+    /** The whole body is already in Rust (op_fetch_text_now can take it). */
+    this.received = received;
   }
 
   /** The next chunk or null; an abort rejects with the signal's reason. */
@@ -74,6 +78,10 @@ export class FetchBody {
 
   /** The rest of the body as text, decoded in Rust. */
   readText() {
+    if (this.received) {
+      const text = op_fetch_text_now(this.id);
+      if (text !== null) return PromiseResolve(text);
+    }
     // Without a signal there is nothing to translate: hand out the op's
     // promise itself.
     if (this.signal === undefined) return op_fetch_read_text(this.id);

@@ -261,7 +261,7 @@ function sendSimple(url) {
     return PromiseReject(error);
   }
   return PromisePrototypeThen(
-    op_fetch_send(id),
+    op_fetch_send(id, true),
     (head) => makeResponse(head, id, "GET", undefined, undefined),
     rejectNetworkError,
   );
@@ -274,18 +274,20 @@ function rejectNetworkError(error) {
 /** A Response for a received head; the body stays in Rust until read. */
 function makeResponse(head, id, method, signal, onAbort) {
   const response = ObjectCreate(Response.prototype);
-  response[kStatus] = head.status;
-  response[kStatusText] = head.statusText;
-  response[kHeaders] = headersFromList(head.headers, "immutable");
+  // [status, statusText, headers, urlList, whole body or null]
+  const status = head[0];
+  response[kStatus] = status;
+  response[kStatusText] = head[1];
+  response[kHeaders] = headersFromList(head[2], "immutable");
   response[kImpliedType] = null;
-  response[kUrlList] = head.urlList;
-  const nullBody = method === "HEAD" || head.status === 204 || head.status === 304;
+  response[kUrlList] = head[3];
+  const nullBody = method === "HEAD" || status === 204 || status === 304;
   if (nullBody) {
     op_fetch_abort(id);
     signal?.removeEventListener("abort", onAbort);
     response[kSource] = null;
   } else {
-    response[kSource] = new FetchBody(id, signal, onAbort);
+    response[kSource] = new FetchBody(id, signal, onAbort, head[4]);
   }
   return response;
 }
@@ -333,7 +335,8 @@ async function send(request, init, signal) {
   }
   let head;
   try {
-    head = await op_fetch_send(id);
+    // With a signal the body stays abortable, so it is never taken early.
+    head = await op_fetch_send(id, signal === undefined);
   } catch (error) {
     signal?.removeEventListener("abort", onAbort);
     if (aborted) throw abortReason(signal);
@@ -341,7 +344,7 @@ async function send(request, init, signal) {
     if (refusal !== undefined) throw refusal;
     throw networkError(error);
   }
-  if (init?.verbose) core.print(`[fetch] < ${head.status} ${head.statusText}\n`, true);
+  if (init?.verbose) core.print(`[fetch] < ${head[0]} ${head[1]}\n`, true);
   return makeResponse(head, id, request.method, signal, onAbort);
 }
 

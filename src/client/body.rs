@@ -114,6 +114,12 @@ type Decoder = Box<dyn AsyncRead + Unpin + Send>;
 pub enum ResponseStream {
   /// Bytes as sent.
   Plain(Incoming),
+  /// Bytes as sent, after a first chunk already taken from the body.
+  Prefixed(Option<Bytes>, Incoming),
+  /// The body failed while it was being looked at.
+  Failed(String),
+  /// The whole body, already received.
+  Whole(Option<Bytes>),
   /// Decoded from a content coding.
   Decoded(Decoder),
 }
@@ -148,9 +154,89 @@ impl ResponseStream {
     })
   }
 
+  /// Whether the whole body is here: when it is plain, at most `limit`
+  /// bytes long and already received (it usually arrives with the head), it
+  /// becomes [`Self::Whole`] and JS can take it without another async op.
+  /// Otherwise the stream is left to read as usual.
+  pub fn receive_whole(&mut self, limit: u64) -> bool {
+    match self.take_if_received(limit) {
+      Some(bytes) => {
+        *self = Self::Whole(Some(bytes));
+        true
+      }
+      None => false,
+    }
+  }
+
+  /// The whole body if [`Self::receive_whole`] found it.
+  pub fn take_whole(&mut self) -> Option<Bytes> {
+    match self {
+      Self::Whole(bytes) => Some(bytes.take().unwrap_or_default()),
+      _ => None,
+    }
+  }
+
+  fn take_if_received(&mut self, limit: u64) -> Option<Bytes> {
+    use futures::FutureExt as _;
+    use http_body::Body as _;
+    let Self::Plain(body) = self else {
+      return None;
+    };
+    if body.is_end_stream() {
+      return Some(Bytes::new());
+    }
+    if body.size_hint().exact()? > limit {
+      return None;
+    }
+    // Pending: nothing was consumed, the stream stays as it was.
+    let polled = body.frame().now_or_never()?;
+    let taken = std::mem::replace(self, Self::Failed(String::new()));
+    let Self::Plain(body) = taken else {
+      return None;
+    };
+    match polled {
+      None => Some(Bytes::new()),
+      Some(Err(e)) => {
+        *self = Self::Failed(e.to_string());
+        None
+      }
+      Some(Ok(frame)) => {
+        let data = frame.into_data().unwrap_or_default();
+        if body.is_end_stream() {
+          Some(data)
+        } else {
+          *self = Self::Prefixed(Some(data), body);
+          None
+        }
+      }
+    }
+  }
+
   /// The next chunk, or `None` at the end.
   pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, FetchError> {
     match self {
+      Self::Failed(message) => Err(FetchError::Reset(message.clone())),
+      Self::Whole(bytes) => Ok(bytes.take().filter(|b| !b.is_empty())),
+      Self::Prefixed(first, body) => {
+        if let Some(first) = first.take()
+          && !first.is_empty()
+        {
+          return Ok(Some(first));
+        }
+        loop {
+          match body.frame().await {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(FetchError::Reset(e.to_string())),
+            Some(Ok(frame)) => {
+              if let Ok(data) = frame.into_data()
+                && !data.is_empty()
+              {
+                return Ok(Some(data));
+              }
+            }
+          }
+        }
+      }
       Self::Plain(body) => loop {
         match body.frame().await {
           None => return Ok(None),

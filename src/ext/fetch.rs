@@ -144,15 +144,21 @@ pub struct FetchArgs {
   proxy: Option<String>,
 }
 
-/// The response head handed back to JS.
+/// The response head handed back to JS, as an array (cheaper for
+/// serde_v8 than an object): `[status, statusText, headers, urlList,
+/// received]`, where `received` says the whole (small) body is already
+/// here, so `op_fetch_text_now` can hand it over without an async op.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FetchHead {
-  status: u16,
-  status_text: String,
-  headers: Vec<(ByteString, ByteString)>,
-  url_list: Vec<String>,
-}
+pub struct FetchHead(
+  u16,
+  String,
+  Vec<(ByteString, ByteString)>,
+  Vec<String>,
+  bool,
+);
+
+/// Bodies up to this size that arrived with the head count as received.
+const EAGER_BODY_LIMIT: u64 = 64 * 1024;
 
 fn parse_url(text: &str) -> Result<url::Url, FetchError> {
   let url = url::Url::parse(text)
@@ -302,12 +308,14 @@ pub fn op_fetch_start(
   Ok(fetch.register(options, request, upload, identity))
 }
 
-/// Sends the request and resolves with the response head.
+/// Sends the request and resolves with the response head (with the whole
+/// body when `eager` and it is small and already received).
 #[op2]
 #[serde]
 pub async fn op_fetch_send(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
+  eager: bool,
 ) -> Result<FetchHead, FetchOpError> {
   let (client, request, abort) = {
     let mut state = state.borrow_mut();
@@ -345,25 +353,28 @@ pub async fn op_fetch_send(
       return Err(e.into());
     }
   };
-  let head = FetchHead {
-    status: response.status.as_u16(),
-    status_text: response.status.canonical_reason().unwrap_or("").to_string(),
-    headers: response
+  let mut body = response.body;
+  let received = eager && body.receive_whole(EAGER_BODY_LIMIT);
+  let head = FetchHead(
+    response.status.as_u16(),
+    response.status.canonical_reason().unwrap_or("").to_string(),
+    response
       .headers
       .iter()
       .map(|(n, v)| {
         (ByteString::from(n.as_str()), ByteString::from(v.as_bytes()))
       })
       .collect(),
-    url_list: response.url_list.iter().map(|u| u.to_string()).collect(),
-  };
+    response.url_list.iter().map(|u| u.to_string()).collect(),
+    received,
+  );
   if let Some(entry) = state
     .borrow_mut()
     .borrow_mut::<FetchState>()
     .fetches
     .get_mut(&id)
   {
-    entry.body = Some(response.body);
+    entry.body = Some(body);
   }
   Ok(head)
 }
@@ -551,6 +562,20 @@ pub async fn op_fetch_read_text(
   #[smi] id: u32,
 ) -> Result<String, FetchOpError> {
   Ok(utf8_decode(read_rest(&state, id).await?))
+}
+
+/// The body as text when it was already received whole (see
+/// [`FetchHead`]); `null` otherwise, and the script reads it as usual.
+#[op2]
+#[string]
+pub fn op_fetch_text_now(
+  state: &mut OpState,
+  #[smi] id: u32,
+) -> Option<String> {
+  let fetches = &mut state.borrow_mut::<FetchState>().fetches;
+  let bytes = fetches.get_mut(&id)?.body.as_mut()?.take_whole()?;
+  fetches.remove(&id);
+  Some(utf8_decode(bytes.to_vec()))
 }
 
 /// Encoding §UTF-8 decode: BOM stripped, invalid sequences replaced.

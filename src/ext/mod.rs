@@ -51,6 +51,7 @@ deno_core::extension!(
     fetch::op_fetch_get,
     fetch::op_fetch_set_defaults,
     fetch::op_fetch_read_text,
+    fetch::op_fetch_text_now,
     fetch::op_fetch_send,
     fetch::op_fetch_upload,
     fetch::op_fetch_upload_end,
