@@ -229,6 +229,8 @@ export function websocketOptions(handler) {
     backpressureLimit: size("backpressureLimit", 16 * 1024 * 1024),
     closeOnBackpressureLimit: !!handler.closeOnBackpressureLimit,
     sendPings: handler.sendPings !== false,
+    // Bun: `true` or `{ compress, decompress }`; either turns it on.
+    perMessageDeflate: !!handler.perMessageDeflate,
   };
 }
 

@@ -226,3 +226,52 @@ fn messages_before_a_protocol_error_are_answered_first() {
   assert_eq!(ws.read_text(), "echo Hello");
   assert_eq!(ws.read().close().0, 1002);
 }
+
+#[test]
+fn permessage_deflate_is_negotiated_and_both_directions_compress() {
+  use flate2::Compress;
+  use flate2::Compression;
+  use flate2::Decompress;
+  use flate2::FlushCompress;
+  use flate2::FlushDecompress;
+  let s = server();
+  let mut ws = RawWs::connect_with(
+    s.port,
+    "/echo",
+    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
+  );
+  let head = ws.head.to_ascii_lowercase();
+  assert!(
+    head.contains("sec-websocket-extensions: permessage-deflate\r\n"),
+    "{head}"
+  );
+  let open = ws.read();
+  let mut inflater = Decompress::new(false);
+  let mut inflate = |payload: &[u8]| {
+    let mut data = payload.to_vec();
+    data.extend_from_slice(&[0, 0, 0xff, 0xff]);
+    let mut out = Vec::with_capacity(4096);
+    inflater
+      .decompress_vec(&data, &mut out, FlushDecompress::Sync)
+      .unwrap();
+    String::from_utf8(out).unwrap()
+  };
+  assert!(open.rsv1, "server messages are compressed");
+  assert!(inflate(&open.payload).starts_with("open 1 "));
+  // A compressed message from the client (RSV1 set by hand).
+  let mut deflater = Compress::new(Compression::default(), false);
+  let mut payload = Vec::with_capacity(256);
+  deflater
+    .compress_vec(b"hello hello hello", &mut payload, FlushCompress::Sync)
+    .unwrap();
+  payload.truncate(payload.len() - 4);
+  ws.send(true, 0x40 | TEXT, &payload, true);
+  let echo = ws.read();
+  assert!(echo.rsv1);
+  assert_eq!(inflate(&echo.payload), "echo hello hello hello");
+  // Uncompressed messages stay allowed; RSV1 on a control frame is not.
+  ws.text("plain");
+  assert_eq!(inflate(&ws.read().payload), "echo plain");
+  ws.send(true, 0x40 | PING, b"x", true);
+  assert_eq!(ws.read().close().0, 1002);
+}

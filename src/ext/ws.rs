@@ -54,6 +54,7 @@ pub struct WsOptionsJs {
   backpressure_limit: usize,
   close_on_backpressure_limit: bool,
   send_pings: bool,
+  per_message_deflate: bool,
 }
 
 /// Gives a server its WebSocket side, or updates its options (reload).
@@ -75,6 +76,7 @@ pub fn op_ws_configure(
     close_on_backpressure_limit: options.close_on_backpressure_limit,
     send_pings: options.send_pings,
     publish_to_self: false,
+    per_message_deflate: options.per_message_deflate,
   };
   match server.websocket() {
     Some(ws) => *ws.options.borrow_mut() = options,
@@ -135,10 +137,32 @@ pub fn op_ws_upgrade(
   if let Ok(accept) = HeaderValue::from_str(&accept) {
     out.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
   }
+  // RFC 7692: answer a permessage-deflate offer when the handler allows it.
+  let deflate = if ws.options.borrow().per_message_deflate {
+    taken
+      .parts
+      .headers
+      .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
+      .iter()
+      .filter_map(|v| v.to_str().ok())
+      .find_map(crate::ws::deflate::negotiate)
+  } else {
+    None
+  };
+  let deflate = match deflate {
+    Some((params, answer)) => match HeaderValue::from_str(&answer) {
+      Ok(value) => {
+        out.insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
+        Some(params)
+      }
+      Err(_) => None,
+    },
+    None => None,
+  };
   for (name, value) in extra {
     out.append(name, value);
   }
-  let id = ws.accept(upgrade);
+  let id = ws.accept(upgrade, deflate);
   taken.send(response);
   Ok(id)
 }

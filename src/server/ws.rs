@@ -14,6 +14,8 @@ use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
+use tokio_util::either::Either;
+
 use crate::ws::ConnOptions;
 use crate::ws::Events;
 use crate::ws::Hub;
@@ -21,6 +23,8 @@ use crate::ws::Payload;
 use crate::ws::Registry;
 use crate::ws::SendLimits;
 use crate::ws::Socket;
+use crate::ws::deflate::DeflateIo;
+use crate::ws::deflate::DeflateParams;
 
 /// The `websocket` handler's options (Bun's names and defaults).
 #[derive(Debug, Clone)]
@@ -37,6 +41,8 @@ pub struct WsOptions {
   pub send_pings: bool,
   /// `ws.publish` also delivers to the publisher.
   pub publish_to_self: bool,
+  /// Negotiate permessage-deflate when the client offers it.
+  pub per_message_deflate: bool,
 }
 
 impl Default for WsOptions {
@@ -48,6 +54,7 @@ impl Default for WsOptions {
       close_on_backpressure_limit: false,
       send_pings: true,
       publish_to_self: false,
+      per_message_deflate: false,
     }
   }
 }
@@ -135,7 +142,11 @@ impl WsServer {
 
   /// Starts a socket for a request being upgraded: its task waits for
   /// hyper to hand over the connection. Returns its id.
-  pub fn accept(&self, upgrade: OnUpgrade) -> u32 {
+  pub fn accept(
+    &self,
+    upgrade: OnUpgrade,
+    deflate: Option<DeflateParams>,
+  ) -> u32 {
     let options = self.options.borrow().clone();
     let conn = ConnOptions {
       max_payload_length: options.max_payload_length,
@@ -144,6 +155,7 @@ impl WsServer {
       report_peer_answer: false,
     };
     let config = conn.config();
+    let max_message = options.max_payload_length;
     let limits = SendLimits {
       backpressure_limit: options.backpressure_limit,
       close_on_backpressure_limit: options.close_on_backpressure_limit,
@@ -155,13 +167,16 @@ impl WsServer {
       limits,
       conn,
       async move {
-        let upgraded = upgrade.await.map_err(|e| e.to_string())?;
-        let ws = WebSocketStream::from_raw_socket(
-          TokioIo::new(upgraded),
-          Role::Server,
-          Some(config),
-        )
-        .await;
+        let upgraded = TokioIo::new(upgrade.await.map_err(|e| e.to_string())?);
+        let io = match deflate {
+          Some(params) => {
+            Either::Right(DeflateIo::new(upgraded, params, max_message))
+          }
+          None => Either::Left(upgraded),
+        };
+        let ws =
+          WebSocketStream::from_raw_socket(io, Role::Server, Some(config))
+            .await;
         Ok((ws, Payload::None))
       },
     )

@@ -4,6 +4,7 @@
 //! and the event queue JS drains.
 
 pub mod conn;
+pub mod deflate;
 pub mod hub;
 
 use std::cell::Cell;

@@ -7,6 +7,7 @@ const server = Bun.serve({
     return new Response("WebSocket echo server for Autobahn", { status: 400 });
   },
   websocket: {
+    perMessageDeflate: true,
     message(ws, message) {
       ws.send(message);
     },

@@ -13,6 +13,7 @@ WORK=$ROOT/target/autobahn
 PY27=${PY27:-$HOME/.pyenv/versions/2.7.18/bin/python}
 REQS=${AUTOBAHN_REQUIREMENTS:-$ROOT/../shared/reference/autobahn-py27-requirements.txt}
 mkdir -p "$WORK"
+CASES=${CASES:-'["*"]'}
 if [ ! -x "$WORK/.ab27/bin/wstest" ]; then
   PYTHONUSERBASE=$WORK/.ab27 "$PY27" -m pip install --quiet --user --no-deps \
     --no-warn-script-location -r "$REQS"
@@ -27,7 +28,7 @@ cat > "$WORK/fuzzingclient.json" <<JSON
 {
   "outdir": "$WORK/reports",
   "servers": [{ "agent": "rt", "url": "ws://127.0.0.1:$PORT" }],
-  "cases": ${CASES:-["*"]},
+  "cases": $CASES,
   "exclude-cases": [],
   "exclude-agent-cases": {}
 }

@@ -19,6 +19,8 @@ pub const PONG: u8 = 0xA;
 #[derive(Debug)]
 pub struct Frame {
   pub fin: bool,
+  /// RSV1 (a permessage-deflate compressed message).
+  pub rsv1: bool,
   pub opcode: u8,
   pub payload: Vec<u8>,
 }
@@ -48,6 +50,11 @@ pub struct RawWs {
 impl RawWs {
   /// Connects and upgrades `path`; panics unless the server answers 101.
   pub fn connect(port: u16, path: &str) -> RawWs {
+    Self::connect_with(port, path, "")
+  }
+
+  /// Connects with extra request header lines (each ending in `\r\n`).
+  pub fn connect_with(port: u16, path: &str, extra: &str) -> RawWs {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
       .set_read_timeout(Some(Duration::from_secs(30)))
@@ -55,7 +62,7 @@ impl RawWs {
     let request = format!(
       "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
 Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-Sec-WebSocket-Version: 13\r\n\r\n"
+Sec-WebSocket-Version: 13\r\n{extra}\r\n"
     );
     stream.write_all(request.as_bytes()).unwrap();
     let mut head = Vec::new();
@@ -128,6 +135,7 @@ Sec-WebSocket-Version: 13\r\n\r\n"
     self.stream.read_exact(&mut payload).unwrap();
     Frame {
       fin: head[0] & 0x80 != 0,
+      rsv1: head[0] & 0x40 != 0,
       opcode: head[0] & 0x0f,
       payload,
     }
