@@ -275,3 +275,15 @@ fn permessage_deflate_is_negotiated_and_both_directions_compress() {
   ws.send(true, 0x40 | PING, b"x", true);
   assert_eq!(ws.read().close().0, 1002);
 }
+
+#[test]
+fn publish_to_self_delivers_to_the_publisher_too() {
+  let s = Served::spawn(&["run", "ws/server.js"], &[("TO_SELF", "1")]);
+  let mut a = RawWs::connect(s.port, "/chat?name=a");
+  assert_eq!(a.read_text(), "ready 1 true");
+  let mut b = RawWs::connect(s.port, "/chat?name=b");
+  assert_eq!(b.read_text(), "ready 2 true");
+  a.text("hi");
+  assert_eq!(a.read_text(), "a: hi");
+  assert_eq!(b.read_text(), "a: hi");
+}
