@@ -26,26 +26,27 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# Sets SERVER and PORT (not run in a $(...) subshell, so the parent can stop
+# the server).
 start_server() { # command...
-  local log port
+  local log
   log=$(mktemp)
   PORT=0 taskset -c 0 "$@" benches/ws/server.js > "$log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 500); do grep -q '^PORT=' "$log" && break; sleep 0.01; done
-  port=$(sed -n 's/^PORT=//p' "$log")
+  PORT=$(sed -n 's/^PORT=//p' "$log")
   rm -f "$log"
-  echo "$port"
 }
 
 declare -A echo_results pubsub_results
 run() { # name command...
-  local name=$1 port
+  local name=$1
   shift
-  port=$(start_server "$@")
-  echo_results[$name]+="$(taskset -c 1 "$LOAD" echo "ws://127.0.0.1:$port/echo" 16 "$DURATION") "
+  start_server "$@"
+  echo_results[$name]+="$(taskset -c 1 "$LOAD" echo "ws://127.0.0.1:$PORT/echo" 16 "$DURATION") "
   stop_server
-  port=$(start_server "$@")
-  pubsub_results[$name]+="$(taskset -c 1 "$LOAD" pubsub "ws://127.0.0.1:$port" 100 "$DURATION") "
+  start_server "$@"
+  pubsub_results[$name]+="$(taskset -c 1 "$LOAD" pubsub "ws://127.0.0.1:$PORT" 100 "$DURATION") "
   stop_server
 }
 for _ in $(seq 1 "$REPS"); do
