@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use http::HeaderName;
 use http::HeaderValue;
 use http::header;
 use tokio::net::TcpStream;
@@ -29,7 +28,7 @@ pub struct ConnectRequest {
   /// Subprotocols, in preference order.
   pub protocols: Vec<String>,
   /// Extra handshake headers (Bun's `headers` option).
-  pub headers: Vec<(HeaderName, HeaderValue)>,
+  pub headers: http::HeaderMap,
   /// Bun's `tls` option for `wss:`.
   pub tls: TlsOptions,
 }
@@ -91,8 +90,8 @@ pub async fn connect(
     let value = HeaderValue::from_str(&list).map_err(|e| e.to_string())?;
     headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value);
   }
-  for (name, value) in request.headers {
-    headers.insert(name, value);
+  for (name, value) in &request.headers {
+    headers.insert(name, value.clone());
   }
   let (ws, response) = tokio_tungstenite::client_async_with_config(
     handshake,

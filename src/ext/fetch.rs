@@ -17,8 +17,6 @@ use deno_core::OpState;
 use deno_core::ToJsBuffer;
 use deno_core::op2;
 use http::HeaderMap;
-use http::HeaderName;
-use http::HeaderValue;
 use http::Method;
 use serde::Deserialize;
 use serde::Serialize;
@@ -172,28 +170,14 @@ fn parse_url(text: &str) -> Result<url::Url, FetchError> {
   Ok(url)
 }
 
-fn header_map(
-  list: Vec<(ByteString, ByteString)>,
-) -> Result<HeaderMap, FetchOpError> {
-  let mut headers = HeaderMap::with_capacity(list.len());
-  for (name, value) in list {
-    let name = HeaderName::from_bytes(&name).map_err(|_| {
-      FetchOpError::Header(String::from_utf8_lossy(&name).into())
-    })?;
-    let value = HeaderValue::from_bytes(&value)
-      .map_err(|_| FetchOpError::Header(name.to_string()))?;
-    headers.append(name, value);
-  }
-  Ok(headers)
-}
-
 /// Sets the headers `op_fetch_get` sends (Bun's defaults, owned by JS).
 #[op2]
 pub fn op_fetch_set_defaults(
   state: &mut OpState,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<(), FetchOpError> {
-  state.borrow_mut::<FetchState>().defaults = header_map(headers)?;
+  state.borrow_mut::<FetchState>().defaults =
+    super::header_map(headers).map_err(FetchOpError::Header)?;
   Ok(())
 }
 
@@ -260,7 +244,8 @@ pub fn op_fetch_start(
   let url = parse_url(&args.url)?;
   let method = Method::from_bytes(args.method.as_bytes())
     .map_err(|_| FetchOpError::Header(args.method.clone()))?;
-  let headers = header_map(args.headers)?;
+  let headers =
+    super::header_map(args.headers).map_err(FetchOpError::Header)?;
   let (upload, body) = if args.stream_body {
     let (tx, body) = RequestBody::channel();
     (Some(tx), body)

@@ -13,8 +13,28 @@ pub mod ws_client;
 
 use std::sync::Arc;
 
+use deno_core::ByteString;
 use deno_core::Extension;
+use http::HeaderMap;
+use http::HeaderName;
+use http::HeaderValue;
 use process::ProcessState;
+
+/// Header pairs from JS as a `HeaderMap` (order and repeats kept); the
+/// error is the name of the first header HTTP cannot carry.
+pub(crate) fn header_map(
+  list: Vec<(ByteString, ByteString)>,
+) -> Result<HeaderMap, String> {
+  let mut headers = HeaderMap::with_capacity(list.len());
+  for (name, value) in list {
+    let name = HeaderName::from_bytes(&name)
+      .map_err(|_| String::from_utf8_lossy(&name).into_owned())?;
+    let value =
+      HeaderValue::from_bytes(&value).map_err(|_| name.to_string())?;
+    headers.append(name, value);
+  }
+  Ok(headers)
+}
 
 /// Every extension a runtime needs, in load order. `serve` carries the
 /// `rt serve` flags (none under `rt run`).

@@ -16,7 +16,6 @@ use deno_core::OpState;
 use deno_core::ToV8;
 use deno_core::op2;
 use deno_core::v8;
-use http::HeaderName;
 use http::HeaderValue;
 use http::Response;
 use http::StatusCode;
@@ -97,15 +96,7 @@ pub fn op_ws_upgrade(
   #[smi] request: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<u32, WsOpError> {
-  let mut extra = Vec::with_capacity(headers.len());
-  for (name, value) in headers {
-    let name = HeaderName::from_bytes(&name).map_err(|_| {
-      WsOpError::Header(String::from_utf8_lossy(&name).into_owned())
-    })?;
-    let value = HeaderValue::from_bytes(&value)
-      .map_err(|_| WsOpError::Header(name.to_string()))?;
-    extra.push((name, value));
-  }
+  let extra = super::header_map(headers).map_err(WsOpError::Header)?;
   let serve = state.borrow::<ServeState>();
   let requests = serve.requests();
   // Check before taking the request, so a refused upgrade leaves it to be
@@ -159,8 +150,8 @@ pub fn op_ws_upgrade(
     },
     None => None,
   };
-  for (name, value) in extra {
-    out.append(name, value);
+  for (name, value) in &extra {
+    out.append(name, value.clone());
   }
   let id = ws.accept(upgrade, deflate);
   taken.send(response);
@@ -315,7 +306,7 @@ pub fn op_ws_control(
   } else {
     Message::Ping(data)
   };
-  socket(state, id).map_or(0, |s| send_result(s.control(message)))
+  socket(state, id).map_or(0, |s| send_result(s.send(message)))
 }
 
 /// `ws.publish*` (from socket `id`, excluding it unless `to_self`) or

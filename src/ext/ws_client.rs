@@ -9,8 +9,6 @@ use std::sync::Arc;
 use deno_core::ByteString;
 use deno_core::OpState;
 use deno_core::op2;
-use http::HeaderName;
-use http::HeaderValue;
 
 use super::serve::ServeState;
 use super::ws::JsPayload;
@@ -64,15 +62,7 @@ pub fn op_ws_connect(
   if url.scheme() != "ws" && url.scheme() != "wss" {
     return Err(WsClientError::Url(url.to_string()));
   }
-  let mut extra = Vec::with_capacity(headers.len());
-  for (name, value) in headers {
-    let name = HeaderName::from_bytes(&name).map_err(|_| {
-      WsClientError::Header(String::from_utf8_lossy(&name).into_owned())
-    })?;
-    let value = HeaderValue::from_bytes(&value)
-      .map_err(|_| WsClientError::Header(name.to_string()))?;
-    extra.push((name, value));
-  }
+  let extra = super::header_map(headers).map_err(WsClientError::Header)?;
   let options = ConnOptions {
     max_payload_length: CLIENT_MAX_MESSAGE,
     idle_timeout: None,
