@@ -211,7 +211,7 @@ pub async fn run_classic(
 ) -> Result<(), deno_core::error::CoreError> {
   let prelude = format!(
     "globalThis.__rtSetLocation({});",
-    serde_json_string(&scripts.location)
+    serde_json::Value::from(scripts.location.as_str())
   );
   runtime.execute_script("ext:rt/location", prelude)?;
   for path in &scripts.files {
@@ -223,21 +223,6 @@ pub async fn run_classic(
   runtime
     .run_event_loop(PollEventLoopOptions::default())
     .await
-}
-
-fn serde_json_string(text: &str) -> String {
-  let mut out = String::with_capacity(text.len() + 2);
-  out.push('"');
-  for c in text.chars() {
-    match c {
-      '"' => out.push_str("\\\""),
-      '\\' => out.push_str("\\\\"),
-      c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-      c => out.push(c),
-    }
-  }
-  out.push('"');
-  out
 }
 
 /// Resolves once every stopped server has closed all its connections.
