@@ -217,45 +217,34 @@ impl ResponseStream {
     match self {
       Self::Failed(message) => Err(FetchError::Reset(message.clone())),
       Self::Whole(bytes) => Ok(bytes.take().filter(|b| !b.is_empty())),
-      Self::Prefixed(first, body) => {
-        if let Some(first) = first.take()
-          && !first.is_empty()
-        {
-          return Ok(Some(first));
-        }
-        loop {
-          match body.frame().await {
-            None => return Ok(None),
-            Some(Err(e)) => return Err(FetchError::Reset(e.to_string())),
-            Some(Ok(frame)) => {
-              if let Ok(data) = frame.into_data()
-                && !data.is_empty()
-              {
-                return Ok(Some(data));
-              }
-            }
-          }
-        }
-      }
-      Self::Plain(body) => loop {
-        match body.frame().await {
-          None => return Ok(None),
-          Some(Err(e)) => return Err(FetchError::Reset(e.to_string())),
-          Some(Ok(frame)) => {
-            if let Ok(data) = frame.into_data()
-              && !data.is_empty()
-            {
-              return Ok(Some(data));
-            }
-          }
-        }
+      Self::Prefixed(first, body) => match first.take() {
+        Some(first) if !first.is_empty() => Ok(Some(first)),
+        _ => next_data(body).await,
       },
+      Self::Plain(body) => next_data(body).await,
       Self::Decoded(decoder) => {
         let mut buf = BytesMut::with_capacity(DECODE_CHUNK);
         let n = decoder.read_buf(&mut buf).await.map_err(|e| {
           FetchError::Other(format!("Decompression failed: {e}"))
         })?;
         Ok((n > 0).then(|| buf.freeze()))
+      }
+    }
+  }
+}
+
+/// The next non-empty data frame of a plain body; `None` at the end.
+async fn next_data(body: &mut Incoming) -> Result<Option<Bytes>, FetchError> {
+  loop {
+    match body.frame().await {
+      None => return Ok(None),
+      Some(Err(e)) => return Err(FetchError::Reset(e.to_string())),
+      Some(Ok(frame)) => {
+        if let Ok(data) = frame.into_data()
+          && !data.is_empty()
+        {
+          return Ok(Some(data));
+        }
       }
     }
   }

@@ -108,7 +108,7 @@ pub(crate) async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
           Ok(next) => next,
           Err(_) if options.send_pings && !pinged => {
             pinged = true;
-            socket.control(Message::Ping(Bytes::new()));
+            socket.send(Message::Ping(Bytes::new()));
             continue;
           }
           Err(_) => return Ended::Failed(1001, "Idle timeout".into()),

@@ -266,11 +266,6 @@ impl Socket {
     let _ = self.tx.send(Outgoing::Terminate);
   }
 
-  /// Sends a ping or pong control frame (payload up to 125 bytes).
-  pub fn control(&self, message: Message) -> i64 {
-    self.send(message)
-  }
-
   /// Whether the socket is subscribed to `topic`.
   pub fn is_subscribed(&self, topic: &str) -> bool {
     self.topics().contains(topic)
