@@ -4,6 +4,13 @@
 import { op_rt_nanoseconds } from "ext:core/ops";
 import { BUN_VERSION, env, processInfo } from "ext:rt/40_process.js";
 
+/** A TypeError with Bun's `.code` (e.g. "ERR_INVALID_ARG_TYPE"). */
+export function typeError(message, code) {
+  const error = new TypeError(message);
+  if (code !== undefined) error.code = code;
+  return error;
+}
+
 /** `Bun.sleep(ms | Date)`: a promise that resolves after the delay. */
 function sleep(ms) {
   if (ms instanceof Date) ms = ms.getTime() - Date.now();

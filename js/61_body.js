@@ -414,4 +414,18 @@ export function cloneBody(from, to) {
   to[kStream] = b;
 }
 
+/**
+ * A BufferSource's bytes as a Uint8Array view (no copy); undefined for
+ * anything else, so callers throw their own error.
+ */
+export function bufferSourceBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBufferIsView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer) {
+    return new Uint8Array(data);
+  }
+  return undefined;
+}
+
 export { chunkToBytes };

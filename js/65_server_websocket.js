@@ -20,6 +20,8 @@ import {
   op_ws_wait,
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
+import { typeError } from "ext:rt/50_bun.js";
+import { bufferSourceBytes } from "ext:rt/61_body.js";
 
 const kId = Symbol("socket id");
 const kState = Symbol("ready state");
@@ -28,34 +30,31 @@ const kRemote = Symbol("remote address");
 const kToSelf = Symbol("publish to self");
 const kInternal = Symbol("internal");
 
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
+/** readyState values (shared with the WebSocket client). */
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSING = 2;
+export const CLOSED = 3;
 
-/** Event kinds, as src/server/ws.rs numbers them. */
-const EV_OPEN = 1;
-const EV_TEXT = 2;
-const EV_BINARY = 3;
-const EV_CLOSE = 4;
+/** Event kinds, as src/ws/mod.rs numbers them (`EventKind`). */
+export const EV_OPEN = 1;
+export const EV_TEXT = 2;
+export const EV_BINARY = 3;
+export const EV_CLOSE = 4;
 const EV_DRAIN = 5;
 const EV_PING = 6;
 const EV_PONG = 7;
+export const EV_ERROR = 8;
 
 const BINARY_TYPES = ["nodebuffer", "arraybuffer", "uint8array"];
 
-function typeError(message, code) {
-  const error = new TypeError(message);
-  if (code !== undefined) error.code = code;
-  return error;
-}
-
 /** Bytes of a BufferSource (copied by Rust on send). */
 function toBytes(data, what) {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
-  throw typeError(`${what} expects a string or a BufferSource`, "ERR_INVALID_ARG_TYPE");
+  const bytes = bufferSourceBytes(data);
+  if (bytes === undefined) {
+    throw typeError(`${what} expects a string or a BufferSource`, "ERR_INVALID_ARG_TYPE");
+  }
+  return bytes;
 }
 
 function checkTopic(topic, what) {

@@ -27,8 +27,9 @@ import {
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
 import { env } from "ext:rt/40_process.js";
+import { typeError } from "ext:rt/50_bun.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
-import { bodyStream, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
+import { bodyStream, bufferSourceBytes, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
 import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
 import { SocketHub } from "ext:rt/65_server_websocket.js";
 import {
@@ -71,12 +72,6 @@ const DEFAULT_IDLE_TIMEOUT = 10;
 const MAX_IDLE_TIMEOUT = 255;
 const DEFAULT_MAX_BODY = 128 * 1024 * 1024;
 const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
-
-function typeError(message, code) {
-  const err = new TypeError(message);
-  if (code !== undefined) err.code = code;
-  return err;
-}
 
 /** `port` option → integer 0..65535 (RangeError otherwise), with Bun's env defaults. */
 function resolvePort(port) {
@@ -205,11 +200,12 @@ function errorPage(error) {
 /** Marks a request answered by `upgrade()`. */
 const kUpgraded = Symbol("upgraded");
 
-function bufferSourceBytes(data) {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw typeError("server.publish expects a string or a BufferSource", "ERR_INVALID_ARG_TYPE");
+function publishBytes(data) {
+  const bytes = bufferSourceBytes(data);
+  if (bytes === undefined) {
+    throw typeError("server.publish expects a string or a BufferSource", "ERR_INVALID_ARG_TYPE");
+  }
+  return bytes;
 }
 
 function reportError(error) {
@@ -510,7 +506,7 @@ class Server {
     }
     if (this.#ws === null) return 0;
     if (typeof data === "string") return op_ws_publish(this.#id, true, false, topic, data, null);
-    return op_ws_publish(this.#id, true, false, topic, null, bufferSourceBytes(data));
+    return op_ws_publish(this.#id, true, false, topic, null, publishBytes(data));
   }
 
   /** Sockets subscribed to `topic`. */

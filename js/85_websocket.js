@@ -14,6 +14,18 @@ import {
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
+import { bufferSourceBytes } from "ext:rt/61_body.js";
+import {
+  CLOSED,
+  CLOSING,
+  CONNECTING,
+  EV_BINARY,
+  EV_CLOSE,
+  EV_ERROR,
+  EV_OPEN,
+  EV_TEXT,
+  OPEN,
+} from "ext:rt/65_server_websocket.js";
 import { tlsOptions } from "ext:rt/80_fetch.js";
 
 const {
@@ -40,18 +52,6 @@ const kSentAfterClose = Symbol("bytes sent after close");
 const kCloseCalled = Symbol("close called");
 const kFailed = Symbol("failed");
 const kPending = Symbol("pending blob sends");
-
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
-
-/** Event kinds, as src/ws numbers them. */
-const EV_OPEN = 1;
-const EV_TEXT = 2;
-const EV_BINARY = 3;
-const EV_CLOSE = 4;
-const EV_ERROR = 8;
 
 /** RFC 6455 §4.1 / RFC 2616 token characters, for subprotocol names. */
 const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -125,12 +125,6 @@ function byteLength(data) {
   if (typeof data === "string") return encoder.encode(data).length;
   if (data instanceof Blob) return data.size;
   return data.byteLength;
-}
-
-function bytesOf(data) {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
 }
 
 /** https://websockets.spec.whatwg.org/#the-websocket-interface */
@@ -264,7 +258,7 @@ export class WebSocket extends EventTarget {
 
   #sendNow(data) {
     if (typeof data === "string") op_ws_send_text(this[kId], data);
-    else op_ws_send_binary(this[kId], bytesOf(data));
+    else op_ws_send_binary(this[kId], bufferSourceBytes(data));
   }
 
   /** https://websockets.spec.whatwg.org/#dom-websocket-close */
