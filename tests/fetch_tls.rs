@@ -126,13 +126,12 @@ fn https_uses_h2_and_multiplexes_concurrent_fetches() {
 #[test]
 fn untrusted_certificates_are_rejected_with_a_code() {
   let server = start_tls_server();
-  let mut cmd = rt_command();
-  cmd
-    .current_dir(fixture(""))
-    .env_remove("NODE_EXTRA_CA_CERTS")
-    .env_remove("SSL_CERT_FILE")
-    .env("RT_DEBUG", "1")
-    .args(["run", "fetch/tls_client.js", &server.port.to_string()]);
+  let mut cmd = rt_without_env_cas();
+  cmd.env("RT_DEBUG", "1").args([
+    "run",
+    "fetch/tls_client.js",
+    &server.port.to_string(),
+  ]);
   let out = run_command(cmd);
   assert_stdout(&out, "failed TypeError UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n");
 }
@@ -141,13 +140,12 @@ fn untrusted_certificates_are_rejected_with_a_code() {
 fn per_request_tls_protocol_and_keepalive_options() {
   let server = start_tls_server();
   let ca = std::fs::read_to_string(&server.ca_pem).unwrap();
-  let mut cmd = rt_command();
-  cmd
-    .current_dir(fixture(""))
-    .env_remove("NODE_EXTRA_CA_CERTS")
-    .env_remove("SSL_CERT_FILE")
-    .env("TEST_CA", ca)
-    .args(["run", "fetch/tls_options.js", &server.port.to_string()]);
+  let mut cmd = rt_without_env_cas();
+  cmd.env("TEST_CA", ca).args([
+    "run",
+    "fetch/tls_options.js",
+    &server.port.to_string(),
+  ]);
   let out = run_command(cmd);
   assert_stdout(
     &out,
@@ -170,13 +168,12 @@ no keepalive HTTP/1.1\n",
 fn check_server_identity_decides_before_the_request_is_sent() {
   let server = start_tls_server();
   let ca = std::fs::read_to_string(&server.ca_pem).unwrap();
-  let mut cmd = rt_command();
-  cmd
-    .current_dir(fixture(""))
-    .env_remove("NODE_EXTRA_CA_CERTS")
-    .env_remove("SSL_CERT_FILE")
-    .env("TEST_CA", ca)
-    .args(["run", "fetch/tls_identity.js", &server.port.to_string()]);
+  let mut cmd = rt_without_env_cas();
+  cmd.env("TEST_CA", ca).args([
+    "run",
+    "fetch/tls_identity.js",
+    &server.port.to_string(),
+  ]);
   let out = run_command(cmd);
   assert_stdout(
     &out,

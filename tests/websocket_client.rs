@@ -42,18 +42,13 @@ fn tls_echo_server() -> (u16, String) {
 fn web_websocket_client() {
   let server = Served::spawn(&["run", "ws/server.js"], &[]);
   let (tls_port, ca) = tls_echo_server();
-  let mut cmd = rt_command();
-  cmd
-    .current_dir(fixture(""))
-    .env_remove("NODE_EXTRA_CA_CERTS")
-    .env_remove("SSL_CERT_FILE")
-    .env("TEST_CA", ca)
-    .args([
-      "run",
-      "ws/client.js",
-      &server.port.to_string(),
-      &tls_port.to_string(),
-    ]);
+  let mut cmd = rt_without_env_cas();
+  cmd.env("TEST_CA", ca).args([
+    "run",
+    "ws/client.js",
+    &server.port.to_string(),
+    &tls_port.to_string(),
+  ]);
   let out = run_command(cmd);
   assert_stdout(
     &out,

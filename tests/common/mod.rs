@@ -35,6 +35,18 @@ pub fn rt_command() -> Command {
   cmd
 }
 
+/// `rt` in the fixtures directory trusting only its built-in roots (no
+/// CA from `NODE_EXTRA_CA_CERTS` / `SSL_CERT_FILE`), for TLS tests.
+#[allow(dead_code)]
+pub fn rt_without_env_cas() -> Command {
+  let mut cmd = rt_command();
+  cmd
+    .current_dir(fixture(""))
+    .env_remove("NODE_EXTRA_CA_CERTS")
+    .env_remove("SSL_CERT_FILE");
+  cmd
+}
+
 /// Runs `rt` with the arguments in `dir` and waits for it (with a deadline).
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
   let mut cmd = rt_command();
