@@ -8,32 +8,9 @@ use deno_core::ExtensionFileSourceCode;
 use deno_core::snapshot::CreateSnapshotOptions;
 use deno_core::snapshot::create_snapshot;
 
-// The extension (ops and JS list) is compiled into the build script too, so
-// the snapshot holds exactly what the binary registers.
-#[allow(
-  dead_code,
-  reason = "shared with the crate; not every item is used here"
-)]
-#[path = "src/client/mod.rs"]
-mod client;
-#[allow(
-  dead_code,
-  reason = "shared with the crate; not every item is used here"
-)]
-#[path = "src/ext/mod.rs"]
-mod ext;
-#[allow(
-  dead_code,
-  reason = "shared with the crate; not every item is used here"
-)]
-#[path = "src/server/mod.rs"]
-mod server;
-#[allow(
-  dead_code,
-  reason = "shared with the crate; not every item is used here"
-)]
-#[path = "src/ws/mod.rs"]
-mod ws;
+// The extension (ops and JS list) comes from rt_ext, the crate the binary
+// registers too, so the snapshot holds exactly what the binary registers.
+use rt_ext::ext;
 
 fn main() {
   let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
@@ -85,6 +62,6 @@ fn main() {
   for path in output.files_loaded_during_snapshot {
     println!("cargo:rerun-if-changed={}", path.display());
   }
-  println!("cargo:rerun-if-changed=js");
-  println!("cargo:rerun-if-changed=src/ext");
+  // rt_ext is a build dependency: cargo reruns this script when it changes.
+  println!("cargo:rerun-if-changed=build.rs");
 }

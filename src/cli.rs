@@ -15,6 +15,10 @@ use crate::runtime::run_script;
 #[derive(Parser, Debug)]
 #[command(name = "rt", version, about, disable_help_subcommand = true)]
 pub struct Cli {
+  /// Load environment variables from these files instead of `.env`,
+  /// `.env.$NODE_ENV` and `.env.local` (repeatable).
+  #[arg(long = "env-file", global = true, value_name = "FILE")]
+  env_file: Vec<PathBuf>,
   #[command(subcommand)]
   command: Command,
 }
@@ -70,6 +74,18 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       return code;
     }
   };
+  if matches!(cli.command, Command::Run { .. } | Command::Serve { .. }) {
+    let (files, required) = if cli.env_file.is_empty() {
+      let cwd = std::env::current_dir().unwrap_or_default();
+      (crate::modules::dotenv::default_files(&cwd), false)
+    } else {
+      (cli.env_file, true)
+    };
+    if let Err(e) = crate::modules::dotenv::load(&files, required) {
+      eprintln!("error: {e}");
+      return 1;
+    }
+  }
   match cli.command {
     Command::Run { file, args } => run_script(ScriptOptions {
       main: file,
@@ -115,10 +131,21 @@ fn shorthand(mut args: Vec<OsString>) -> Vec<OsString> {
     "-V",
     "--version",
   ];
-  if let Some(first) = args.get(1) {
+  // Global flags may come first: `rt --env-file .env.test app.ts`.
+  let mut at = 1;
+  while let Some(arg) = args.get(at).map(|a| a.to_string_lossy().into_owned()) {
+    if arg == "--env-file" {
+      at += 2;
+    } else if arg.starts_with("--env-file=") {
+      at += 1;
+    } else {
+      break;
+    }
+  }
+  if let Some(first) = args.get(at) {
     let first_str = first.to_string_lossy();
     if !known.contains(&first_str.as_ref()) && !first_str.starts_with('-') {
-      args.insert(1, OsString::from("run"));
+      args.insert(at, OsString::from("run"));
     }
   }
   args
@@ -145,6 +172,10 @@ mod tests {
     assert_eq!(
       shorthand(os(&["rt", "--version"])),
       os(&["rt", "--version"])
+    );
+    assert_eq!(
+      shorthand(os(&["rt", "--env-file", "e", "a.ts"])),
+      os(&["rt", "--env-file", "e", "run", "a.ts"])
     );
   }
 

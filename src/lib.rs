@@ -2,11 +2,15 @@
 //!
 //! The binary (`src/main.rs`) is a thin CLI over this library; tests and
 //! benches use the library directly where they need a runtime in-process.
+//! The extension (ops, JS shim) and the protocol code live in `rt_ext`
+//! (`crates/rt_ext`), which the build script shares for the snapshot.
 
 pub mod cli;
-pub mod client;
-pub mod ext;
+pub mod modules;
 pub mod runtime;
-pub mod server;
 pub mod wpt;
-pub mod ws;
+
+pub use rt_ext::client;
+pub use rt_ext::ext;
+pub use rt_ext::server;
+pub use rt_ext::ws;

@@ -9,7 +9,7 @@ use deno_core::error::CoreErrorKind;
 use deno_core::error::JsError;
 use deno_core::error::JsStackFrame;
 
-use super::loader::display_specifier;
+use crate::modules::display_specifier;
 
 /// Renders any error that ends a script: JS exceptions get Bun's layout,
 /// everything else (module not found, I/O) a one-line `error: ...`.

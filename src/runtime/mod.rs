@@ -1,7 +1,6 @@
 //! Building a JS runtime and running a script in it to completion.
 
 pub mod error_fmt;
-pub mod loader;
 pub mod snapshot;
 
 use std::path::Path;
@@ -44,13 +43,17 @@ pub fn create_runtime(
   page: bool,
 ) -> JsRuntime {
   init_engine();
+  let modules = Rc::new(crate::modules::ModuleHost::default());
   let mut runtime = JsRuntime::new(RuntimeOptions {
-    module_loader: Some(Rc::new(loader::FsLoader)),
+    module_loader: Some(modules.clone()),
     startup_snapshot: Some(snapshot::SNAPSHOT),
     residual_lazy_js_sources: snapshot::RESIDUAL_LAZY_JS,
     extensions: crate::ext::extensions(process, serve),
     ..Default::default()
   });
+  // require() resolves and loads through the same host as `import`.
+  let require_host: rt_ext::ext::modules::SharedRequireHost = modules;
+  runtime.op_state().borrow_mut().put(require_host);
   // The snapshot keeps `Deno.core` (deno_core binds ops through it when it
   // restores one); a Bun script must not see it. Lazy deno_web scripts keep
   // working: deno_core hands them a captured copy of `__bootstrap`.

@@ -6,7 +6,28 @@
 import { core, primordials } from "ext:core/mod.js";
 import { op_defer } from "ext:core/ops";
 
-const { createTimer, cancelTimer, refreshTimer, refTimer, unrefTimer } = core;
+const {
+  createTimer,
+  cancelTimer,
+  refreshTimer,
+  refTimer,
+  unrefTimer,
+  getAsyncContext,
+  setAsyncContext,
+} = core;
+
+/** Calls a timer's callback in the async context it was scheduled in
+ * (AsyncLocalStorage follows timers as it follows promises). */
+function callIn(context, callback, args) {
+  if (context === undefined) return ReflectApply(callback, globalThis, args);
+  const previous = getAsyncContext();
+  setAsyncContext(context);
+  try {
+    return ReflectApply(callback, globalThis, args);
+  } finally {
+    setAsyncContext(previous);
+  }
+}
 const {
   ArrayPrototypePush,
   MapPrototypeDelete,
@@ -50,9 +71,10 @@ class Timeout {
   [kRefed] = true;
 
   constructor(callback, delay, args, repeat) {
+    const context = getAsyncContext();
     const run = () => {
       if (!repeat) MapPrototypeDelete(active, timer._timerId);
-      ReflectApply(callback, globalThis, args);
+      callIn(context, callback, args);
     };
     const timer = createTimer(run, toDelay(delay), undefined, repeat, true);
     this[kTimer] = timer;
@@ -122,11 +144,13 @@ let drainScheduled = false;
 class Immediate {
   callback;
   args;
+  context;
   [kRefed] = true;
 
   constructor(callback, args) {
     this.callback = callback;
     this.args = args;
+    this.context = getAsyncContext();
   }
 
   ref() {
@@ -151,9 +175,9 @@ function drainImmediates() {
   for (let i = 0; i < queue.length; i++) {
     const immediate = queue[i];
     if (immediate.callback === null) continue;
-    const { callback, args } = immediate;
+    const { callback, args, context } = immediate;
     immediate.callback = null;
-    ReflectApply(callback, globalThis, args);
+    callIn(context, callback, args);
   }
 }
 

@@ -6,6 +6,8 @@
 
 pub mod crypto;
 pub mod fetch;
+pub mod modules;
+pub mod node;
 pub mod process;
 pub mod serve;
 pub mod ws;
@@ -123,6 +125,24 @@ deno_core::extension!(
     ws_client::op_ws_connect,
     ws_client::op_ws_client_take,
     ws_client::op_ws_client_wait,
+    modules::op_rt_require_resolve,
+    modules::op_rt_require_load,
+    node::op_node_fs_read_sync,
+    node::op_node_fs_read,
+    node::op_node_fs_write_sync,
+    node::op_node_fs_write,
+    node::op_node_fs_stat_sync,
+    node::op_node_fs_stat,
+    node::op_node_fs_readdir_sync,
+    node::op_node_fs_readdir,
+    node::op_node_fs_mkdir_sync,
+    node::op_node_fs_mkdir,
+    node::op_node_fs_rm_sync,
+    node::op_node_fs_rm,
+    node::op_node_fs_exists_sync,
+    node::op_node_os_info,
+    node::op_node_hash,
+    node::op_node_hmac,
   ],
   esm_entry_point = "ext:rt/99_main.js",
   esm = [
@@ -144,6 +164,42 @@ deno_core::extension!(
     "85_websocket.js",
     "90_location.js",
     "99_main.js",
+  ],
+  // Node built-ins: scripts evaluated on first import or require, each
+  // returning its exports object (the synthetic ES module's exports).
+  lazy_loaded_js = [
+    dir "js",
+    "node/assert.js",
+    "node/async_hooks.js",
+    "node/buffer.js",
+    "node/crypto.js",
+    "node/events.js",
+    "node/fs.js",
+    "node/fs_promises.js",
+    "node/module.js",
+    "node/os.js",
+    "node/path.js",
+    "node/process.js",
+    "node/timers.js",
+    "node/url.js",
+    "node/util.js",
+  ],
+  synthetic_esm = [
+    "node:assert" = "ext:rt/node/assert.js",
+    "node:async_hooks" = "ext:rt/node/async_hooks.js",
+    "node:buffer" = "ext:rt/node/buffer.js",
+    "node:crypto" = "ext:rt/node/crypto.js",
+    "node:events" = "ext:rt/node/events.js",
+    "node:fs" = "ext:rt/node/fs.js",
+    "node:fs/promises" = "ext:rt/node/fs_promises.js",
+    "node:module" = "ext:rt/node/module.js",
+    "node:os" = "ext:rt/node/os.js",
+    "node:path" = "ext:rt/node/path.js",
+    "node:path/posix" = "ext:rt/node/path.js",
+    "node:process" = "ext:rt/node/process.js",
+    "node:timers" = "ext:rt/node/timers.js",
+    "node:url" = "ext:rt/node/url.js",
+    "node:util" = "ext:rt/node/util.js",
   ],
   options = { process: ProcessState, serve: Option<serve::ServeOverrides> },
   state = |state, options| {

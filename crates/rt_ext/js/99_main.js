@@ -46,6 +46,14 @@ for (const [name, value] of [
 Bun.serve = serve;
 installAutoServe();
 
+// Node's and Bun's name for the global object.
+Object.defineProperty(globalThis, "global", {
+  __proto__: null,
+  value: globalThis,
+  writable: true,
+  enumerable: false,
+  configurable: true,
+});
 Object.defineProperty(globalThis, "self", {
   __proto__: null,
   value: globalThis,

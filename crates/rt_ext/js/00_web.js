@@ -96,6 +96,8 @@ const LAZY_GLOBALS = [
   ["PerformanceMeasure", performanceScript],
   ["PerformanceObserver", performanceScript],
   ["PerformanceObserverEntryList", performanceScript],
+  // Node's Buffer is a global in Bun too; its script loads on first use.
+  ["Buffer", () => loadExtScript("ext:rt/node/buffer.js")],
 ];
 
 /** Installs the lazy web globals on `globalThis`. */

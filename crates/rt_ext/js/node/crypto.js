@@ -1,0 +1,192 @@
+// node:crypto — randomUUID, randomBytes, randomInt, createHash (md5, sha1,
+// sha224/256/384/512) and createHmac with update/digest, timingSafeEqual,
+// and `webcrypto` (the global `crypto`). Digests run in Rust over the
+// whole input at `digest()`.
+
+(function () {
+const { core } = __bootstrap;
+const { op_node_hash, op_node_hmac } = core.ops;
+const { Buffer } = core.loadExtScript("ext:rt/node/buffer.js");
+
+const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
+
+function toBytes(data, encoding) {
+  if (typeof data === "string") return Buffer.from(data, encoding);
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  const err = new TypeError(
+    `The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ${
+      data === null ? "null" : typeof data
+    }`,
+  );
+  err.code = "ERR_INVALID_ARG_TYPE";
+  throw err;
+}
+
+function checkAlgorithm(algorithm) {
+  const name = String(algorithm).toLowerCase().replace(/^sha-/, "sha");
+  if (!HASHES.includes(name)) {
+    const err = new Error("Digest method not supported");
+    err.code = "ERR_CRYPTO_INVALID_DIGEST";
+    throw err;
+  }
+  return name;
+}
+
+class Hash {
+  #algorithm;
+  #key;
+  #chunks = [];
+  #done = false;
+
+  constructor(algorithm, key) {
+    this.#algorithm = checkAlgorithm(algorithm);
+    this.#key = key;
+  }
+
+  update(data, encoding) {
+    if (this.#done) {
+      const err = new Error("Digest already called");
+      err.code = "ERR_CRYPTO_HASH_FINALIZED";
+      throw err;
+    }
+    this.#chunks.push(toBytes(data, encoding));
+    return this;
+  }
+
+  digest(encoding) {
+    if (this.#done) {
+      const err = new Error("Digest already called");
+      err.code = "ERR_CRYPTO_HASH_FINALIZED";
+      throw err;
+    }
+    this.#done = true;
+    const data = Buffer.concat(this.#chunks);
+    const out = Buffer.from(this.#key === undefined
+      ? op_node_hash(this.#algorithm, data)
+      : op_node_hmac(this.#algorithm, this.#key, data));
+    return encoding === undefined || encoding === "buffer" ? out : out.toString(encoding);
+  }
+
+  copy() {
+    const copy = new Hash(this.#algorithm, this.#key);
+    for (const chunk of this.#chunks) copy.update(chunk);
+    return copy;
+  }
+}
+
+function createHash(algorithm) {
+  return new Hash(algorithm);
+}
+
+function createHmac(algorithm, key) {
+  const keyBytes = typeof key === "object" && key !== null && "export" in key
+    ? key.export()
+    : toBytes(key);
+  return new Hash(algorithm, keyBytes);
+}
+
+function hash(algorithm, data, encoding = "hex") {
+  return createHash(algorithm).update(data).digest(encoding);
+}
+
+function randomBytes(size, callback) {
+  if (typeof size !== "number" || size < 0 || size > 2 ** 31 - 1) {
+    const err = new RangeError(`The value of "size" is out of range. Received ${size}`);
+    err.code = "ERR_OUT_OF_RANGE";
+    throw err;
+  }
+  const buf = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 65536) {
+    crypto.getRandomValues(buf.subarray(i, Math.min(size, i + 65536)));
+  }
+  if (typeof callback === "function") {
+    queueMicrotask(() => callback(null, buf));
+    return;
+  }
+  return buf;
+}
+
+function randomFillSync(buf, offset = 0, size) {
+  const bytes = new Uint8Array(buf.buffer ?? buf, buf.byteOffset ?? 0, buf.byteLength);
+  const end = size === undefined ? bytes.length : offset + size;
+  for (let i = offset; i < end; i += 65536) {
+    crypto.getRandomValues(bytes.subarray(i, Math.min(end, i + 65536)));
+  }
+  return buf;
+}
+
+function randomFill(buf, offset, size, callback) {
+  if (typeof offset === "function") [callback, offset, size] = [offset, 0, undefined];
+  else if (typeof size === "function") [callback, size] = [size, undefined];
+  randomFillSync(buf, offset, size);
+  queueMicrotask(() => callback(null, buf));
+}
+
+function randomInt(min, max, callback) {
+  if (max === undefined || typeof max === "function") {
+    callback = max;
+    max = min;
+    min = 0;
+  }
+  const range = max - min;
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || range <= 0) {
+    const err = new RangeError(`The value of "max" is out of range. It must be greater than the value of "min" (${min}). Received ${max}`);
+    err.code = "ERR_OUT_OF_RANGE";
+    throw err;
+  }
+  // Rejection sampling over 48 random bits keeps the result unbiased.
+  const limit = 2 ** 48 - (2 ** 48 % range);
+  let n;
+  do {
+    const b = randomBytes(6);
+    n = ((b[0] * 256 + b[1]) * 256 + b[2]) * 2 ** 24 + ((b[3] * 256 + b[4]) * 256 + b[5]);
+  } while (n >= limit);
+  const value = min + (n % range);
+  if (typeof callback === "function") {
+    queueMicrotask(() => callback(null, value));
+    return;
+  }
+  return value;
+}
+
+function timingSafeEqual(a, b) {
+  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) {
+    const err = new TypeError('The "buf1" and "buf2" arguments must be Buffers, TypedArrays or DataViews');
+    err.code = "ERR_INVALID_ARG_TYPE";
+    throw err;
+  }
+  if (a.byteLength !== b.byteLength) {
+    const err = new RangeError("Input buffers must have the same byte length");
+    err.code = "ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH";
+    throw err;
+  }
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+  return diff === 0;
+}
+
+const cryptoModule = {
+  createHash,
+  createHmac,
+  hash,
+  getHashes: () => [...HASHES],
+  randomBytes,
+  randomFill,
+  randomFillSync,
+  randomInt,
+  randomUUID: () => crypto.randomUUID(),
+  getRandomValues: (array) => crypto.getRandomValues(array),
+  timingSafeEqual,
+  webcrypto: globalThis.crypto,
+  subtle: globalThis.crypto.subtle,
+  Hash,
+  Hmac: Hash,
+  constants: {},
+};
+return { ...cryptoModule, default: cryptoModule };
+})();

@@ -1,0 +1,206 @@
+//! Specifier resolution as Bun does it, on `oxc_resolver`: `node_modules`
+//! up the tree, package.json `exports`/`imports` with Bun's conditions
+//! (`bun`, `node`, then `import` or `require`), `main` before `module`,
+//! directory indexes, `./x.js` finding `x.ts`, tsconfig `paths`.
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use oxc_resolver::EnforceExtension;
+use oxc_resolver::ResolveError;
+use oxc_resolver::ResolveOptions;
+use oxc_resolver::Resolver;
+use oxc_resolver::TsconfigDiscovery;
+
+/// Node built-ins rt provides (`node:x` and the bare `x`).
+pub const BUILTINS: &[&str] = &[
+  "assert",
+  "async_hooks",
+  "buffer",
+  "crypto",
+  "events",
+  "fs",
+  "fs/promises",
+  "module",
+  "os",
+  "path",
+  "path/posix",
+  "process",
+  "timers",
+  "url",
+  "util",
+];
+
+/// Where a specifier leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+  /// A file on disk.
+  File(PathBuf),
+  /// A Node built-in rt provides, by its bare name (`path`).
+  Builtin(String),
+}
+
+/// Why a specifier did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+  /// A bare specifier with no package in any `node_modules` above.
+  Package(String),
+  /// A path that does not exist.
+  Module(String),
+  /// A Node built-in rt does not have (its `node:` name).
+  Builtin(String),
+  /// Anything else the resolver reported (a bad `exports` map, ...).
+  Other(String),
+}
+
+/// The resolvers for `import` and `require` (one cache between them).
+pub struct Resolvers {
+  import: Resolver,
+  require: Resolver,
+}
+
+fn options(kind: &str) -> ResolveOptions {
+  let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+  ResolveOptions {
+    tsconfig: Some(TsconfigDiscovery::Auto),
+    condition_names: strings(&["bun", "node", kind, "default"]),
+    main_fields: strings(&["main", "module"]),
+    extensions: strings(&[
+      ".tsx", ".jsx", ".ts", ".mjs", ".js", ".mts", ".cts", ".cjs", ".json",
+    ]),
+    extension_alias: vec![
+      (".js".into(), strings(&[".js", ".ts", ".tsx"])),
+      (".jsx".into(), strings(&[".jsx", ".tsx"])),
+      (".mjs".into(), strings(&[".mjs", ".mts"])),
+    ],
+    enforce_extension: EnforceExtension::Disabled,
+    builtin_modules: true,
+    module_type: false,
+    ..ResolveOptions::default()
+  }
+}
+
+impl Default for Resolvers {
+  fn default() -> Self {
+    let import = Resolver::new(options("import"));
+    let require = import.clone_with_options(options("require"));
+    Self { import, require }
+  }
+}
+
+/// The bare name of a built-in specifier (`node:fs/promises` -> `fs/promises`),
+/// whether rt has it or not; `None` for anything else.
+pub fn builtin_name(specifier: &str) -> Option<&str> {
+  if let Some(name) = specifier.strip_prefix("node:") {
+    return Some(name);
+  }
+  BUILTINS.contains(&specifier).then_some(specifier)
+}
+
+impl Resolvers {
+  /// Resolves `specifier` as imported (`require`: as required) from the
+  /// file `referrer`.
+  pub fn resolve(
+    &self,
+    specifier: &str,
+    referrer: &Path,
+    require: bool,
+  ) -> Result<Resolved, Unresolved> {
+    if let Some(name) = builtin_name(specifier) {
+      return builtin(name);
+    }
+    let resolver = if require { &self.require } else { &self.import };
+    match resolver.resolve_file(referrer, specifier) {
+      Ok(resolution) => Ok(Resolved::File(resolution.into_path_buf())),
+      Err(ResolveError::Builtin { resolved, .. }) => {
+        builtin(resolved.strip_prefix("node:").unwrap_or(&resolved))
+      }
+      Err(ResolveError::NotFound(_)) if is_bare(specifier) => {
+        Err(Unresolved::Package(specifier.to_string()))
+      }
+      Err(
+        ResolveError::NotFound(_)
+        | ResolveError::MatchedAliasNotFound(..)
+        | ResolveError::ExtensionAlias(..),
+      ) => Err(Unresolved::Module(specifier.to_string())),
+      Err(other) => Err(Unresolved::Other(other.to_string())),
+    }
+  }
+}
+
+fn builtin(name: &str) -> Result<Resolved, Unresolved> {
+  if BUILTINS.contains(&name) {
+    Ok(Resolved::Builtin(name.to_string()))
+  } else {
+    Err(Unresolved::Builtin(format!("node:{name}")))
+  }
+}
+
+/// A package name rather than a path (`hono`, `@scope/x`, `#internal`).
+fn is_bare(specifier: &str) -> bool {
+  !(specifier.starts_with('.')
+    || specifier.starts_with('/')
+    || specifier.starts_with("file:"))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn builtins_by_both_names() {
+    assert_eq!(builtin_name("node:path"), Some("path"));
+    assert_eq!(builtin_name("path"), Some("path"));
+    assert_eq!(builtin_name("node:http2"), Some("http2"));
+    assert_eq!(builtin_name("hono"), None);
+    let r = Resolvers::default();
+    let here = Path::new("/tmp/x.js");
+    assert_eq!(
+      r.resolve("node:fs/promises", here, false),
+      Ok(Resolved::Builtin("fs/promises".into()))
+    );
+    assert_eq!(
+      r.resolve("node:http2", here, false),
+      Err(Unresolved::Builtin("node:http2".into()))
+    );
+  }
+
+  #[test]
+  fn ts_files_found_for_js_specifiers_and_packages() {
+    let dir =
+      std::env::temp_dir().join(format!("rt-resolve-{}", std::process::id()));
+    let pkg = dir.join("node_modules/pkg");
+    std::fs::create_dir_all(pkg.join("dist")).unwrap();
+    std::fs::write(dir.join("util.ts"), "").unwrap();
+    std::fs::write(
+      pkg.join("package.json"),
+      r#"{"name":"pkg","exports":{".":{"require":"./dist/c.cjs","import":"./dist/e.mjs"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(pkg.join("dist/c.cjs"), "").unwrap();
+    std::fs::write(pkg.join("dist/e.mjs"), "").unwrap();
+    let r = Resolvers::default();
+    let main = dir.join("main.ts");
+    assert_eq!(
+      r.resolve("./util.js", &main, false),
+      Ok(Resolved::File(dir.join("util.ts")))
+    );
+    assert_eq!(
+      r.resolve("pkg", &main, false),
+      Ok(Resolved::File(pkg.join("dist/e.mjs")))
+    );
+    assert_eq!(
+      r.resolve("pkg", &main, true),
+      Ok(Resolved::File(pkg.join("dist/c.cjs")))
+    );
+    assert_eq!(
+      r.resolve("missing-pkg", &main, false),
+      Err(Unresolved::Package("missing-pkg".into()))
+    );
+    assert_eq!(
+      r.resolve("./nope", &main, false),
+      Err(Unresolved::Module("./nope".into()))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+  }
+}
