@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 RT=${RT:-$PWD/target/release/rt}
 BUN=${BUN:-$(command -v bun || true)}
 TRIALS=${TRIALS:-10}
-STARTUP=${STARTUP:-../shared/bench/lib/startup.py}
+STARTUP=${STARTUP:-$(cd ../shared/bench/lib && pwd)/startup.py}
 DIR=$PWD/target/bench-ts
 PORT=${PORT:-39217}
 
