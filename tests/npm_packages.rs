@@ -29,8 +29,8 @@ const PACKAGES: &[&str] = &[
 fn project() -> &'static PathBuf {
   static DIR: OnceLock<PathBuf> = OnceLock::new();
   DIR.get_or_init(|| {
-    let dir = std::env::temp_dir()
-      .join(format!("rt-npm-packages-{}", std::process::id()));
+    // Under target/ (ignored by git), replaced on every run.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("npm-packages");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(
