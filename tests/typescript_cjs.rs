@@ -80,6 +80,10 @@ fn node_builtins_work_by_both_names() {
     "assert ERR_ASSERTION AssertionError",
     "als 7,7,7 undefined",
     "url /tmp/a b.txt file:///tmp/a%20b.txt",
+    "badarg TypeError ERR_INVALID_ARG_TYPE The \"path\" argument must be of type string. Received type number (1)",
+    "badarg TypeError ERR_INVALID_ARG_TYPE The \"first\" argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object. Received undefined",
+    "badarg TypeError ERR_INVALID_ARG_TYPE The \"listener\" argument must be of type function. Received null",
+    "badarg TypeError ERR_INVALID_ARG_TYPE The \"path\" argument must be of type string or an instance of Buffer or URL. Received an instance of Object",
   ];
   let lines: Vec<&str> = out.stdout.lines().collect();
   assert_eq!(lines, expected, "stderr: {}", out.stderr);

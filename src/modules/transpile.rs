@@ -82,9 +82,12 @@ pub struct TranspileError {
   pub column: usize,
 }
 
+/// One diagnostic: its message and where it starts.
+type Diagnostic = (String, Option<BytePos>);
+
 /// Collects diagnostics (swc emits them through a handler).
 #[derive(Clone, Default)]
-struct Collected(Arc<Mutex<Vec<(String, Option<BytePos>)>>>);
+struct Collected(Arc<Mutex<Vec<Diagnostic>>>);
 
 impl Emitter for Collected {
   fn emit(&mut self, db: &mut DiagnosticBuilder<'_>) {

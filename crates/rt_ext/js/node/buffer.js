@@ -126,15 +126,9 @@ function toString(bytes, encoding) {
   }
 }
 
-function invalidArg(name, expected, value) {
-  const err = new TypeError(
-    `The "${name}" argument must be ${expected}. Received ${
-      value === null ? "null" : typeof value
-    }`,
-  );
-  err.code = "ERR_INVALID_ARG_TYPE";
-  return err;
-}
+const { invalidArgType: invalidArg } = core.loadExtScript(
+  "ext:rt/node/_errors.js",
+);
 
 /** Node's `Buffer(arg)` (deprecated, still used): alloc or from. */
 function Buffer(arg, encodingOrOffset, length) {

@@ -7,6 +7,7 @@
 const { core } = __bootstrap;
 const { op_node_hash, op_node_hmac } = core.ops;
 const { Buffer } = core.loadExtScript("ext:rt/node/buffer.js");
+const { invalidArgType, coded } = core.loadExtScript("ext:rt/node/_errors.js");
 
 const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
 
@@ -16,13 +17,11 @@ function toBytes(data, encoding) {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  const err = new TypeError(
-    `The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ${
-      data === null ? "null" : typeof data
-    }`,
+  throw invalidArgType(
+    "data",
+    "of type string or an instance of Buffer, TypedArray, or DataView",
+    data,
   );
-  err.code = "ERR_INVALID_ARG_TYPE";
-  throw err;
 }
 
 function checkAlgorithm(algorithm) {
@@ -154,9 +153,11 @@ function randomInt(min, max, callback) {
 
 function timingSafeEqual(a, b) {
   if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) {
-    const err = new TypeError('The "buf1" and "buf2" arguments must be Buffers, TypedArrays or DataViews');
-    err.code = "ERR_INVALID_ARG_TYPE";
-    throw err;
+    throw coded(
+      TypeError,
+      "ERR_INVALID_ARG_TYPE",
+      'The "buf1" and "buf2" arguments must be Buffers, TypedArrays or DataViews',
+    );
   }
   if (a.byteLength !== b.byteLength) {
     const err = new RangeError("Input buffers must have the same byte length");

@@ -4,15 +4,13 @@
 const kCapture = Symbol("kCapture");
 let defaultMaxListeners = 10;
 
+const { invalidArgType } = __bootstrap.core.loadExtScript(
+  "ext:rt/node/_errors.js",
+);
+
 function checkListener(listener) {
   if (typeof listener !== "function") {
-    const err = new TypeError(
-      `The "listener" argument must be of type function. Received ${
-        listener === null ? "null" : typeof listener
-      }`,
-    );
-    err.code = "ERR_INVALID_ARG_TYPE";
-    throw err;
+    throw invalidArgType("listener", "of type function", listener);
   }
 }
 

@@ -7,6 +7,7 @@
 const { core } = __bootstrap;
 const ops = core.ops;
 const { Buffer } = core.loadExtScript("ext:rt/node/buffer.js");
+const { invalidArgType } = core.loadExtScript("ext:rt/node/_errors.js");
 
 function pathArg(path, name = "path") {
   if (typeof path === "string") return path;
@@ -19,13 +20,7 @@ function pathArg(path, name = "path") {
     return decodeURIComponent(path.pathname);
   }
   if (path instanceof Uint8Array) return Buffer.from(path).toString();
-  const err = new TypeError(
-    `The "${name}" argument must be of type string or an instance of Buffer or URL. Received ${
-      path === null ? "null" : typeof path
-    }`,
-  );
-  err.code = "ERR_INVALID_ARG_TYPE";
-  throw err;
+  throw invalidArgType(name, "of type string or an instance of Buffer or URL", path);
 }
 
 function encodingOf(options) {
@@ -37,13 +32,11 @@ function dataBytes(data, options) {
   if (ArrayBuffer.isView(data)) {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
-  const err = new TypeError(
-    `The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ${
-      data === null ? "null" : typeof data
-    }`,
+  throw invalidArgType(
+    "data",
+    "of type string or an instance of Buffer, TypedArray, or DataView",
+    data,
   );
-  err.code = "ERR_INVALID_ARG_TYPE";
-  throw err;
 }
 
 function decode(bytes, options) {
@@ -265,9 +258,7 @@ function callbackified(fn) {
   return (...args) => {
     const callback = args.pop();
     if (typeof callback !== "function") {
-      const err = new TypeError(`The "cb" argument must be of type function. Received ${typeof callback}`);
-      err.code = "ERR_INVALID_ARG_TYPE";
-      throw err;
+      throw invalidArgType("cb", "of type function", callback);
     }
     fn(...args).then((value) => callback(null, value), (err) => callback(err));
   };

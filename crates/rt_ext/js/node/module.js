@@ -74,11 +74,8 @@ function builtin(name) {
 
 function resolveFrom(parent, specifier) {
   if (typeof specifier !== "string") {
-    const err = new TypeError(
-      `The "id" argument must be of type string. Received ${typeof specifier}`,
-    );
-    err.code = "ERR_INVALID_ARG_TYPE";
-    throw err;
+    throw core.loadExtScript("ext:rt/node/_errors.js")
+      .invalidArgType("id", "of type string", specifier);
   }
   try {
     return op_rt_require_resolve(specifier, parent.filename);

@@ -3,15 +3,13 @@
 // loads.
 
 (function () {
+const { invalidArgType } = __bootstrap.core.loadExtScript(
+  "ext:rt/node/_errors.js",
+);
+
 function assertPath(path, name = "path") {
   if (typeof path !== "string") {
-    const err = new TypeError(
-      `The "${name}" argument must be of type string. Received ${
-        path === null ? "null" : typeof path
-      }`,
-    );
-    err.code = "ERR_INVALID_ARG_TYPE";
-    throw err;
+    throw invalidArgType(name, "of type string", path);
   }
 }
 
@@ -121,13 +119,7 @@ function parse(path) {
 
 function format(obj) {
   if (obj === null || typeof obj !== "object") {
-    const err = new TypeError(
-      `The "pathObject" argument must be of type object. Received ${
-        obj === null ? "null" : typeof obj
-      }`,
-    );
-    err.code = "ERR_INVALID_ARG_TYPE";
-    throw err;
+    throw invalidArgType("pathObject", "of type object", obj);
   }
   const dir = obj.dir || obj.root || "";
   const ext = obj.ext ? (obj.ext.startsWith(".") ? obj.ext : "." + obj.ext) : "";

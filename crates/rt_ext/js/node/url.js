@@ -2,14 +2,12 @@
 // pathToFileURL) and the legacy `parse`/`format` over WHATWG URL.
 
 (function () {
+const { invalidArgType } = __bootstrap.core.loadExtScript(
+  "ext:rt/node/_errors.js",
+);
+
 function invalidArg(name, value) {
-  const err = new TypeError(
-    `The "${name}" argument must be of type string or an instance of URL. Received ${
-      value === null ? "null" : typeof value
-    }`,
-  );
-  err.code = "ERR_INVALID_ARG_TYPE";
-  return err;
+  return invalidArgType(name, "of type string or an instance of URL", value);
 }
 
 function fileURLToPath(url) {

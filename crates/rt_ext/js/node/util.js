@@ -78,11 +78,8 @@ function formatWithOptions(options, first, ...rest) {
 
 function promisify(original) {
   if (typeof original !== "function") {
-    const err = new TypeError(
-      `The "original" argument must be of type function. Received ${typeof original}`,
-    );
-    err.code = "ERR_INVALID_ARG_TYPE";
-    throw err;
+    throw core.loadExtScript("ext:rt/node/_errors.js")
+      .invalidArgType("original", "of type function", original);
   }
   if (original[customPromisify]) return original[customPromisify];
   function promisified(...args) {

@@ -169,6 +169,7 @@ deno_core::extension!(
   // returning its exports object (the synthetic ES module's exports).
   lazy_loaded_js = [
     dir "js",
+    "node/_errors.js",
     "node/assert.js",
     "node/async_hooks.js",
     "node/buffer.js",

@@ -367,8 +367,8 @@ pub fn op_node_os_info() -> OsInfo {
     machine: c_field(&uts.machine),
     cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
     cpu_model,
-    total_memory: info.totalram as u64 * unit,
-    free_memory: info.freeram as u64 * unit,
+    total_memory: info.totalram * unit,
+    free_memory: info.freeram * unit,
     uptime: info.uptime as u64,
     loadavg: [
       load(info.loads[0]),
