@@ -268,3 +268,27 @@ fn a_request_head_sent_too_slowly_is_cut_at_the_header_timeout() {
   assert!(started.elapsed() < std::time::Duration::from_secs(5));
   assert_eq!(get(s.port, "/").status, 200);
 }
+
+/// Regression: the Content-Length + Transfer-Encoding check read body bytes
+/// too, so a body that quoted such headers was counted as a conflicting
+/// head, and the next chunked request on the connection got a 400.
+#[test]
+fn a_body_quoting_framing_headers_is_echoed_and_does_not_poison_the_connection()
+{
+  let s = Served::serve("serve/app.js");
+  let mut c = Conn::open(s.port);
+  let body =
+    "line\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n0\r\n\r\n";
+  c.send(
+    format!(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+      body.len()
+    )
+    .as_bytes(),
+  );
+  let r = c.read_response(false);
+  assert_eq!((r.status, r.text().as_str()), (201, body));
+  c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  let r = c.read_response(false);
+  assert_eq!((r.status, r.text().as_str()), (201, "hello"));
+}

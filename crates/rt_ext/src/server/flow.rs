@@ -9,9 +9,10 @@
 //! stalls at the speed of the client.
 //!
 //! The read side notes whether any byte arrived (a connection that never
-//! sends one is closed after the idle timeout) and spots a request head that
-//! carries both `Content-Length` and `Transfer-Encoding`: hyper resolves that
-//! safely but silently, and rt answers it with a 400 like Bun.
+//! sends one is closed after the idle timeout) and follows the request
+//! framing ([`HeadScanner`]) to spot a head that carries both
+//! `Content-Length` and `Transfer-Encoding`: hyper resolves that safely but
+//! silently, and rt answers it with a 400 like Bun.
 
 use std::io;
 use std::pin::Pin;
@@ -27,6 +28,8 @@ use futures::task::AtomicWaker;
 use hyper::rt::ReadBufCursor;
 use tokio::io::AsyncRead;
 use tokio::io::AsyncWrite;
+
+use super::framing::HeadScanner;
 
 /// Bytes a connection may hold in hyper's buffers, not yet on the socket,
 /// before a streamed body stops yielding.
@@ -63,13 +66,16 @@ impl Flow {
     self.parse_error_status.store(status, Ordering::Relaxed);
   }
 
-  fn inspect(&self, bytes: &[u8]) {
+  fn inspect(&self, bytes: &[u8], scanner: &mut HeadScanner) {
     if bytes.is_empty() {
       return;
     }
     self.read_any.store(true, Ordering::Relaxed);
-    if has_framing_conflict(bytes) {
-      self.framing_conflicts.fetch_add(1, Ordering::Relaxed);
+    let conflicts = scanner.feed(bytes);
+    if conflicts > 0 {
+      self
+        .framing_conflicts
+        .fetch_add(conflicts, Ordering::Relaxed);
     }
   }
 
@@ -109,12 +115,17 @@ impl Flow {
 pub struct FlowIo<T: TryWrite> {
   inner: T,
   flow: Arc<Flow>,
+  scanner: HeadScanner,
 }
 
 impl<T: TryWrite> FlowIo<T> {
   /// Wraps a socket.
   pub fn new(inner: T, flow: Arc<Flow>) -> Self {
-    Self { inner, flow }
+    Self {
+      inner,
+      flow,
+      scanner: HeadScanner::default(),
+    }
   }
 }
 
@@ -167,7 +178,8 @@ impl<T: AsyncRead + TryWrite + Unpin> hyper::rt::Read for FlowIo<T> {
         Poll::Ready(Ok(())) => {}
         other => return other,
       }
-      self.flow.inspect(tbuf.filled());
+      let this = &mut *self;
+      this.flow.inspect(tbuf.filled(), &mut this.scanner);
       tbuf.filled().len()
     };
     // SAFETY: `filled` bytes were initialized by the read above.
@@ -223,40 +235,6 @@ impl<T: AsyncWrite + TryWrite + Unpin> hyper::rt::Write for FlowIo<T> {
   }
 }
 
-/// Whether some request head in `bytes` names both `Content-Length` and
-/// `Transfer-Encoding`. Cheap for ordinary traffic: only a read that
-/// mentions transfer-encoding at all is examined line by line.
-fn has_framing_conflict(bytes: &[u8]) -> bool {
-  const TE: &[u8] = b"\ntransfer-encoding:";
-  const CL: &[u8] = b"\ncontent-length:";
-  let lower = |b: &u8| b.to_ascii_lowercase();
-  let Some(te_at) = find_ci(bytes, TE) else {
-    return false;
-  };
-  // The head around the match: from the previous blank line to the next.
-  let start = rfind(&bytes[..te_at], b"\r\n\r\n").map_or(0, |i| i + 4);
-  let end =
-    find(&bytes[te_at..], b"\r\n\r\n").map_or(bytes.len(), |i| te_at + i);
-  let head: Vec<u8> = bytes[start..end].iter().map(lower).collect();
-  find(&head, CL).is_some()
-}
-
-fn find_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-  haystack.windows(needle.len()).position(|w| {
-    w.iter()
-      .zip(needle)
-      .all(|(a, b)| a.to_ascii_lowercase() == *b)
-  })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-  haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-  haystack.windows(needle.len()).rposition(|w| w == needle)
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -273,18 +251,5 @@ mod tests {
     assert!(flow.poll_room(&mut cx).is_ready());
     flow.written(usize::MAX);
     assert_eq!(flow.unsent.load(Ordering::Relaxed), 0);
-  }
-
-  #[test]
-  fn framing_conflicts_are_found_per_head() {
-    let both = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
-    assert!(has_framing_conflict(both));
-    let te_only =
-      b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
-    assert!(!has_framing_conflict(te_only));
-    // A Content-Length in an earlier pipelined head does not count.
-    let split = b"GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\nPOST / HTTP/1.1\r\nTRANSFER-ENCODING: chunked\r\n\r\n";
-    assert!(!has_framing_conflict(split));
-    assert!(!has_framing_conflict(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   }
 }

@@ -4,5 +4,6 @@
 pub mod body;
 pub mod core;
 pub mod flow;
+pub mod framing;
 pub mod routes;
 pub mod ws;

@@ -1,0 +1,276 @@
+//! Follows the HTTP/1 request framing of a connection's raw bytes to spot
+//! request heads that carry both `Content-Length` and `Transfer-Encoding`
+//! (RFC 9112 §6.3, a smuggling attempt). hyper resolves such a head safely
+//! but silently; rt answers it with a 400, as Bun does.
+//!
+//! Only heads are parsed (with `httparse`, the parser hyper uses); bodies
+//! are skipped by their framing (a length, or chunk sizes), so body bytes
+//! are never searched and a body that merely contains the text of such
+//! headers is not mistaken for a head. Nothing is buffered unless a head or
+//! a chunk-size line spans two reads.
+
+/// Most headers a head may have (hyper's own limit is 100).
+const MAX_HEADERS: usize = 128;
+/// Largest partial head kept between reads (hyper answers 431 past 16 KiB).
+const MAX_PARTIAL_HEAD: usize = 64 * 1024;
+/// Largest partial chunk-size or trailer section kept between reads.
+const MAX_PARTIAL_LINE: usize = 16 * 1024;
+
+/// Where in the request stream the next byte belongs.
+#[derive(Debug)]
+enum State {
+  /// A request head (the bytes of it seen so far, when it spans reads).
+  Head(Vec<u8>),
+  /// A body of known length: the bytes still to come.
+  Fixed(u64),
+  /// A chunk-size line (the part seen so far).
+  ChunkSize(Vec<u8>),
+  /// Chunk data: the bytes still to come, then its CRLF.
+  ChunkData(u64),
+  /// The trailer section after the last chunk (the part seen so far).
+  Trailers(Vec<u8>),
+  /// Bytes that are not HTTP/1 requests any more (an upgrade, HTTP/2, a
+  /// head hyper rejects anyway): nothing more to look at.
+  Done,
+}
+
+/// The framing follower for one connection.
+#[derive(Debug)]
+pub struct HeadScanner {
+  state: State,
+}
+
+impl Default for HeadScanner {
+  fn default() -> Self {
+    Self {
+      state: State::Head(Vec::new()),
+    }
+  }
+}
+
+/// What a complete head says about what follows it.
+enum Next {
+  Fixed(u64),
+  Chunked,
+  Nothing,
+  Stop,
+}
+
+/// Parses a head at the start of `bytes`: `Some((consumed, conflict, next))`
+/// when complete, `None` when more bytes are needed.
+fn parse_head(bytes: &[u8]) -> Result<Option<(usize, bool, Next)>, ()> {
+  let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+  let mut request = httparse::Request::new(&mut headers);
+  let consumed = match request.parse(bytes) {
+    Ok(httparse::Status::Complete(n)) => n,
+    Ok(httparse::Status::Partial) => return Ok(None),
+    Err(_) => return Err(()),
+  };
+  let mut length = None;
+  let mut te = None;
+  let mut upgrade = request.method == Some("CONNECT");
+  for header in request.headers.iter() {
+    if header.name.eq_ignore_ascii_case("content-length") {
+      length = std::str::from_utf8(header.value)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(Some(u64::MAX));
+    } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+      te = Some(header.value);
+    } else if header.name.eq_ignore_ascii_case("upgrade") {
+      upgrade = true;
+    }
+  }
+  let conflict = length.is_some() && te.is_some();
+  let next = match (te, length) {
+    // hyper answers or closes these; nothing after them is followed.
+    _ if conflict || upgrade => Next::Stop,
+    (Some(te), _) => {
+      let last = te.rsplit(|b| *b == b',').next().unwrap_or(te);
+      if last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+        Next::Chunked
+      } else {
+        Next::Stop
+      }
+    }
+    (None, Some(u64::MAX)) => Next::Stop,
+    (None, Some(0)) | (None, None) => Next::Nothing,
+    (None, Some(n)) => Next::Fixed(n),
+  };
+  Ok(Some((consumed, conflict, next)))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+  haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+impl HeadScanner {
+  /// Follows `bytes` (the next read) and returns how many complete heads
+  /// in it carry both framings.
+  pub fn feed(&mut self, bytes: &[u8]) -> usize {
+    let mut conflicts = 0;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+      // A head or line that began in an earlier read: join it with this
+      // read and follow the joined bytes instead (only here is anything
+      // copied).
+      if let State::Head(partial)
+      | State::ChunkSize(partial)
+      | State::Trailers(partial) = &mut self.state
+        && !partial.is_empty()
+      {
+        let mut joined = std::mem::take(partial);
+        joined.extend_from_slice(rest);
+        return conflicts + self.feed(&joined);
+      }
+      match &mut self.state {
+        State::Done => break,
+        State::Fixed(left) | State::ChunkData(left) => {
+          let n = (*left).min(rest.len() as u64);
+          rest = &rest[n as usize..];
+          *left -= n;
+          if *left == 0 {
+            self.state = match self.state {
+              State::Fixed(_) => State::Head(Vec::new()),
+              _ => State::ChunkSize(Vec::new()),
+            };
+          }
+        }
+        State::Head(_) => match parse_head(rest) {
+          Ok(Some((consumed, conflict, next))) => {
+            conflicts += usize::from(conflict);
+            self.state = match next {
+              Next::Fixed(n) => State::Fixed(n),
+              Next::Chunked => State::ChunkSize(Vec::new()),
+              Next::Nothing => State::Head(Vec::new()),
+              Next::Stop => State::Done,
+            };
+            rest = &rest[consumed..];
+          }
+          Ok(None) if rest.len() <= MAX_PARTIAL_HEAD => {
+            self.state = State::Head(rest.to_vec());
+            break;
+          }
+          _ => self.state = State::Done,
+        },
+        State::ChunkSize(_) => match httparse::parse_chunk_size(rest) {
+          Ok(httparse::Status::Complete((consumed, 0))) => {
+            self.state = State::Trailers(Vec::new());
+            rest = &rest[consumed..];
+          }
+          Ok(httparse::Status::Complete((consumed, size))) => {
+            // The chunk's data and the CRLF after it.
+            self.state = State::ChunkData(size.saturating_add(2));
+            rest = &rest[consumed..];
+          }
+          Ok(httparse::Status::Partial) if rest.len() <= MAX_PARTIAL_LINE => {
+            self.state = State::ChunkSize(rest.to_vec());
+            break;
+          }
+          _ => self.state = State::Done,
+        },
+        State::Trailers(_) => {
+          // No trailers: a lone CRLF; otherwise up to the blank line.
+          let end = if rest.starts_with(b"\r\n") {
+            Some(2)
+          } else {
+            find(rest, b"\r\n\r\n").map(|i| i + 4)
+          };
+          match end {
+            Some(end) => {
+              self.state = State::Head(Vec::new());
+              rest = &rest[end..];
+            }
+            // A lone CR may be the start of the final CRLF.
+            None if rest.len() <= MAX_PARTIAL_LINE => {
+              self.state = State::Trailers(rest.to_vec());
+              break;
+            }
+            None => {
+              self.state = State::Done;
+              break;
+            }
+          }
+        }
+      }
+    }
+    conflicts
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn conflicts(reads: &[&[u8]]) -> usize {
+    let mut scanner = HeadScanner::default();
+    reads.iter().map(|r| scanner.feed(r)).sum()
+  }
+
+  #[test]
+  fn both_framings_in_one_head() {
+    let both = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    assert_eq!(conflicts(&[both]), 1);
+    let te_first = b"POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\ncontent-length: 3\r\n\r\n";
+    assert_eq!(conflicts(&[te_first]), 1);
+    // Split anywhere, even inside a header name.
+    for cut in 1..both.len() {
+      assert_eq!(conflicts(&[&both[..cut], &both[cut..]]), 1, "cut at {cut}");
+    }
+  }
+
+  #[test]
+  fn one_framing_is_fine() {
+    assert_eq!(
+      conflicts(&[b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"]),
+      0
+    );
+    assert_eq!(conflicts(&[b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"]), 0);
+    // A Content-Length in an earlier pipelined head does not count.
+    assert_eq!(
+      conflicts(&[b"GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\nPOST / HTTP/1.1\r\nTRANSFER-ENCODING: chunked\r\n\r\n0\r\n\r\n"]),
+      0
+    );
+  }
+
+  #[test]
+  fn bodies_are_skipped_not_searched() {
+    // A body that reads like a head with both framings.
+    let fake = b"\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let mut fixed = format!(
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+      fake.len()
+    )
+    .into_bytes();
+    fixed.extend_from_slice(fake);
+    fixed.extend_from_slice(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(conflicts(&[&fixed]), 0);
+    for cut in 1..fixed.len() {
+      assert_eq!(conflicts(&[&fixed[..cut], &fixed[cut..]]), 0, "cut {cut}");
+    }
+    // The same inside chunks, then a real conflict after the body.
+    let mut chunked =
+      b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        .to_vec();
+    chunked.extend_from_slice(format!("{:x}\r\n", fake.len()).as_bytes());
+    chunked.extend_from_slice(fake);
+    chunked.extend_from_slice(b"\r\n0\r\nX-Trailer: 1\r\n\r\n");
+    chunked.extend_from_slice(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    assert_eq!(conflicts(&[&chunked]), 1);
+    for cut in 1..chunked.len() {
+      assert_eq!(
+        conflicts(&[&chunked[..cut], &chunked[cut..]]),
+        1,
+        "cut {cut}"
+      );
+    }
+  }
+
+  #[test]
+  fn upgrades_and_other_protocols_stop_the_scan() {
+    let upgrade = b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    assert_eq!(conflicts(&[upgrade]), 0);
+    assert_eq!(conflicts(&[b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"]), 0);
+    assert_eq!(conflicts(&[b"\x16\x03\x01 garbage"]), 0);
+  }
+}
