@@ -3,14 +3,12 @@
 //! (RFC 9112 §6.3, a smuggling attempt). hyper resolves such a head safely
 //! but silently; rt answers it with a 400, as Bun does.
 //!
-//! Only heads are parsed (with `httparse`, the parser hyper uses); bodies
-//! are skipped by their framing (a length, or chunk sizes), so body bytes
+//! Only heads are read (line by line), and bodies are skipped by their
+//! framing (a length, or chunk sizes, parsed by `httparse`), so body bytes
 //! are never searched and a body that merely contains the text of such
 //! headers is not mistaken for a head. Nothing is buffered unless a head or
 //! a chunk-size line spans two reads.
 
-/// Most headers a head may have (hyper's own limit is 100).
-const MAX_HEADERS: usize = 128;
 /// Largest partial head kept between reads (hyper answers 431 past 16 KiB).
 const MAX_PARTIAL_HEAD: usize = 64 * 1024;
 /// Largest partial chunk-size or trailer section kept between reads.
@@ -56,28 +54,50 @@ enum Next {
   Stop,
 }
 
-/// Parses a head at the start of `bytes`: `Some((consumed, conflict, next))`
-/// when complete, `None` when more bytes are needed.
-fn parse_head(bytes: &[u8]) -> Result<Option<(usize, bool, Next)>, ()> {
-  let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-  let mut request = httparse::Request::new(&mut headers);
-  let consumed = match request.parse(bytes) {
-    Ok(httparse::Status::Complete(n)) => n,
-    Ok(httparse::Status::Partial) => return Ok(None),
-    Err(_) => return Err(()),
-  };
-  let mut length = None;
-  let mut te = None;
-  let mut upgrade = request.method == Some("CONNECT");
-  for header in request.headers.iter() {
-    if header.name.eq_ignore_ascii_case("content-length") {
-      length = std::str::from_utf8(header.value)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .or(Some(u64::MAX));
-    } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
-      te = Some(header.value);
-    } else if header.name.eq_ignore_ascii_case("upgrade") {
+/// Reads a head at the start of `bytes`: `Some((consumed, conflict,
+/// next))` when complete, `None` while more bytes are needed. Only the lines
+/// are split and three header names compared: hyper parses (and validates)
+/// the head itself, so this costs a few `memchr` calls per request.
+fn parse_head(bytes: &[u8]) -> Option<(usize, bool, Next)> {
+  let mut pos = 0;
+  let mut request_line = true;
+  let mut length: Option<u64> = None;
+  let mut te: Option<&[u8]> = None;
+  let mut upgrade = false;
+  loop {
+    let newline = memchr::memchr(b'\n', &bytes[pos..])?;
+    let line = &bytes[pos..pos + newline];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    pos += newline + 1;
+    if line.is_empty() {
+      if request_line {
+        // Empty lines before a request line are allowed (RFC 9112 §2.2).
+        continue;
+      }
+      break;
+    }
+    if request_line {
+      request_line = false;
+      // HTTP/2's preface and CONNECT tunnels are not followed.
+      if line.starts_with(b"PRI ") || line.starts_with(b"CONNECT ") {
+        upgrade = true;
+      }
+      continue;
+    }
+    let Some(colon) = memchr::memchr(b':', line) else {
+      continue;
+    };
+    let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii());
+    if name.eq_ignore_ascii_case(b"content-length") {
+      length = Some(
+        std::str::from_utf8(value)
+          .ok()
+          .and_then(|v| v.parse().ok())
+          .unwrap_or(u64::MAX),
+      );
+    } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+      te = Some(value);
+    } else if name.eq_ignore_ascii_case(b"upgrade") {
       upgrade = true;
     }
   }
@@ -97,7 +117,7 @@ fn parse_head(bytes: &[u8]) -> Result<Option<(usize, bool, Next)>, ()> {
     (None, Some(0)) | (None, None) => Next::Nothing,
     (None, Some(n)) => Next::Fixed(n),
   };
-  Ok(Some((consumed, conflict, next)))
+  Some((pos, conflict, next))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -137,7 +157,7 @@ impl HeadScanner {
           }
         }
         State::Head(_) => match parse_head(rest) {
-          Ok(Some((consumed, conflict, next))) => {
+          Some((consumed, conflict, next)) => {
             conflicts += usize::from(conflict);
             self.state = match next {
               Next::Fixed(n) => State::Fixed(n),
@@ -147,11 +167,11 @@ impl HeadScanner {
             };
             rest = &rest[consumed..];
           }
-          Ok(None) if rest.len() <= MAX_PARTIAL_HEAD => {
+          None if rest.len() <= MAX_PARTIAL_HEAD => {
             self.state = State::Head(rest.to_vec());
             break;
           }
-          _ => self.state = State::Done,
+          None => self.state = State::Done,
         },
         State::ChunkSize(_) => match httparse::parse_chunk_size(rest) {
           Ok(httparse::Status::Complete((consumed, 0))) => {
