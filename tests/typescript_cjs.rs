@@ -50,6 +50,15 @@ fn a_ts_syntax_error_is_one_clear_message() {
 }
 
 #[test]
+fn tsconfig_paths_package_imports_and_directory_indexes_resolve() {
+  let out = run_fixture("ts/paths/main.ts", &[]);
+  assert_stdout(
+    &out,
+    "42 from #config index.ts of a directory\ntla: ERR_REQUIRE_ASYNC_MODULE true\n",
+  );
+}
+
+#[test]
 fn commonjs_interop_both_ways() {
   let out = run_fixture("ts/cjs/main.mjs", &[]);
   assert_stdout(

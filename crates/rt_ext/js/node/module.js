@@ -100,7 +100,17 @@ function requireFrom(parent, specifier) {
   cache[filename] = module;
   try {
     if (format === "esm") {
-      module.exports = op_import_sync(fileUrl(filename));
+      try {
+        module.exports = op_import_sync(fileUrl(filename));
+      } catch (err) {
+        if (!/Top-level await/i.test(err?.message)) throw err;
+        // Bun's wording; Node's code.
+        const refusal = new TypeError(
+          `require() async module "${filename}" is unsupported. use "await import()" instead.`,
+        );
+        refusal.code = "ERR_REQUIRE_ASYNC_MODULE";
+        throw refusal;
+      }
     } else if (format === "json") {
       try {
         module.exports = JSON.parse(code);
