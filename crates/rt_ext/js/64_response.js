@@ -141,6 +141,13 @@ export class Response {
     if (text === undefined) {
       throw new TypeError("Value is not JSON serializable");
     }
+    if (init === undefined) {
+      // The common `Response.json(data)`: the string fast path of the
+      // constructor, with the JSON content type implied instead.
+      const response = new Response(text);
+      response[kImpliedType] = JSON_TYPE;
+      return response;
+    }
     const response = new Response(null, undefined);
     initialize(response, initObject(init, "Response.json"), text, JSON_TYPE);
     return response;
