@@ -69,6 +69,12 @@ fn commonjs_interop_both_ways() {
 }
 
 #[test]
+fn import_equals_require_and_cts_from_mts() {
+  let out = run_fixture("ts/cjs/equals.mts", &[]);
+  assert_stdout(&out, "lib 3 6 3\n");
+}
+
+#[test]
 fn node_builtins_work_by_both_names() {
   let out = run_fixture("ts/builtins.mjs", &[]);
   assert_eq!(out.code, 0, "{out:?}");
