@@ -92,9 +92,9 @@ function initialize(response, init, source, type) {
 export class Response {
   /** https://fetch.spec.whatwg.org/#dom-response */
   constructor(body = null, init = undefined) {
-    this[kStatus] = 200;
-    this[kHeaders] = undefined;
-    this[kImpliedType] = null;
+    // Status 200, no Headers object and no implied type are the defaults on
+    // the prototype (below): each own property a QuickJS object gains is a
+    // shape change, so the common response sets only what differs.
     // The common `new Response("text")`: no init object to read.
     if (typeof body === "string" && init === undefined) {
       this[kSource] = body;
@@ -227,3 +227,13 @@ export class Response {
 }
 
 mixinBody(Response.prototype);
+// The defaults the constructor leaves unset (see there).
+for (const [key, value] of [[kStatus, 200], [kHeaders, undefined], [kImpliedType, null]]) {
+  Object.defineProperty(Response.prototype, key, {
+    __proto__: null,
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
