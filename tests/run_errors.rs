@@ -160,3 +160,22 @@ fn cli_misuse_is_reported_without_a_panic() {
   assert_eq!(version.code, 0);
   assert!(version.stdout.starts_with("rt "), "{}", version.stdout);
 }
+
+/// Regression: printing to a closed stdout (`rt app.js | head -1`) made
+/// the write error escape as `error: undefined` with exit code 1; the text
+/// is dropped instead, as Bun does.
+#[test]
+fn printing_to_a_closed_stdout_is_not_an_error() {
+  let (reader, writer) = std::io::pipe().expect("pipe");
+  // The reader is gone before rt writes anything: every write is EPIPE.
+  drop(reader);
+  let mut cmd = rt_command();
+  cmd
+    .arg(fixture("globals/print_many.js"))
+    .stdout(writer)
+    .stderr(std::process::Stdio::piped());
+  let out = cmd.output().expect("run rt");
+  let stderr = String::from_utf8_lossy(&out.stderr);
+  assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+  assert!(!stderr.contains("error"), "stderr: {stderr}");
+}

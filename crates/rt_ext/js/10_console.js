@@ -1,16 +1,15 @@
 // `console`, from deno_web's formatter (Node-style inspection, which Bun
-// matches closely), printing through core.print. Built on first use.
+// matches closely), printing through core.print (printTo). Built on first use.
 
-import { core } from "ext:core/mod.js";
 import { op_rt_isatty } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
-import { env } from "ext:rt/40_process.js";
+import { env, printTo } from "ext:rt/40_process.js";
 
 /** Console levels at or above this go to stderr (warn, error, trace). */
 const STDERR_LEVEL = 2;
 
 function print(message, level) {
-  core.print(message, level >= STDERR_LEVEL);
+  printTo(message, level >= STDERR_LEVEL);
 }
 
 /** Colour decisions per stream, made once: NO_COLOR, FORCE_COLOR, then isatty. */

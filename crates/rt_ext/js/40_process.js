@@ -56,6 +56,19 @@ function setExitCode(code) {
   op_rt_set_exit_code(n | 0);
 }
 
+/**
+ * Prints to stdout or stderr. A closed stream (EPIPE: `rt app.js | head -1`)
+ * drops the text, as Bun does; before, the write error escaped as an
+ * uncaught `error: undefined` and exit code 1.
+ */
+export function printTo(text, isErr) {
+  try {
+    core.print(text, isErr);
+  } catch {
+    // Nothing left to report to: the reader is gone.
+  }
+}
+
 /** `process.stdout` / `process.stderr`: enough of a Writable for `write`. */
 function writer(fd) {
   const isErr = fd === 2;
@@ -65,7 +78,7 @@ function writer(fd) {
     writable: true,
     write(chunk, encoding, callback) {
       const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
-      core.print(text, isErr);
+      printTo(text, isErr);
       const done = typeof encoding === "function" ? encoding : callback;
       if (typeof done === "function") queueMicrotask(done);
       return true;
