@@ -71,6 +71,7 @@ const FILES: &[(&str, &str)] = &[
   ),
   ("app.tsx", include_str!("fixtures/npm/app.tsx")),
   ("script.ts", include_str!("fixtures/npm/script.ts")),
+  ("plain.ts", include_str!("fixtures/npm/plain.ts")),
   (".env", "GREETING=from dotenv\n"),
 ];
 
@@ -127,6 +128,19 @@ fn a_typescript_hono_app_is_served_unchanged() {
     out.stdout.contains(&line) || out.stderr.contains(&line),
     "no stack line naming {line}: {out:?}"
   );
+}
+
+/// Regression: the Hono instance's own `routes` array made `rt serve`
+/// throw "routes must be an object"; Bun ignores an array.
+#[test]
+fn bun_create_hono_default_export_is_served() {
+  let app = project().join("plain.ts");
+  let served =
+    Served::spawn(&["serve", "--port", "0", app.to_str().unwrap()], &[]);
+  let res = http::get(served.port, "/");
+  assert_eq!((res.status, res.text().as_str()), (200, "Hello Hono!"));
+  let res = http::get(served.port, "/missing");
+  assert_eq!(res.status, 404);
 }
 
 #[test]

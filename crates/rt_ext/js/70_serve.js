@@ -135,8 +135,10 @@ function staticTarget(path, response) {
  * handlers are appended to `handlers` and referred to by index.
  */
 function compileRoutes(routes, handlers) {
-  if (routes === undefined) return [];
-  if (routes === null || typeof routes !== "object" || ArrayIsArray(routes)) {
+  // Bun ignores an array: a Hono app (`export default app`) carries its own
+  // `routes` list, and Bun serves it through `fetch`.
+  if (routes === undefined || ArrayIsArray(routes)) return [];
+  if (routes === null || typeof routes !== "object") {
     throw typeError("Bun.serve: routes must be an object", "ERR_INVALID_ARG_TYPE");
   }
   const compiled = [];
