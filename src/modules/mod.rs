@@ -87,12 +87,17 @@ pub enum ModuleError {
   NotJson(String),
 }
 
-/// Shows a specifier as a path when it is a `file:` URL (what Bun prints).
-pub fn display_specifier(specifier: &str) -> String {
+/// The path of a `file:` URL specifier.
+fn file_path(specifier: &str) -> Option<PathBuf> {
   Url::parse(specifier)
     .ok()
     .filter(|u| u.scheme() == "file")
     .and_then(|u| u.to_file_path().ok())
+}
+
+/// Shows a specifier as a path when it is a `file:` URL (what Bun prints).
+pub fn display_specifier(specifier: &str) -> String {
+  file_path(specifier)
     .map(|p| p.display().to_string())
     .unwrap_or_else(|| specifier.to_string())
 }
@@ -130,15 +135,11 @@ impl Default for ModuleHost {
 /// The referrer of an import as a file path (the working directory for
 /// the main module and for internal referrers).
 fn referrer_path(referrer: &str) -> PathBuf {
-  Url::parse(referrer)
-    .ok()
-    .filter(|u| u.scheme() == "file")
-    .and_then(|u| u.to_file_path().ok())
-    .unwrap_or_else(|| {
-      std::env::current_dir()
-        .unwrap_or_else(|_| PathBuf::from("/"))
-        .join("[main]")
-    })
+  file_path(referrer).unwrap_or_else(|| {
+    std::env::current_dir()
+      .unwrap_or_else(|_| PathBuf::from("/"))
+      .join("[main]")
+  })
 }
 
 fn read(path: &Path) -> Result<String, ModuleError> {
@@ -208,24 +209,14 @@ impl ModuleHost {
 
   /// The `"type"` of the package a file belongs to, if it says.
   fn package_type(&self, dir: &Path) -> Option<Format> {
-    if let Some(known) = self.package_types.borrow().get(dir) {
-      return *known;
-    }
-    let found = match std::fs::read_to_string(dir.join("package.json")) {
-      Ok(text) => serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| match v.get("type")?.as_str()? {
-          "module" => Some(Format::Esm),
-          "commonjs" => Some(Format::CommonJs),
-          _ => None,
-        }),
-      Err(_) => dir.parent().and_then(|parent| self.package_type(parent)),
-    };
-    self
-      .package_types
-      .borrow_mut()
-      .insert(dir.to_path_buf(), found);
-    found
+    nearest(&self.package_types, dir, "package.json", None, &|text| {
+      let value = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+      match value.get("type")?.as_str()? {
+        "module" => Some(Format::Esm),
+        "commonjs" => Some(Format::CommonJs),
+        _ => None,
+      }
+    })
   }
 
   /// Whether a file runs as CommonJS or an ES module: its extension, else
@@ -252,11 +243,12 @@ impl ModuleHost {
   /// `compilerOptions.jsxImportSource` of the nearest tsconfig.json
   /// (`react`, Bun's default, when none says).
   fn jsx_import_source(&self, dir: &Path) -> String {
-    if let Some(known) = self.jsx_sources.borrow().get(dir) {
-      return known.clone();
-    }
-    let found = match std::fs::read_to_string(dir.join("tsconfig.json")) {
-      Ok(mut text) => {
+    nearest(
+      &self.jsx_sources,
+      dir,
+      "tsconfig.json",
+      "react".into(),
+      &|mut text| {
         let _ = json_strip_comments::strip(&mut text);
         serde_json::from_str::<serde_json::Value>(&text)
           .ok()
@@ -269,17 +261,8 @@ impl ModuleHost {
             )
           })
           .unwrap_or_else(|| "react".to_string())
-      }
-      Err(_) => match dir.parent() {
-        Some(parent) => self.jsx_import_source(parent),
-        None => "react".to_string(),
       },
-    };
-    self
-      .jsx_sources
-      .borrow_mut()
-      .insert(dir.to_path_buf(), found.clone());
-    found
+    )
   }
 
   /// The JavaScript for a JS/TS file in `format`, transpiled (through the
@@ -383,6 +366,31 @@ impl ModuleHost {
   }
 }
 
+/// What the nearest `file_name` at or above `dir` says (`read` of its
+/// text), or `default` when there is none. The nearest file decides even
+/// when it does not say (as Node reads package.json `type`); answers are
+/// cached per directory, for the directories walked through too.
+fn nearest<T: Clone>(
+  cache: &RefCell<HashMap<PathBuf, T>>,
+  dir: &Path,
+  file_name: &str,
+  default: T,
+  read: &dyn Fn(String) -> T,
+) -> T {
+  if let Some(known) = cache.borrow().get(dir) {
+    return known.clone();
+  }
+  let found = match std::fs::read_to_string(dir.join(file_name)) {
+    Ok(text) => read(text),
+    Err(_) => match dir.parent() {
+      Some(parent) => nearest(cache, parent, file_name, default, read),
+      None => default,
+    },
+  };
+  cache.borrow_mut().insert(dir.to_path_buf(), found.clone());
+  found
+}
+
 /// Bun lets ES modules use `require`, `__filename`, `__dirname` and
 /// `import.meta.dir`/`path`/`require`: an app's own module that mentions
 /// them gets them defined on its first line (so no line number moves).
@@ -399,14 +407,15 @@ fn with_commonjs_globals(code: String, path: &Path) -> String {
         .iter()
         .any(|decl| declares(&code, &format!("{decl}{name}")))
   };
-  if free("require") || wants("import.meta.dir") || wants("import.meta.path") {
+  let needs_require = free("require");
+  if needs_require || wants("import.meta.dir") || wants("import.meta.path") {
     prelude.push_str(
       "import { createRequire as __rtCreateRequire } from \"node:module\";\
        import.meta.require ??= __rtCreateRequire(import.meta.url);\
        import.meta.dir ??= import.meta.dirname;\
        import.meta.path ??= import.meta.filename;",
     );
-    if free("require") {
+    if needs_require {
       prelude.push_str("var require = import.meta.require;");
     }
   }
