@@ -83,6 +83,16 @@ fn parse(source: &str, ts: bool) -> Option<Program> {
 /// `require`, `module` or `exports` is CommonJS; anything else is an ES
 /// module.
 pub fn detect_format(source: &str, ts: bool) -> Format {
+  // Without any of the three words the answer is ES module whatever the
+  // syntax: skip the parse, which would otherwise run on every start for
+  // an app file whose package does not say (it is not in the transpile
+  // cache).
+  if !["require", "module", "exports"]
+    .iter()
+    .any(|word| source.contains(word))
+  {
+    return Format::Esm;
+  }
   match parse(source, ts) {
     Some(Program::Module(module))
       if module
