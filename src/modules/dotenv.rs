@@ -67,26 +67,19 @@ pub fn parse(
       .filter(|c| matches!(c, '"' | '\'' | '`'));
     let (raw, expand) = match quote {
       Some(q) => {
-        // A quoted value may span lines up to its closing quote.
-        let body = &value[1..];
-        let (inner, consumed_rest) = match body.find(q) {
-          Some(end) => (body[..end].to_string(), None),
-          None => {
-            let whole = format!("{body}\n{rest}");
-            match whole.find(q) {
-              Some(end) => {
-                (whole[..end].to_string(), Some(whole[end + 1..].to_string()))
-              }
-              None => (value.to_string(), None),
-            }
+        // A quoted value runs to its closing quote, across lines if need
+        // be; the rest of the closing line is not read. (`value` is a
+        // slice of `text`, so the search continues in place.)
+        let start = value.as_ptr() as usize - text.as_ptr() as usize + 1;
+        let inner = match text[start..].find(q) {
+          Some(end) => {
+            let after = &text[start + end + 1..];
+            rest = after.split_once('\n').map_or("", |(_, t)| t);
+            text[start..start + end].to_string()
           }
+          // Unterminated: kept as written.
+          None => value.to_string(),
         };
-        if let Some(remaining) = consumed_rest {
-          // Skip the rest of the closing line.
-          let tail = remaining.split_once('\n').map_or("", |(_, t)| t);
-          let offset = text.len() - tail.len();
-          rest = &text[offset..];
-        }
         let inner = if q == '"' {
           inner
             .replace("\\n", "\n")
