@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Memory per idle connection: HTTP keep-alive and WebSocket, rt vs Bun.
 
-usage: benches/conn_memory.py [--counts 5000] [--rt target/release/rt] [--bun bun]
+usage: benches/conn_memory.py [--counts 5000] [--kinds http,ws] [--rt target/release/rt]
+                              [--bun bun|'']
 
 For each runtime and count N it starts ../shared/bench/servers/bun.js (the
 shared harness's server, unchanged) on a free loopback port, opens N
@@ -148,16 +149,19 @@ def main():
     ap.add_argument("--counts", default="5000")
     ap.add_argument("--rt", default=os.path.join(HERE, "..", "target", "release", "rt"))
     ap.add_argument("--bun", default="bun")
+    ap.add_argument("--kinds", default="http,ws")
     args = ap.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     limit = raise_fd_limit(2 * max(counts) + 1000)
     print(f"fd limit {limit}")
-    for kind in ("http", "ws"):
+    for kind in args.kinds.split(","):
         for count in counts:
             if count + 100 > limit:
                 print(f"{kind} {count}: skipped (fd limit {limit})")
                 continue
             for name, cmd in (("rt", [args.rt]), ("bun", [args.bun])):
+                if not cmd[0]:
+                    continue  # --bun '' measures rt alone
                 per, before, after = measure(cmd, kind, count)
                 print(
                     f"{kind:4} {count:6} {name:4} {per:6.2f} KiB/conn"

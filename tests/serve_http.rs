@@ -292,3 +292,46 @@ fn a_body_quoting_framing_headers_is_echoed_and_does_not_poison_the_connection()
   let r = c.read_response(false);
   assert_eq!((r.status, r.text().as_str()), (201, "hello"));
 }
+
+/// An idle keep-alive connection parks between requests (hyper's state is
+/// dropped and only the socket kept); whatever arrives next must be served
+/// as if it had never left: a head split across writes, a handler that
+/// answers later while the client sends nothing, a request body arriving
+/// in pieces, and a pipelined burst.
+#[test]
+fn a_connection_that_goes_idle_between_requests_serves_everything_after() {
+  let s = Served::serve("serve/app.js");
+  let mut c = Conn::open(s.port);
+  for _ in 0..3 {
+    assert_eq!(c.get("/").text(), "Hello World!");
+  }
+  // The pauses only make it likely that the server has read each part
+  // (and parked) before the next one; the answers do not depend on them.
+  let pause = || std::thread::sleep(std::time::Duration::from_millis(20));
+  c.send(b"GET /users/7 HTTP/1.1\r\nHo");
+  pause();
+  c.send(b"st: x\r\n\r\n");
+  assert!(c.read_response(false).text().starts_with(r#"{"id":"7""#));
+  // Nothing is read while the handler waits: the exchange is in flight.
+  c.send(b"GET /slow?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_eq!(c.read_response(false).text(), "slow done");
+  c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello");
+  pause();
+  c.send(b"world");
+  let r = c.read_response(false);
+  assert_eq!((r.status, r.text().as_str()), (201, "helloworld"));
+  pause();
+  c.send(
+    b"GET /static HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n",
+  );
+  assert_eq!(c.read_response(false).text(), "static body");
+  assert_eq!(c.read_response(false).status, 200);
+  // An upgrade the server does not take (curl's h2c offer), with the next
+  // request in the same write: the bytes behind the head wait until the
+  // answer is out, then are read as HTTP again.
+  c.send(
+    b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\nGET /users/8 HTTP/1.1\r\nHost: x\r\n\r\n",
+  );
+  assert_eq!(c.read_response(false).text(), "Hello World!");
+  assert!(c.read_response(false).text().starts_with(r#"{"id":"8""#));
+}

@@ -287,3 +287,22 @@ fn publish_to_self_delivers_to_the_publisher_too() {
   assert_eq!(a.read_text(), "a: hi");
   assert_eq!(b.read_text(), "a: hi");
 }
+
+/// Regression: the socket is handed over without hyper's upgrade wrapper,
+/// so frames the client sent in the same packet as its request head (read
+/// by the HTTP parser already) must still reach the WebSocket first.
+#[test]
+fn frames_sent_with_the_upgrade_request_are_not_lost() {
+  let s = server();
+  let early = [
+    encode_frame(true, 1, b"first", true),
+    encode_frame(true, 1, b"second", true),
+  ]
+  .concat();
+  let mut ws = RawWs::connect_then(s.port, "/echo", "", &early);
+  assert!(ws.read_text().starts_with("open 1 127.0.0.1"));
+  assert_eq!(ws.read_text(), "echo first");
+  assert_eq!(ws.read_text(), "echo second");
+  ws.text("third");
+  assert_eq!(ws.read_text(), "echo third");
+}

@@ -55,6 +55,17 @@ impl RawWs {
 
   /// Connects with extra request header lines (each ending in `\r\n`).
   pub fn connect_with(port: u16, path: &str, extra: &str) -> RawWs {
+    Self::connect_then(port, path, extra, &[])
+  }
+
+  /// Connects, sending `after_head` (frames) in the same write as the
+  /// request head, before the 101 arrives.
+  pub fn connect_then(
+    port: u16,
+    path: &str,
+    extra: &str,
+    after_head: &[u8],
+  ) -> RawWs {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
       .set_read_timeout(Some(Duration::from_secs(30)))
@@ -64,7 +75,9 @@ impl RawWs {
 Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 Sec-WebSocket-Version: 13\r\n{extra}\r\n"
     );
-    stream.write_all(request.as_bytes()).unwrap();
+    let mut request = request.into_bytes();
+    request.extend_from_slice(after_head);
+    stream.write_all(&request).unwrap();
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -78,26 +91,7 @@ Sec-WebSocket-Version: 13\r\n{extra}\r\n"
 
   /// Sends one frame, masked as a client must unless `masked` is false.
   pub fn send(&mut self, fin: bool, opcode: u8, payload: &[u8], masked: bool) {
-    let mut frame = vec![(if fin { 0x80 } else { 0 }) | opcode];
-    let mask_bit = if masked { 0x80 } else { 0 };
-    match payload.len() {
-      n if n < 126 => frame.push(mask_bit | n as u8),
-      n if n < 65536 => {
-        frame.push(mask_bit | 126);
-        frame.extend_from_slice(&(n as u16).to_be_bytes());
-      }
-      n => {
-        frame.push(mask_bit | 127);
-        frame.extend_from_slice(&(n as u64).to_be_bytes());
-      }
-    }
-    if masked {
-      let key = [0x12, 0x34, 0x56, 0x78];
-      frame.extend_from_slice(&key);
-      frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    } else {
-      frame.extend_from_slice(payload);
-    }
+    let frame = encode_frame(fin, opcode, payload, masked);
     self.stream.write_all(&frame).unwrap();
   }
 
@@ -153,4 +147,34 @@ Sec-WebSocket-Version: 13\r\n{extra}\r\n"
     let mut byte = [0u8; 1];
     matches!(self.stream.read(&mut byte), Ok(0) | Err(_))
   }
+}
+
+/// One frame's bytes, masked as a client's must be unless `masked` is false.
+pub fn encode_frame(
+  fin: bool,
+  opcode: u8,
+  payload: &[u8],
+  masked: bool,
+) -> Vec<u8> {
+  let mut frame = vec![(if fin { 0x80 } else { 0 }) | opcode];
+  let mask_bit = if masked { 0x80 } else { 0 };
+  match payload.len() {
+    n if n < 126 => frame.push(mask_bit | n as u8),
+    n if n < 65536 => {
+      frame.push(mask_bit | 126);
+      frame.extend_from_slice(&(n as u16).to_be_bytes());
+    }
+    n => {
+      frame.push(mask_bit | 127);
+      frame.extend_from_slice(&(n as u64).to_be_bytes());
+    }
+  }
+  if masked {
+    let key = [0x12, 0x34, 0x56, 0x78];
+    frame.extend_from_slice(&key);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+  } else {
+    frame.extend_from_slice(payload);
+  }
+  frame
 }

@@ -113,9 +113,14 @@ pub fn op_ws_upgrade(
   let Some(mut taken) = requests.remove(request) else {
     return Ok(0);
   };
-  let Some(upgrade) =
-    taken.parts.extensions.remove::<hyper::upgrade::OnUpgrade>()
-  else {
+  // hyper marks requests it can hand over after a 101 (HTTP/1); the
+  // socket itself comes back through the connection's flow.
+  if taken
+    .parts
+    .extensions
+    .remove::<hyper::upgrade::OnUpgrade>()
+    .is_none()
+  {
     // HTTP/2 or a connection without upgrades: refuse like a bad request.
     taken.send(plain_status(StatusCode::BAD_REQUEST));
     return Ok(0);
@@ -153,7 +158,7 @@ pub fn op_ws_upgrade(
   for (name, value) in &extra {
     out.append(name, value.clone());
   }
-  let id = ws.accept(upgrade, deflate);
+  let id = ws.accept(taken.flow.on_upgrade(), deflate);
   taken.send(response);
   Ok(id)
 }

@@ -26,17 +26,14 @@ use http::Response;
 use http::StatusCode;
 use http::header;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioTimer;
-use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
-use tokio::net::UnixListener;
 use tokio::sync::Notify;
 use tokio::sync::oneshot;
 use tokio::sync::watch;
 
 use super::body::ResponseBody;
+use super::conn::Listener;
+use super::conn::accept_loop;
 use super::flow::Flow;
-use super::flow::FlowIo;
 use super::routes::RouteTable;
 use super::routes::RouteTarget;
 use super::routes::normalize_path;
@@ -104,14 +101,6 @@ pub struct ServerConfig {
   /// Largest request body accepted; bigger ones get 413.
   pub max_request_body_size: u64,
 }
-
-/// Largest request head (request line + headers), as Bun's 16 KiB default
-/// plus hyper's read slack; larger heads get 431.
-const MAX_HEAD_BYTES: usize = 16 * 1024 + 1024;
-
-/// How long a connection may take to send a request head when idle
-/// timeouts are disabled: slow-loris protection stays on regardless.
-const FALLBACK_HEADER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A request id handed to JS.
 pub type RequestId = u32;
@@ -294,7 +283,7 @@ impl InFlightTable {
 
 /// How a server is being stopped.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Stopping {
+pub(super) enum Stopping {
   No,
   Graceful,
   Force,
@@ -412,6 +401,34 @@ impl Server {
     self.websocket.borrow().clone()
   }
 
+  /// Close connections idle for this long (`None`: never).
+  pub(super) fn idle_timeout(&self) -> Option<Duration> {
+    self.config.idle_timeout
+  }
+
+  /// Follows `stop` calls.
+  pub(super) fn subscribe_stop(&self) -> watch::Receiver<Stopping> {
+    self.stop_tx.subscribe()
+  }
+
+  /// Counts a new connection.
+  pub(super) fn connection_opened(&self) {
+    self.open_connections.set(self.open_connections.get() + 1);
+  }
+
+  /// Counts a closed connection.
+  pub(super) fn connection_closed(&self) {
+    self
+      .open_connections
+      .set(self.open_connections.get().saturating_sub(1));
+    self.connections_changed.notify_waiters();
+  }
+
+  /// The listener is gone (wakes `closed()`).
+  pub(super) fn listener_closed(&self) {
+    self.connections_changed.notify_waiters();
+  }
+
   /// Whether `stop` was called.
   pub fn is_stopping(&self) -> bool {
     *self.stop_tx.borrow() != Stopping::No
@@ -433,7 +450,7 @@ impl Server {
   }
 
   /// The service: routes and checks in Rust, everything else queued for JS.
-  fn handle(
+  pub(super) fn handle(
     self: &Rc<Self>,
     req: Request<Incoming>,
     remote: Option<SocketAddr>,
@@ -603,276 +620,4 @@ fn static_response(
   *r.status_mut() = response.status;
   *r.headers_mut() = response.headers.clone();
   r
-}
-
-enum Listener {
-  Tcp(TcpListener),
-  Unix(UnixListener, PathBuf),
-}
-
-impl Listener {
-  /// Binds synchronously: `Bun.serve` returns a listening server at once.
-  fn bind(addr: &ListenAddr) -> Result<Self, ServerError> {
-    use std::net::ToSocketAddrs as _;
-    match addr {
-      ListenAddr::Tcp { hostname, port } => {
-        let host = hostname.trim_start_matches('[').trim_end_matches(']');
-        let addrs: Vec<SocketAddr> = (host, *port)
-          .to_socket_addrs()
-          .map_err(|_| ServerError::Resolve(hostname.clone()))?
-          .collect();
-        let mut last_error = None;
-        for addr in addrs {
-          match bind_tcp(addr) {
-            Ok(listener) => return Ok(Self::Tcp(listener)),
-            Err(e) => last_error = Some(e),
-          }
-        }
-        Err(match last_error {
-          Some(source) => ServerError::Bind {
-            port: *port,
-            source,
-          },
-          None => ServerError::Resolve(hostname.clone()),
-        })
-      }
-      ListenAddr::Unix(path) => {
-        let bind = || -> std::io::Result<UnixListener> {
-          let listener = std::os::unix::net::UnixListener::bind(path)?;
-          listener.set_nonblocking(true)?;
-          UnixListener::from_std(listener)
-        };
-        let listener = bind().map_err(|source| ServerError::BindUnix {
-          path: path.display().to_string(),
-          source,
-        })?;
-        Ok(Self::Unix(listener, path.clone()))
-      }
-    }
-  }
-
-  fn local_addr(&self) -> Option<SocketAddr> {
-    match self {
-      Self::Tcp(l) => l.local_addr().ok(),
-      Self::Unix(..) => None,
-    }
-  }
-}
-
-fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
-  let listener = std::net::TcpListener::bind(addr)?;
-  listener.set_nonblocking(true)?;
-  TcpListener::from_std(listener)
-}
-
-impl Drop for Listener {
-  fn drop(&mut self) {
-    if let Self::Unix(_, path) = self {
-      // Bun removes the socket file on close; abstract sockets have none.
-      if !path.as_os_str().as_encoded_bytes().starts_with(b"\0") {
-        let _ = std::fs::remove_file(path);
-      }
-    }
-  }
-}
-
-/// hyper's executor for HTTP/2 streams: local tasks on the JS thread.
-#[derive(Clone, Copy)]
-pub struct LocalExec;
-
-impl<F> hyper::rt::Executor<F> for LocalExec
-where
-  F: Future + 'static,
-  F::Output: 'static,
-{
-  fn execute(&self, future: F) {
-    deno_core::unsync::spawn(future);
-  }
-}
-
-fn connection_builder(config: &ServerConfig) -> auto::Builder<LocalExec> {
-  // HTTP/1 only for cleartext until HTTP/2 arrives with TLS and ALPN: the
-  // auto builder's version sniffing would wait for a first byte forever,
-  // outside the header read timeout.
-  let mut builder = auto::Builder::new(LocalExec).http1_only();
-  builder
-    .http1()
-    .timer(TokioTimer::new())
-    .header_read_timeout(config.idle_timeout.unwrap_or(FALLBACK_HEADER_TIMEOUT))
-    .keep_alive(true)
-    // Flush pipelined responses together: 10× for pipelined load.
-    .pipeline_flush(true)
-    .max_buf_size(MAX_HEAD_BYTES);
-  builder
-}
-
-async fn accept_loop(server: Rc<Server>, listener: Listener) {
-  let builder = Rc::new(connection_builder(&server.config));
-  let mut stop_rx = server.stop_tx.subscribe();
-  loop {
-    let accepted = tokio::select! {
-      accepted = accept(&listener) => accepted,
-      _ = stop_rx.changed() => break,
-    };
-    match accepted {
-      Ok((io, remote)) => {
-        server
-          .open_connections
-          .set(server.open_connections.get() + 1);
-        deno_core::unsync::spawn(serve_connection(
-          server.clone(),
-          builder.clone(),
-          io,
-          remote,
-        ));
-      }
-      // Out of descriptors or a connection reset before accept: keep serving.
-      Err(_) => tokio::task::yield_now().await,
-    }
-  }
-  drop(listener);
-  server.connections_changed.notify_waiters();
-}
-
-/// A connected socket of either kind.
-enum Io {
-  Tcp(tokio::net::TcpStream),
-  Unix(tokio::net::UnixStream),
-}
-
-async fn accept(
-  listener: &Listener,
-) -> std::io::Result<(Io, Option<SocketAddr>)> {
-  match listener {
-    Listener::Tcp(l) => {
-      let (stream, remote) = l.accept().await?;
-      let _ = stream.set_nodelay(true);
-      Ok((Io::Tcp(stream), Some(remote)))
-    }
-    Listener::Unix(l, _) => {
-      let (stream, _) = l.accept().await?;
-      Ok((Io::Unix(stream), None))
-    }
-  }
-}
-
-async fn serve_connection(
-  server: Rc<Server>,
-  builder: Rc<auto::Builder<LocalExec>>,
-  io: Io,
-  remote: Option<SocketAddr>,
-) {
-  let service_server = server.clone();
-  let idle = server
-    .config
-    .idle_timeout
-    .unwrap_or(FALLBACK_HEADER_TIMEOUT);
-  let flow = Arc::new(Flow::default());
-  let service_flow = flow.clone();
-  let service = hyper::service::service_fn(move |req| {
-    service_server.handle(req, remote, &service_flow)
-  });
-  let mut stop_rx = server.stop_tx.subscribe();
-  match io {
-    Io::Tcp(stream) => {
-      let io = FlowIo::new(stream, flow.clone());
-      let conn = builder.serve_connection_with_upgrades(io, service);
-      let driven = drive(conn, &mut stop_rx, &flow);
-      with_first_byte_deadline(driven, &flow, idle).await;
-    }
-    Io::Unix(stream) => {
-      let io = FlowIo::new(stream, flow.clone());
-      let conn = builder.serve_connection_with_upgrades(io, service);
-      let driven = drive(conn, &mut stop_rx, &flow);
-      with_first_byte_deadline(driven, &flow, idle).await;
-    }
-  }
-  server
-    .open_connections
-    .set(server.open_connections.get().saturating_sub(1));
-  server.connections_changed.notify_waiters();
-}
-
-/// The status hyper would answer a malformed request with, if `error` is one.
-fn parse_error_status(
-  error: &(dyn std::error::Error + 'static),
-) -> Option<u16> {
-  let error = error.downcast_ref::<hyper::Error>()?;
-  if error.is_parse_too_large() {
-    Some(431)
-  } else if error.is_parse() {
-    Some(400)
-  } else {
-    None
-  }
-}
-
-/// hyper's header timeout starts with the first byte; a client that
-/// connects and sends nothing is dropped after the idle timeout here.
-async fn with_first_byte_deadline(
-  connection: impl Future<Output = ()>,
-  flow: &Flow,
-  idle: Duration,
-) {
-  let silent = async {
-    tokio::time::sleep(idle).await;
-    if flow.has_read() {
-      std::future::pending::<()>().await;
-    }
-  };
-  tokio::select! {
-    () = connection => {}
-    () = silent => {}
-  }
-}
-
-/// Drives a connection to its end, shutting it down gracefully or at once
-/// when the server stops.
-async fn drive<I, S>(
-  conn: auto::UpgradeableConnection<'_, I, S, LocalExec>,
-  stop_rx: &mut watch::Receiver<Stopping>,
-  flow: &Flow,
-) where
-  S: hyper::service::Service<
-      Request<Incoming>,
-      Response = Response<ResponseBody>,
-      Error = RequestTimedOut,
-    >,
-  S::Future: 'static,
-  I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-  tokio::pin!(conn);
-  let mut graceful = false;
-  loop {
-    if !graceful {
-      match *stop_rx.borrow_and_update() {
-        Stopping::Force => return,
-        Stopping::Graceful => {
-          graceful = true;
-          conn.as_mut().graceful_shutdown();
-        }
-        Stopping::No => {}
-      }
-    }
-    tokio::select! {
-      result = conn.as_mut() => {
-        if let Err(e) = result
-          && let Some(status) = parse_error_status(&*e)
-        {
-          flow.answer_parse_error(status);
-        }
-        return;
-      }
-      changed = stop_rx.changed() => {
-        if changed.is_err() {
-          // The server is gone: finish what is in flight.
-          let _ = conn.as_mut().await;
-          return;
-        }
-        if *stop_rx.borrow() == Stopping::Force {
-          return;
-        }
-      }
-    }
-  }
 }

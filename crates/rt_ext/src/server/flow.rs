@@ -1,5 +1,7 @@
 //! A connection's socket wrapper: write-side backpressure for streamed
-//! responses, and two checks on the raw request bytes hyper cannot make.
+//! responses, two checks on the raw request bytes hyper cannot make, and
+//! the signal that lets an idle keep-alive connection give hyper's state
+//! back (see `conn.rs`).
 //!
 //! hyper's `pipeline_flush` (a 10× win for pipelined requests) makes it
 //! accept body chunks without limit, so a slow client would let a streamed
@@ -13,22 +15,33 @@
 //! framing ([`HeadScanner`]) to spot a head that carries both
 //! `Content-Length` and `Transfer-Encoding`: hyper resolves that safely but
 //! silently, and rt answers it with a 400 like Bun.
+//!
+//! Parking: when hyper asks for the next request head, nothing is in flight,
+//! everything written was flushed and the socket has nothing to read,
+//! [`FlowIo`] ends the read side as if the client had closed. hyper then
+//! finishes the connection cleanly without shutting the socket down, and
+//! the connection loop keeps only the socket until it is readable again;
+//! an idle connection then costs no parser state or 16 KiB of buffers.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::AtomicU16;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::task::Context;
 use std::task::Poll;
 
+use bytes::Buf as _;
+use bytes::Bytes;
 use futures::task::AtomicWaker;
 use hyper::rt::ReadBufCursor;
 use tokio::io::AsyncRead;
 use tokio::io::AsyncWrite;
+use tokio::sync::oneshot;
 
+use super::conn::Upgraded;
 use super::framing::HeadScanner;
 
 /// Bytes a connection may hold in hyper's buffers, not yet on the socket,
@@ -42,7 +55,12 @@ pub struct Flow {
   waker: AtomicWaker,
   read_any: AtomicBool,
   framing_conflicts: AtomicUsize,
-  parse_error_status: AtomicU16,
+  /// Where the socket goes after a `101`.
+  upgrade: Mutex<Option<oneshot::Sender<Upgraded>>>,
+  /// Requests whose response body has not been handed over whole.
+  exchanges: AtomicUsize,
+  /// The read side was ended to park the connection.
+  parked: AtomicBool,
 }
 
 impl Flow {
@@ -59,24 +77,46 @@ impl Flow {
       .is_ok()
   }
 
-  /// Asks the socket to answer a request hyper could not parse with this
-  /// status as it closes. hyper queues such an answer itself, but with
-  /// `pipeline_flush` it drops the connection before flushing it.
-  pub fn answer_parse_error(&self, status: u16) {
-    self.parse_error_status.store(status, Ordering::Relaxed);
+  /// Asks for the socket after this exchange's `101 Switching Protocols`.
+  pub fn on_upgrade(&self) -> oneshot::Receiver<Upgraded> {
+    let (tx, rx) = oneshot::channel();
+    if let Ok(mut slot) = self.upgrade.lock() {
+      *slot = Some(tx);
+    }
+    rx
   }
 
-  fn inspect(&self, bytes: &[u8], scanner: &mut HeadScanner) {
+  /// The waiting upgrade, if one was asked for.
+  pub(super) fn take_upgrade(&self) -> Option<oneshot::Sender<Upgraded>> {
+    self.upgrade.lock().ok()?.take()
+  }
+
+  /// A request arrived: the connection cannot park until the returned
+  /// guard (carried by its response body) is dropped.
+  pub fn begin(self: &Arc<Self>) -> Exchange {
+    self.exchanges.fetch_add(1, Ordering::Relaxed);
+    Exchange(self.clone())
+  }
+
+  /// Whether the last hyper round ended because the connection parked
+  /// (resets the mark).
+  pub fn take_parked(&self) -> bool {
+    self.parked.swap(false, Ordering::Relaxed)
+  }
+
+  /// Notes a read; returns where a head asking to switch protocols ended.
+  fn inspect(&self, bytes: &[u8], scanner: &mut HeadScanner) -> Option<usize> {
     if bytes.is_empty() {
-      return;
+      return None;
     }
     self.read_any.store(true, Ordering::Relaxed);
-    let conflicts = scanner.feed(bytes);
-    if conflicts > 0 {
+    let fed = scanner.feed(bytes);
+    if fed.conflicts > 0 {
       self
         .framing_conflicts
-        .fetch_add(conflicts, Ordering::Relaxed);
+        .fetch_add(fed.conflicts, Ordering::Relaxed);
     }
+    fed.upgrade_end
   }
 
   /// Records a body chunk handed to hyper.
@@ -111,64 +151,123 @@ impl Flow {
   }
 }
 
-/// A connection's socket, counting what is written for its [`Flow`].
-pub struct FlowIo<T: TryWrite> {
-  inner: T,
-  flow: Arc<Flow>,
-  scanner: HeadScanner,
+/// One request/response exchange on a connection (see [`Flow::begin`]).
+pub struct Exchange(Arc<Flow>);
+
+impl Drop for Exchange {
+  fn drop(&mut self) {
+    self.0.exchanges.fetch_sub(1, Ordering::Relaxed);
+  }
 }
 
-impl<T: TryWrite> FlowIo<T> {
-  /// Wraps a socket.
-  pub fn new(inner: T, flow: Arc<Flow>) -> Self {
+/// A response body that holds its request's [`Exchange`] until hyper is
+/// done with it.
+pub struct Tracked<B> {
+  body: B,
+  _exchange: Exchange,
+}
+
+impl<B> Tracked<B> {
+  /// Ties `body` to `exchange`.
+  pub fn new(body: B, exchange: Exchange) -> Self {
     Self {
-      inner,
-      flow,
-      scanner: HeadScanner::default(),
+      body,
+      _exchange: exchange,
     }
   }
 }
 
-/// A socket that can write without waiting (for the last words on close).
-pub trait TryWrite {
-  /// Writes what the socket takes now.
-  fn try_write_now(&self, bytes: &[u8]) -> io::Result<usize>;
-}
+impl<B: http_body::Body + Unpin> http_body::Body for Tracked<B> {
+  type Data = B::Data;
+  type Error = B::Error;
 
-impl TryWrite for tokio::net::TcpStream {
-  fn try_write_now(&self, bytes: &[u8]) -> io::Result<usize> {
-    self.try_write(bytes)
+  fn poll_frame(
+    mut self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+  ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+    Pin::new(&mut self.body).poll_frame(cx)
+  }
+
+  fn is_end_stream(&self) -> bool {
+    self.body.is_end_stream()
+  }
+
+  fn size_hint(&self) -> http_body::SizeHint {
+    self.body.size_hint()
   }
 }
 
-impl TryWrite for tokio::net::UnixStream {
-  fn try_write_now(&self, bytes: &[u8]) -> io::Result<usize> {
-    self.try_write(bytes)
+/// A connection's socket, counting what is written for its [`Flow`].
+pub struct FlowIo<T> {
+  inner: T,
+  flow: Arc<Flow>,
+  scanner: HeadScanner,
+  /// Bytes read but not given to hyper yet, served first: from an earlier
+  /// round, or read behind a head asking to switch protocols.
+  leftover: Bytes,
+  /// `leftover` follows such a head: it waits until that request was
+  /// answered and the answer flushed. After a `101` it is the new
+  /// protocol's and goes with the socket; otherwise hyper reads it next.
+  /// (Given to hyper at once, it would make hyper skip the flush of the
+  /// `101`, which `pipeline_flush` defers while unread input is buffered,
+  /// and that unflushed answer would be lost with hyper's buffers.)
+  hold: bool,
+  /// Written since hyper last flushed.
+  unflushed: bool,
+}
+
+impl<T> FlowIo<T> {
+  /// Wraps a socket; `leftover` is read before the socket.
+  pub fn new(inner: T, flow: Arc<Flow>, leftover: Bytes) -> Self {
+    Self {
+      inner,
+      flow,
+      scanner: HeadScanner::default(),
+      leftover,
+      hold: false,
+      unflushed: false,
+    }
+  }
+
+  /// The socket back, with the bytes read from it and not given to hyper.
+  pub fn into_inner(self) -> (T, Bytes) {
+    (self.inner, self.leftover)
+  }
+
+  /// The socket.
+  pub fn get_ref(&self) -> &T {
+    &self.inner
+  }
+
+  /// Whether ending the read side now loses nothing: hyper waits for a
+  /// new request head, no response is owed and all output was flushed.
+  fn can_park(&self) -> bool {
+    !self.unflushed
+      && self.scanner.at_message_start()
+      && self.flow.exchanges.load(Ordering::Relaxed) == 0
   }
 }
 
-impl<T: TryWrite> Drop for FlowIo<T> {
-  fn drop(&mut self) {
-    let reason = match self.flow.parse_error_status.load(Ordering::Relaxed) {
-      0 => return,
-      431 => "431 Request Header Fields Too Large",
-      414 => "414 URI Too Long",
-      _ => "400 Bad Request",
-    };
-    let response = format!(
-      "HTTP/1.1 {reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
-    );
-    // Best effort: a few bytes into an idle socket's buffer always fit.
-    let _ = self.inner.try_write_now(response.as_bytes());
-  }
-}
-
-impl<T: AsyncRead + TryWrite + Unpin> hyper::rt::Read for FlowIo<T> {
+impl<T: AsyncRead + Unpin> hyper::rt::Read for FlowIo<T> {
   fn poll_read(
     mut self: Pin<&mut Self>,
     cx: &mut Context<'_>,
     mut buf: ReadBufCursor<'_>,
   ) -> Poll<io::Result<()>> {
+    if !self.leftover.is_empty() {
+      if self.hold {
+        if self.unflushed || self.flow.exchanges.load(Ordering::Relaxed) > 0 {
+          // hyper polls again once the answer is written.
+          return Poll::Pending;
+        }
+        self.hold = false;
+      }
+      // Already inspected when it was first read.
+      let n = self.leftover.len().min(buf.remaining());
+      buf.put_slice(&self.leftover[..n]);
+      self.leftover.advance(n);
+      return Poll::Ready(Ok(()));
+    }
     // SAFETY: as in hyper-util's TokioIo: the tokio ReadBuf only writes
     // initialized bytes into the cursor's spare capacity, and exactly the
     // bytes it filled are then marked as such with `advance`.
@@ -176,11 +275,23 @@ impl<T: AsyncRead + TryWrite + Unpin> hyper::rt::Read for FlowIo<T> {
       let mut tbuf = tokio::io::ReadBuf::uninit(buf.as_mut());
       match Pin::new(&mut self.inner).poll_read(cx, &mut tbuf) {
         Poll::Ready(Ok(())) => {}
+        Poll::Pending if self.can_park() => {
+          // An end of input for hyper, which then finishes cleanly.
+          self.flow.parked.store(true, Ordering::Relaxed);
+          return Poll::Ready(Ok(()));
+        }
         other => return other,
       }
       let this = &mut *self;
-      this.flow.inspect(tbuf.filled(), &mut this.scanner);
-      tbuf.filled().len()
+      let filled = tbuf.filled();
+      match this.flow.inspect(filled, &mut this.scanner) {
+        Some(end) if end < filled.len() => {
+          this.leftover = Bytes::copy_from_slice(&filled[end..]);
+          this.hold = true;
+          end
+        }
+        _ => filled.len(),
+      }
     };
     // SAFETY: `filled` bytes were initialized by the read above.
     unsafe { buf.advance(filled) };
@@ -188,12 +299,13 @@ impl<T: AsyncRead + TryWrite + Unpin> hyper::rt::Read for FlowIo<T> {
   }
 }
 
-impl<T: AsyncWrite + TryWrite + Unpin> hyper::rt::Write for FlowIo<T> {
+impl<T: AsyncWrite + Unpin> hyper::rt::Write for FlowIo<T> {
   fn poll_write(
     mut self: Pin<&mut Self>,
     cx: &mut Context<'_>,
     buf: &[u8],
   ) -> Poll<io::Result<usize>> {
+    self.unflushed = true;
     let result = Pin::new(&mut self.inner).poll_write(cx, buf);
     if let Poll::Ready(Ok(n)) = result {
       self.flow.written(n);
@@ -206,6 +318,7 @@ impl<T: AsyncWrite + TryWrite + Unpin> hyper::rt::Write for FlowIo<T> {
     cx: &mut Context<'_>,
     bufs: &[io::IoSlice<'_>],
   ) -> Poll<io::Result<usize>> {
+    self.unflushed = true;
     let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
     if let Poll::Ready(Ok(n)) = result {
       self.flow.written(n);
@@ -221,7 +334,12 @@ impl<T: AsyncWrite + TryWrite + Unpin> hyper::rt::Write for FlowIo<T> {
     mut self: Pin<&mut Self>,
     cx: &mut Context<'_>,
   ) -> Poll<io::Result<()>> {
-    Pin::new(&mut self.inner).poll_flush(cx)
+    // hyper flushes the socket only once its own buffer is empty.
+    let result = Pin::new(&mut self.inner).poll_flush(cx);
+    if let Poll::Ready(Ok(())) = result {
+      self.unflushed = false;
+    }
+    result
   }
 
   fn poll_shutdown(
@@ -229,8 +347,9 @@ impl<T: AsyncWrite + TryWrite + Unpin> hyper::rt::Write for FlowIo<T> {
     _cx: &mut Context<'_>,
   ) -> Poll<io::Result<()>> {
     // hyper shuts the write side down before it reports a parse error; the
-    // answer to that error is written on drop (see `Drop`), and dropping
-    // the socket closes it in any case, so the FIN waits until then.
+    // connection loop writes the answer to that error afterwards, and
+    // dropping the socket closes it in any case, so the FIN waits until
+    // then.
     Poll::Ready(Ok(()))
   }
 }

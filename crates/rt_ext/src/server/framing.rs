@@ -51,7 +51,19 @@ enum Next {
   Fixed(u64),
   Chunked,
   Nothing,
+  /// Another protocol may follow (`Upgrade`, CONNECT, HTTP/2's preface).
+  Upgrade,
   Stop,
+}
+
+/// What one read held.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Fed {
+  /// Complete heads that carry both framings.
+  pub conflicts: usize,
+  /// Where a head asking to switch protocols ended, in this read: the
+  /// bytes after it may belong to the other protocol.
+  pub upgrade_end: Option<usize>,
 }
 
 /// Reads a head at the start of `bytes`: `Some((consumed, conflict,
@@ -104,7 +116,8 @@ fn parse_head(bytes: &[u8]) -> Option<(usize, bool, Next)> {
   let conflict = length.is_some() && te.is_some();
   let next = match (te, length) {
     // hyper answers or closes these; nothing after them is followed.
-    _ if conflict || upgrade => Next::Stop,
+    _ if conflict => Next::Stop,
+    _ if upgrade => Next::Upgrade,
     (Some(te), _) => {
       let last = te.rsplit(|b| *b == b',').next().unwrap_or(te);
       if last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
@@ -125,10 +138,15 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 impl HeadScanner {
-  /// Follows `bytes` (the next read) and returns how many complete heads
-  /// in it carry both framings.
-  pub fn feed(&mut self, bytes: &[u8]) -> usize {
-    let mut conflicts = 0;
+  /// Whether every byte seen so far belongs to complete requests (the next
+  /// byte would start a new head).
+  pub fn at_message_start(&self) -> bool {
+    matches!(&self.state, State::Head(partial) if partial.is_empty())
+  }
+
+  /// Follows `bytes` (the next read).
+  pub fn feed(&mut self, bytes: &[u8]) -> Fed {
+    let mut fed = Fed::default();
     let mut rest = bytes;
     while !rest.is_empty() {
       // A head or line that began in an earlier read: join it with this
@@ -140,8 +158,17 @@ impl HeadScanner {
         && !partial.is_empty()
       {
         let mut joined = std::mem::take(partial);
+        let earlier = joined.len();
         joined.extend_from_slice(rest);
-        return conflicts + self.feed(&joined);
+        let inner = self.feed(&joined);
+        // Offsets into `bytes`: the head that ended is in this read.
+        let offset = bytes.len() - rest.len();
+        return Fed {
+          conflicts: fed.conflicts + inner.conflicts,
+          upgrade_end: inner
+            .upgrade_end
+            .map(|end| offset + end.saturating_sub(earlier)),
+        };
       }
       match &mut self.state {
         State::Done => break,
@@ -158,14 +185,18 @@ impl HeadScanner {
         }
         State::Head(_) => match parse_head(rest) {
           Some((consumed, conflict, next)) => {
-            conflicts += usize::from(conflict);
+            fed.conflicts += usize::from(conflict);
+            rest = &rest[consumed..];
             self.state = match next {
               Next::Fixed(n) => State::Fixed(n),
               Next::Chunked => State::ChunkSize(Vec::new()),
               Next::Nothing => State::Head(Vec::new()),
+              Next::Upgrade => {
+                fed.upgrade_end = Some(bytes.len() - rest.len());
+                State::Done
+              }
               Next::Stop => State::Done,
             };
-            rest = &rest[consumed..];
           }
           None if rest.len() <= MAX_PARTIAL_HEAD => {
             self.state = State::Head(rest.to_vec());
@@ -214,7 +245,7 @@ impl HeadScanner {
         }
       }
     }
-    conflicts
+    fed
   }
 }
 
@@ -224,7 +255,7 @@ mod tests {
 
   fn conflicts(reads: &[&[u8]]) -> usize {
     let mut scanner = HeadScanner::default();
-    reads.iter().map(|r| scanner.feed(r)).sum()
+    reads.iter().map(|r| scanner.feed(r).conflicts).sum()
   }
 
   #[test]
@@ -284,6 +315,27 @@ mod tests {
         "cut {cut}"
       );
     }
+  }
+
+  #[test]
+  fn the_end_of_an_upgrade_head_is_reported_in_the_read_that_completes_it() {
+    let head = b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n";
+    let frames = b"\x81\x80abcd";
+    let read = [&head[..], &frames[..]].concat();
+    let mut scanner = HeadScanner::default();
+    assert_eq!(scanner.feed(&read).upgrade_end, Some(head.len()));
+    // Split inside the head: the offset is into the second read.
+    let mut scanner = HeadScanner::default();
+    assert_eq!(scanner.feed(&read[..10]).upgrade_end, None);
+    assert_eq!(scanner.feed(&read[10..]).upgrade_end, Some(head.len() - 10));
+    // After a complete request on the same read.
+    let first = b"GET / HTTP/1.1\r\n\r\n";
+    let mut scanner = HeadScanner::default();
+    let both = [&first[..], &read[..]].concat();
+    assert_eq!(
+      scanner.feed(&both).upgrade_end,
+      Some(first.len() + head.len())
+    );
   }
 
   #[test]

@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use http::HeaderMap;
 use http::header;
-use hyper::upgrade::OnUpgrade;
-use hyper_util::rt::TokioIo;
+use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use tokio_util::either::Either;
 
+use super::conn::Upgraded;
 use crate::ws::ConnOptions;
 use crate::ws::Events;
 use crate::ws::Hub;
@@ -141,10 +141,10 @@ impl WsServer {
   }
 
   /// Starts a socket for a request being upgraded: its task waits for
-  /// hyper to hand over the connection. Returns its id.
+  /// the connection to be handed over after the 101. Returns its id.
   pub fn accept(
     &self,
-    upgrade: OnUpgrade,
+    upgrade: oneshot::Receiver<Upgraded>,
     deflate: Option<DeflateParams>,
   ) -> u32 {
     let options = self.options.borrow().clone();
@@ -167,12 +167,15 @@ impl WsServer {
       limits,
       conn,
       async move {
-        let upgraded = TokioIo::new(upgrade.await.map_err(|e| e.to_string())?);
+        // Reads first return the bytes the client sent behind its head.
+        let io: Upgraded = upgrade
+          .await
+          .map_err(|_| "connection closed before the upgrade".to_string())?;
         let io = match deflate {
           Some(params) => {
-            Either::Right(DeflateIo::new(upgraded, params, max_message))
+            Either::Right(DeflateIo::new(io, params, max_message))
           }
-          None => Either::Left(upgraded),
+          None => Either::Left(io),
         };
         let ws =
           WebSocketStream::from_raw_socket(io, Role::Server, Some(config))

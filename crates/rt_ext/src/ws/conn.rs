@@ -49,7 +49,7 @@ impl ConnOptions {
     WebSocketConfig::default()
       .max_message_size(Some(self.max_payload_length))
       .max_frame_size(Some(self.max_payload_length))
-      .read_buffer_size(16 * 1024)
+      .read_buffer_size(4 * 1024)
       // Messages queued together go out in one write: the writer feeds
       // them all, then flushes.
       .write_buffer_size(64 * 1024)

@@ -1,0 +1,492 @@
+//! Listening and serving client connections.
+//!
+//! A connection alternates between two states. While a request is being
+//! read or answered, hyper serves it (HTTP/1, keep-alive, pipelining). When
+//! the client goes quiet between requests, the connection *parks*: hyper's
+//! round ends (see `flow.rs`), its parser state and its two 8 KiB buffers
+//! are freed, and only the socket is kept until it is readable again. An
+//! idle keep-alive connection then costs the socket and this task.
+//!
+//! A `101 Switching Protocols` also ends hyper's round; the socket and the
+//! bytes hyper read past the head go to the WebSocket that asked for them
+//! ([`Upgraded`]), without hyper's upgrade wrapper in between.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Context;
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::FutureExt as _;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioTimer;
+use tokio::io::AsyncRead;
+use tokio::io::AsyncWrite;
+use tokio::io::ReadBuf;
+use tokio::net::TcpListener;
+use tokio::net::TcpStream;
+use tokio::net::UnixListener;
+use tokio::net::UnixStream;
+use tokio::sync::watch;
+
+use super::core::ListenAddr;
+use super::core::Server;
+use super::core::ServerError;
+use super::core::Stopping;
+use super::flow::Flow;
+use super::flow::FlowIo;
+use super::flow::Tracked;
+
+/// Largest request head (request line + headers), as Bun's 16 KiB default
+/// plus hyper's read slack; larger heads get 431.
+const MAX_HEAD_BYTES: usize = 16 * 1024 + 1024;
+
+/// How long a connection may stay silent when idle timeouts are disabled:
+/// slow-loris protection stays on regardless.
+const FALLBACK_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A bound listener.
+pub(super) enum Listener {
+  Tcp(TcpListener),
+  Unix(UnixListener, PathBuf),
+}
+
+impl Listener {
+  /// Binds synchronously: `Bun.serve` returns a listening server at once.
+  pub(super) fn bind(addr: &ListenAddr) -> Result<Self, ServerError> {
+    use std::net::ToSocketAddrs as _;
+    match addr {
+      ListenAddr::Tcp { hostname, port } => {
+        let host = hostname.trim_start_matches('[').trim_end_matches(']');
+        let addrs: Vec<SocketAddr> = (host, *port)
+          .to_socket_addrs()
+          .map_err(|_| ServerError::Resolve(hostname.clone()))?
+          .collect();
+        let mut last_error = None;
+        for addr in addrs {
+          match bind_tcp(addr) {
+            Ok(listener) => return Ok(Self::Tcp(listener)),
+            Err(e) => last_error = Some(e),
+          }
+        }
+        Err(match last_error {
+          Some(source) => ServerError::Bind {
+            port: *port,
+            source,
+          },
+          None => ServerError::Resolve(hostname.clone()),
+        })
+      }
+      ListenAddr::Unix(path) => {
+        let bind = || -> std::io::Result<UnixListener> {
+          let listener = std::os::unix::net::UnixListener::bind(path)?;
+          listener.set_nonblocking(true)?;
+          UnixListener::from_std(listener)
+        };
+        let listener = bind().map_err(|source| ServerError::BindUnix {
+          path: path.display().to_string(),
+          source,
+        })?;
+        Ok(Self::Unix(listener, path.clone()))
+      }
+    }
+  }
+
+  /// The bound TCP address (none for unix sockets).
+  pub(super) fn local_addr(&self) -> Option<SocketAddr> {
+    match self {
+      Self::Tcp(l) => l.local_addr().ok(),
+      Self::Unix(..) => None,
+    }
+  }
+
+  async fn accept(&self) -> io::Result<(Io, Option<SocketAddr>)> {
+    match self {
+      Self::Tcp(l) => {
+        let (stream, remote) = l.accept().await?;
+        let _ = stream.set_nodelay(true);
+        Ok((Io::Tcp(stream), Some(remote)))
+      }
+      Self::Unix(l, _) => {
+        let (stream, _) = l.accept().await?;
+        Ok((Io::Unix(stream), None))
+      }
+    }
+  }
+}
+
+fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+  let listener = std::net::TcpListener::bind(addr)?;
+  listener.set_nonblocking(true)?;
+  TcpListener::from_std(listener)
+}
+
+impl Drop for Listener {
+  fn drop(&mut self) {
+    if let Self::Unix(_, path) = self {
+      // Bun removes the socket file on close; abstract sockets have none.
+      if !path.as_os_str().as_encoded_bytes().starts_with(b"\0") {
+        let _ = std::fs::remove_file(path);
+      }
+    }
+  }
+}
+
+/// A connected socket of either kind.
+pub enum Io {
+  /// TCP.
+  Tcp(TcpStream),
+  /// A unix domain socket.
+  Unix(UnixStream),
+}
+
+impl Io {
+  async fn readable(&self) -> io::Result<()> {
+    match self {
+      Self::Tcp(s) => s.readable().await,
+      Self::Unix(s) => s.readable().await,
+    }
+  }
+
+  fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
+    match self {
+      Self::Tcp(s) => s.try_write(bytes),
+      Self::Unix(s) => s.try_write(bytes),
+    }
+  }
+}
+
+impl AsyncRead for Io {
+  fn poll_read(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+  ) -> Poll<io::Result<()>> {
+    match self.get_mut() {
+      Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+      Self::Unix(s) => Pin::new(s).poll_read(cx, buf),
+    }
+  }
+}
+
+impl AsyncWrite for Io {
+  fn poll_write(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+  ) -> Poll<io::Result<usize>> {
+    match self.get_mut() {
+      Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+      Self::Unix(s) => Pin::new(s).poll_write(cx, buf),
+    }
+  }
+
+  fn poll_write_vectored(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    bufs: &[io::IoSlice<'_>],
+  ) -> Poll<io::Result<usize>> {
+    match self.get_mut() {
+      Self::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+      Self::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+    }
+  }
+
+  fn is_write_vectored(&self) -> bool {
+    true
+  }
+
+  fn poll_flush(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+  ) -> Poll<io::Result<()>> {
+    match self.get_mut() {
+      Self::Tcp(s) => Pin::new(s).poll_flush(cx),
+      Self::Unix(s) => Pin::new(s).poll_flush(cx),
+    }
+  }
+
+  fn poll_shutdown(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+  ) -> Poll<io::Result<()>> {
+    match self.get_mut() {
+      Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+      Self::Unix(s) => Pin::new(s).poll_shutdown(cx),
+    }
+  }
+}
+
+/// A connection handed over after `101 Switching Protocols`: reads return
+/// the bytes the client sent behind its request head first.
+pub struct Upgraded {
+  io: Io,
+  read_buf: Bytes,
+}
+
+impl AsyncRead for Upgraded {
+  fn poll_read(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+  ) -> Poll<io::Result<()>> {
+    let this = self.get_mut();
+    if this.read_buf.is_empty() {
+      return Pin::new(&mut this.io).poll_read(cx, buf);
+    }
+    let n = this.read_buf.len().min(buf.remaining());
+    buf.put_slice(&this.read_buf.split_to(n));
+    Poll::Ready(Ok(()))
+  }
+}
+
+impl AsyncWrite for Upgraded {
+  fn poll_write(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+  ) -> Poll<io::Result<usize>> {
+    Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+  }
+
+  fn poll_write_vectored(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    bufs: &[io::IoSlice<'_>],
+  ) -> Poll<io::Result<usize>> {
+    Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+  }
+
+  fn is_write_vectored(&self) -> bool {
+    true
+  }
+
+  fn poll_flush(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+  ) -> Poll<io::Result<()>> {
+    Pin::new(&mut self.get_mut().io).poll_flush(cx)
+  }
+
+  fn poll_shutdown(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+  ) -> Poll<io::Result<()>> {
+    Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+  }
+}
+
+fn connection_builder(config_idle: Duration) -> http1::Builder {
+  let mut builder = http1::Builder::new();
+  builder
+    .timer(TokioTimer::new())
+    .header_read_timeout(config_idle)
+    .keep_alive(true)
+    // Flush pipelined responses together: 10× for pipelined load.
+    .pipeline_flush(true)
+    .max_buf_size(MAX_HEAD_BYTES);
+  builder
+}
+
+/// Accepts connections until the server stops.
+pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
+  let idle = server.idle_timeout().unwrap_or(FALLBACK_IDLE_TIMEOUT);
+  let builder = Rc::new(connection_builder(idle));
+  let mut stop_rx = server.subscribe_stop();
+  loop {
+    let accepted = tokio::select! {
+      accepted = listener.accept() => accepted,
+      _ = stop_rx.changed() => break,
+    };
+    match accepted {
+      Ok((io, remote)) => {
+        server.connection_opened();
+        deno_core::unsync::spawn(serve_connection(
+          server.clone(),
+          builder.clone(),
+          io,
+          remote,
+          idle,
+        ));
+      }
+      // Out of descriptors or a connection reset before accept: keep serving.
+      Err(_) => tokio::task::yield_now().await,
+    }
+  }
+  drop(listener);
+  server.listener_closed();
+}
+
+/// Serves one connection until it closes, parks between requests, or is
+/// handed to a WebSocket.
+async fn serve_connection(
+  server: Rc<Server>,
+  builder: Rc<http1::Builder>,
+  mut io: Io,
+  remote: Option<SocketAddr>,
+  idle: Duration,
+) {
+  let flow = Arc::new(Flow::default());
+  let mut stop_rx = server.subscribe_stop();
+  let mut read_buf = Bytes::new();
+  loop {
+    if read_buf.is_empty() && !wait_for_request(&io, &mut stop_rx, idle).await {
+      break;
+    }
+    let service = {
+      let server = server.clone();
+      let flow = flow.clone();
+      hyper::service::service_fn(move |req| {
+        let exchange = flow.begin();
+        server.handle(req, remote, &flow).map(move |result| {
+          result.map(|r| r.map(|b| Tracked::new(b, exchange)))
+        })
+      })
+    };
+    // Boxed: the task keeps only a pointer to hyper's state while parked.
+    let mut conn = Box::new(
+      builder
+        .serve_connection(FlowIo::new(io, flow.clone(), read_buf), service),
+    );
+    let ended = drive(&mut conn, &mut stop_rx).await;
+    let parts = conn.into_parts();
+    let (io_back, held) = parts.io.into_inner();
+    // Unread input: what hyper buffered, then what the socket wrapper held.
+    let unread = match (parts.read_buf.is_empty(), held.is_empty()) {
+      (_, true) => detach(parts.read_buf),
+      (true, false) => held,
+      (false, false) => [&parts.read_buf[..], &held[..]].concat().into(),
+    };
+    match ended {
+      Ended::Done if flow.take_parked() => {
+        io = io_back;
+        read_buf = unread;
+      }
+      Ended::Done => {
+        if let Some(upgrade) = flow.take_upgrade() {
+          let _ = upgrade.send(Upgraded {
+            io: io_back,
+            read_buf: unread,
+          });
+        }
+        break;
+      }
+      Ended::ParseError(status) => {
+        // hyper queues this answer itself but, with `pipeline_flush`, ends
+        // the connection before flushing it.
+        let response = format!(
+          "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+        );
+        // Best effort: a few bytes into an idle socket's buffer fit.
+        let _ = io_back.try_write(response.as_bytes());
+        break;
+      }
+      Ended::Closed => break,
+    }
+  }
+  server.connection_closed();
+}
+
+/// The bytes hyper read ahead, without the 8 KiB buffer they sit in (an
+/// empty `Bytes` from hyper still holds it).
+fn detach(read_buf: Bytes) -> Bytes {
+  if read_buf.is_empty() {
+    Bytes::new()
+  } else {
+    Bytes::copy_from_slice(&read_buf)
+  }
+}
+
+/// Waits, holding only the socket, until the client sends something.
+/// `false` when the connection should close instead: idle too long, or the
+/// server is stopping (idle connections close at once, as in Bun).
+async fn wait_for_request(
+  io: &Io,
+  stop_rx: &mut watch::Receiver<Stopping>,
+  idle: Duration,
+) -> bool {
+  if *stop_rx.borrow_and_update() != Stopping::No {
+    return false;
+  }
+  tokio::select! {
+    readable = io.readable() => readable.is_ok(),
+    () = tokio::time::sleep(idle) => false,
+    _ = stop_rx.changed() => false,
+  }
+}
+
+/// How a hyper round ended.
+enum Ended {
+  /// Cleanly: the client closed, the connection parked or was upgraded.
+  Done,
+  /// On a request hyper could not parse, to be answered with this status.
+  ParseError(&'static str),
+  /// On an I/O error or a forced stop.
+  Closed,
+}
+
+/// Drives a hyper round to its end, shutting it down gracefully or at once
+/// when the server stops.
+async fn drive<S, B>(
+  conn: &mut http1::Connection<FlowIo<Io>, S>,
+  stop_rx: &mut watch::Receiver<Stopping>,
+) -> Ended
+where
+  S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B> + Unpin,
+  S::Future: Unpin,
+  S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+  B: http_body::Body + 'static,
+  B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+  let mut graceful = false;
+  let mut server_gone = false;
+  while !server_gone {
+    if !graceful {
+      match *stop_rx.borrow_and_update() {
+        Stopping::Force => return Ended::Closed,
+        Stopping::Graceful => {
+          graceful = true;
+          Pin::new(&mut *conn).graceful_shutdown();
+        }
+        Stopping::No => {}
+      }
+    }
+    let round = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx));
+    tokio::select! {
+      result = round => {
+        return match result {
+          Ok(()) => Ended::Done,
+          Err(e) => match parse_error_status(&e) {
+            Some(status) => Ended::ParseError(status),
+            None => Ended::Closed,
+          },
+        };
+      }
+      changed = stop_rx.changed() => {
+        // Err: the server is gone; finish what is in flight.
+        server_gone = changed.is_err();
+        if !server_gone && *stop_rx.borrow() == Stopping::Force {
+          return Ended::Closed;
+        }
+      }
+    }
+  }
+  let _ = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)).await;
+  Ended::Closed
+}
+
+/// The status hyper would answer a malformed request with, if `error` is one.
+fn parse_error_status(error: &hyper::Error) -> Option<&'static str> {
+  if error.is_parse_too_large() {
+    Some("431 Request Header Fields Too Large")
+  } else if error.is_parse() {
+    Some("400 Bad Request")
+  } else {
+    None
+  }
+}
