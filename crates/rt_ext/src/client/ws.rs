@@ -21,6 +21,11 @@ use super::tls::client_config;
 /// The connection under a client WebSocket.
 pub type ClientStream = Either<TcpStream, TlsStream<TcpStream>>;
 
+/// Client sockets do not park: the handshake leaves frames in tungstenite's
+/// buffer that a frame watcher below it would not have seen, and a process
+/// holds few of them.
+impl crate::ws::park::Parkable for ClientStream {}
+
 /// What `new WebSocket(url, options)` asks for.
 pub struct ConnectRequest {
   /// A `ws:` or `wss:` URL.

@@ -25,6 +25,7 @@ use crate::ws::SendLimits;
 use crate::ws::Socket;
 use crate::ws::deflate::DeflateIo;
 use crate::ws::deflate::DeflateParams;
+use crate::ws::park::Watch;
 
 /// The `websocket` handler's options (Bun's names and defaults).
 #[derive(Debug, Clone)]
@@ -173,13 +174,16 @@ impl WsServer {
           .map_err(|_| "connection closed before the upgrade".to_string())?;
         let io = match deflate {
           Some(params) => {
-            Either::Right(DeflateIo::new(io, params, max_message))
+            Either::Right(Box::new(DeflateIo::new(io, params, max_message)))
           }
           None => Either::Left(io),
         };
-        let ws =
-          WebSocketStream::from_raw_socket(io, Role::Server, Some(config))
-            .await;
+        let ws = WebSocketStream::from_raw_socket(
+          Watch::new(io),
+          Role::Server,
+          Some(config),
+        )
+        .await;
         Ok((ws, Payload::None))
       },
     )

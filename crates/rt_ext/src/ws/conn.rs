@@ -2,20 +2,23 @@
 //! event queue and writes what the socket queued, batching whatever is
 //! waiting into one flush, until a closing handshake (RFC 6455 §7) ends it.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::SinkExt as _;
 use futures::StreamExt as _;
-use tokio::io::AsyncRead;
-use tokio::io::AsyncWrite;
+use futures::stream::SplitSink;
+use futures::stream::SplitStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -24,6 +27,8 @@ use super::Events;
 use super::Outgoing;
 use super::Payload;
 use super::Socket;
+use super::park::ParkState;
+use super::park::Parkable;
 
 /// How long a closing handshake may wait for the peer's Close.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -89,113 +94,59 @@ fn error_code(error: &WsError) -> u16 {
 }
 
 /// Runs one open connection until it closes.
-pub(crate) async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
-  ws: WebSocketStream<S>,
+pub(crate) async fn drive<S: Parkable>(
+  ws: Box<WebSocketStream<S>>,
   socket: &Arc<Socket>,
   mut rx: mpsc::UnboundedReceiver<Outgoing>,
   events: &Events,
   options: &ConnOptions,
 ) -> Closed {
-  let id = socket.id();
-  let (mut sink, mut stream) = ws.split();
-
-  // Reads until the peer closes or fails; returns why.
-  let reader = async {
-    let mut pinged = false;
-    loop {
-      let next = match options.idle_timeout {
-        Some(idle) => match tokio::time::timeout(idle, stream.next()).await {
-          Ok(next) => next,
-          Err(_) if options.send_pings && !pinged => {
-            pinged = true;
-            socket.send(Message::Ping(Bytes::new()));
-            continue;
-          }
-          Err(_) => return Ended::Failed(1001, "Idle timeout".into()),
-        },
-        None => stream.next().await,
-      };
-      pinged = false;
-      match next {
-        None => return Ended::Gone,
-        Some(Err(error)) => {
-          let code = error_code(&error);
-          return if code == 1006 {
-            Ended::Gone
-          } else {
-            Ended::Failed(code, error.to_string())
-          };
-        }
-        Some(Ok(message)) => match message {
-          Message::Text(text) => {
-            socket.message_pushed();
-            events.push(EventKind::Text, id, Payload::Text(text))
-          }
-          Message::Binary(bytes) => {
-            socket.message_pushed();
-            events.push(EventKind::Binary, id, Payload::Binary(bytes))
-          }
-          Message::Ping(bytes) => {
-            events.push(EventKind::Ping, id, Payload::Binary(bytes))
-          }
-          Message::Pong(bytes) => {
-            events.push(EventKind::Pong, id, Payload::Binary(bytes))
-          }
-          Message::Close(frame) => {
-            return Ended::Peer(match frame {
-              Some(frame) => (u16::from(frame.code), frame.reason.to_string()),
-              None => (1005, String::new()),
-            });
-          }
-          Message::Frame(_) => {}
-        },
+  let park = ws.get_ref().park_state();
+  let pinged = Cell::new(false);
+  let mut next = Start::Stream(ws);
+  let mut first: Option<Outgoing> = None;
+  let mut failed: Option<Ended> = None;
+  let (ended, sink, stream) = loop {
+    // Boxed: the stream and the reading and writing state exist only while
+    // active, so a parked connection's task holds little more than its
+    // socket.
+    let active = Box::pin(run(
+      next,
+      socket,
+      &mut rx,
+      events,
+      options,
+      park.as_deref(),
+      &pinged,
+      first.take(),
+      failed.take(),
+    ));
+    let mut io = match active.await {
+      Active::Ended(ended, sink, stream) => break (ended, sink, stream),
+      Active::Parked(io) => io,
+    };
+    match wait_parked(&mut io, &mut rx, socket, options, &pinged).await {
+      Wake::Read => {}
+      Wake::Send(out) => first = Some(out),
+      Wake::IdleTimeout => {
+        failed = Some(Ended::Failed(1001, "Idle timeout".into()));
       }
     }
+    next = Start::Socket(io);
   };
+  // Boxed: runs once, at the end; a parked task need not hold its state.
+  Box::pin(finish(ended, sink, stream, socket, &mut rx, options)).await
+}
 
-  // Writes what JS and publishers queue; returns when told to close.
-  let writer = async {
-    while let Some(out) = rx.recv().await {
-      let mut written = 0;
-      let mut next = Some(out);
-      // Batch whatever is queued into one flush.
-      while let Some(out) = next.take() {
-        match out {
-          Outgoing::Message(message, len) => {
-            if sink.feed(message).await.is_err() {
-              return Ended::Gone;
-            }
-            written += len;
-          }
-          Outgoing::Close(code, reason) => {
-            // Code 0: a Close without a code (WHATWG close() with none).
-            let frame = (code != 0).then(|| CloseFrame {
-              code: CloseCode::from(code),
-              reason: reason.clone().into(),
-            });
-            let _ = sink.send(Message::Close(frame)).await;
-            let code = if code == 0 { 1005 } else { code };
-            return Ended::Local(code, reason);
-          }
-          Outgoing::Terminate => return Ended::Terminated,
-        }
-        next = rx.try_recv().ok();
-      }
-      if sink.flush().await.is_err() {
-        return Ended::Gone;
-      }
-      let left = socket.buffered.fetch_sub(written, Ordering::AcqRel) - written;
-      if left == 0 && socket.wants_drain.swap(false, Ordering::AcqRel) {
-        events.push(EventKind::Drain, id, Payload::None);
-      }
-    }
-    Ended::Gone
-  };
-
-  let ended = tokio::select! {
-    ended = reader => ended,
-    ended = writer => ended,
-  };
+/// Completes the closing handshake (or fails the connection) after `ended`.
+async fn finish<S: Parkable>(
+  ended: Ended,
+  mut sink: SplitSink<WebSocketStream<S>, Message>,
+  mut stream: SplitStream<WebSocketStream<S>>,
+  socket: &Arc<Socket>,
+  rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+  options: &ConnOptions,
+) -> Closed {
   // Failing connections stay writable until the script caught up.
   if !matches!(ended, Ended::Failed(..)) {
     socket.open.store(false, Ordering::Release);
@@ -277,6 +228,224 @@ pub(crate) async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
       }
     }
     Ended::Terminated | Ended::Gone => Closed::abnormal(),
+  }
+}
+
+/// What an active stretch starts from.
+enum Start<S> {
+  /// The stream the connection opened with.
+  Stream(Box<WebSocketStream<S>>),
+  /// A parked socket: a fresh stream over it.
+  Socket(S),
+}
+
+/// How an active stretch of a connection ended.
+enum Active<S> {
+  /// The connection is closing, for this reason.
+  Ended(
+    Ended,
+    SplitSink<WebSocketStream<S>, Message>,
+    SplitStream<WebSocketStream<S>>,
+  ),
+  /// Nothing is pending either way: the socket alone, to park.
+  Parked(S),
+}
+
+/// Reads and writes until the connection closes or, when it can park,
+/// until it is idle.
+#[allow(clippy::too_many_arguments)]
+async fn run<S: Parkable>(
+  start: Start<S>,
+  socket: &Arc<Socket>,
+  rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+  events: &Events,
+  options: &ConnOptions,
+  park: Option<&ParkState>,
+  pinged: &Cell<bool>,
+  mut first: Option<Outgoing>,
+  failed: Option<Ended>,
+) -> Active<S> {
+  let id = socket.id();
+  let ws = match start {
+    Start::Stream(ws) => *ws,
+    // Only server sockets park (see `ws::park`).
+    Start::Socket(io) => {
+      WebSocketStream::from_raw_socket(io, Role::Server, Some(options.config()))
+        .await
+    }
+  };
+  let (mut sink, mut stream) = ws.split();
+  if let Some(ended) = failed {
+    return Active::Ended(ended, sink, stream);
+  }
+
+  // Reads until the peer closes or fails; returns why.
+  let reader = async {
+    loop {
+      let next = match options.idle_timeout {
+        Some(idle) => match tokio::time::timeout(idle, stream.next()).await {
+          Ok(next) => next,
+          Err(_) if options.send_pings && !pinged.get() => {
+            pinged.set(true);
+            socket.send(Message::Ping(Bytes::new()));
+            continue;
+          }
+          Err(_) => return Ended::Failed(1001, "Idle timeout".into()),
+        },
+        None => stream.next().await,
+      };
+      pinged.set(false);
+      match next {
+        None => return Ended::Gone,
+        Some(Err(error)) => {
+          let code = error_code(&error);
+          return if code == 1006 {
+            Ended::Gone
+          } else {
+            Ended::Failed(code, error.to_string())
+          };
+        }
+        Some(Ok(message)) => match message {
+          Message::Text(text) => {
+            socket.message_pushed();
+            events.push(EventKind::Text, id, Payload::Text(text))
+          }
+          Message::Binary(bytes) => {
+            socket.message_pushed();
+            events.push(EventKind::Binary, id, Payload::Binary(bytes))
+          }
+          Message::Ping(bytes) => {
+            events.push(EventKind::Ping, id, Payload::Binary(bytes))
+          }
+          Message::Pong(bytes) => {
+            events.push(EventKind::Pong, id, Payload::Binary(bytes))
+          }
+          Message::Close(frame) => {
+            return Ended::Peer(match frame {
+              Some(frame) => (u16::from(frame.code), frame.reason.to_string()),
+              None => (1005, String::new()),
+            });
+          }
+          Message::Frame(_) => {}
+        },
+      }
+    }
+  };
+
+  // Writes what JS and publishers queue; returns when told to close.
+  let writer = async {
+    let mut woken_by = first.take();
+    loop {
+      let out = match woken_by.take() {
+        Some(out) => out,
+        None => match rx.recv().await {
+          Some(out) => out,
+          None => return Ended::Gone,
+        },
+      };
+      let mut written = 0;
+      let mut next = Some(out);
+      // Batch whatever is queued into one flush.
+      while let Some(out) = next.take() {
+        match out {
+          Outgoing::Message(message, len) => {
+            if sink.feed(message).await.is_err() {
+              return Ended::Gone;
+            }
+            written += len;
+          }
+          Outgoing::Close(code, reason) => {
+            // Code 0: a Close without a code (WHATWG close() with none).
+            let frame = (code != 0).then(|| CloseFrame {
+              code: CloseCode::from(code),
+              reason: reason.clone().into(),
+            });
+            let _ = sink.send(Message::Close(frame)).await;
+            let code = if code == 0 { 1005 } else { code };
+            return Ended::Local(code, reason);
+          }
+          Outgoing::Terminate => return Ended::Terminated,
+        }
+        next = rx.try_recv().ok();
+      }
+      if sink.flush().await.is_err() {
+        return Ended::Gone;
+      }
+      let left = socket.buffered.fetch_sub(written, Ordering::AcqRel) - written;
+      if left == 0 && socket.wants_drain.swap(false, Ordering::AcqRel) {
+        events.push(EventKind::Drain, id, Payload::None);
+      }
+    }
+  };
+
+  // Ready when reader and writer (polled first) are both idle.
+  let idle = std::future::poll_fn(|_| match park {
+    Some(state) if state.idle() => Poll::Ready(()),
+    _ => Poll::Pending,
+  });
+
+  let step = tokio::select! {
+    biased;
+    ended = reader => Some(ended),
+    ended = writer => Some(ended),
+    () = idle => None,
+  };
+  match step {
+    Some(ended) => Active::Ended(ended, sink, stream),
+    None => match sink.reunite(stream) {
+      Ok(whole) => Active::Parked(whole.into_inner()),
+      Err(halves) => Active::Ended(Ended::Gone, halves.0, halves.1),
+    },
+  }
+}
+
+/// Why a parked connection resumed.
+enum Wake {
+  /// The socket has input (or ended).
+  Read,
+  /// The script queued this.
+  Send(Outgoing),
+  /// Nothing arrived for the idle timeout (after the ping, if any).
+  IdleTimeout,
+}
+
+/// Waits while parked; the idle timeout and its ping carry on as if the
+/// reader were waiting.
+async fn wait_parked<S: Parkable>(
+  io: &mut S,
+  rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+  socket: &Socket,
+  options: &ConnOptions,
+  pinged: &Cell<bool>,
+) -> Wake {
+  let idle = async {
+    match options.idle_timeout {
+      Some(limit) => tokio::time::sleep(limit).await,
+      None => std::future::pending().await,
+    }
+  };
+  tokio::pin!(idle);
+  loop {
+    tokio::select! {
+      biased;
+      out = rx.recv() => {
+        return match out {
+          Some(out) => Wake::Send(out),
+          // The socket handle is gone: let the rebuilt stream end.
+          None => Wake::Read,
+        };
+      }
+      () = std::future::poll_fn(|cx| io.poll_fill(cx)) => return Wake::Read,
+      () = &mut idle => {
+        if options.send_pings && !pinged.get() {
+          pinged.set(true);
+          // Queued on `rx`: the next turn resumes to send it.
+          socket.send(Message::Ping(Bytes::new()));
+          continue;
+        }
+        return Wake::IdleTimeout;
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 pub mod conn;
 pub mod deflate;
 pub mod hub;
+pub mod park;
 
 use std::cell::Cell;
 use std::cell::RefCell;
@@ -22,8 +23,6 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use tokio::io::AsyncRead;
-use tokio::io::AsyncWrite;
 use tokio::sync::Notify;
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
@@ -299,7 +298,7 @@ pub fn spawn<S, F>(
   connect: F,
 ) -> u32
 where
-  S: AsyncRead + AsyncWrite + Unpin + 'static,
+  S: park::Parkable,
   F: Future<Output = Result<(WebSocketStream<S>, Payload), String>> + 'static,
 {
   let id = NEXT_SOCKET.fetch_add(1, Ordering::Relaxed).max(1);
@@ -321,10 +320,11 @@ where
   let events = events.clone();
   let registry = registry.clone();
   deno_core::unsync::spawn(async move {
-    let closed = match connect.await {
+    // Boxed: the handshake's state is not kept for the socket's life.
+    let closed = match Box::pin(connect).await {
       Ok((ws, opened)) => {
         events.push(EventKind::Open, id, opened);
-        conn::drive(ws, &socket, rx, &events, &options).await
+        conn::drive(Box::new(ws), &socket, rx, &events, &options).await
       }
       Err(message) => {
         events.push(EventKind::Error, id, Payload::Text(message.into()));
