@@ -13,7 +13,6 @@ use futures::SinkExt as _;
 use futures::StreamExt as _;
 use futures::stream::SplitSink;
 use futures::stream::SplitStream;
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
@@ -24,6 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::EventKind;
 use super::Events;
+use super::Outbox;
 use super::Outgoing;
 use super::Payload;
 use super::Socket;
@@ -97,10 +97,10 @@ fn error_code(error: &WsError) -> u16 {
 pub(crate) async fn drive<S: Parkable>(
   ws: Box<WebSocketStream<S>>,
   socket: &Arc<Socket>,
-  mut rx: mpsc::UnboundedReceiver<Outgoing>,
   events: &Events,
   options: &ConnOptions,
 ) -> Closed {
+  let rx = &socket.outbox;
   let park = ws.get_ref().park_state();
   let pinged = Cell::new(false);
   let mut next = Start::Stream(ws);
@@ -113,7 +113,7 @@ pub(crate) async fn drive<S: Parkable>(
     let active = Box::pin(run(
       next,
       socket,
-      &mut rx,
+      rx,
       events,
       options,
       park.as_deref(),
@@ -125,7 +125,7 @@ pub(crate) async fn drive<S: Parkable>(
       Active::Ended(ended, sink, stream) => break (ended, sink, stream),
       Active::Parked(io) => io,
     };
-    match wait_parked(&mut io, &mut rx, socket, options, &pinged).await {
+    match wait_parked(&mut io, rx, socket, options, &pinged).await {
       Wake::Read => {}
       Wake::Send(out) => first = Some(out),
       Wake::IdleTimeout => {
@@ -135,7 +135,7 @@ pub(crate) async fn drive<S: Parkable>(
     next = Start::Socket(io);
   };
   // Boxed: runs once, at the end; a parked task need not hold its state.
-  Box::pin(finish(ended, sink, stream, socket, &mut rx, options)).await
+  Box::pin(finish(ended, sink, stream, socket, rx, options)).await
 }
 
 /// Completes the closing handshake (or fails the connection) after `ended`.
@@ -144,7 +144,7 @@ async fn finish<S: Parkable>(
   mut sink: SplitSink<WebSocketStream<S>, Message>,
   mut stream: SplitStream<WebSocketStream<S>>,
   socket: &Arc<Socket>,
-  rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+  rx: &Outbox,
   options: &ConnOptions,
 ) -> Closed {
   // Failing connections stay writable until the script caught up.
@@ -204,7 +204,7 @@ async fn finish<S: Parkable>(
       let _ = tokio::time::timeout(CLOSE_WAIT, async {
         socket.caught_up().await;
         socket.open.store(false, Ordering::Release);
-        while let Ok(Outgoing::Message(message, len)) = rx.try_recv() {
+        while let Some(Outgoing::Message(message, len)) = rx.try_recv() {
           if sink.feed(message).await.is_err() {
             break;
           }
@@ -257,7 +257,7 @@ enum Active<S> {
 async fn run<S: Parkable>(
   start: Start<S>,
   socket: &Arc<Socket>,
-  rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+  rx: &Outbox,
   events: &Events,
   options: &ConnOptions,
   park: Option<&ParkState>,
@@ -338,10 +338,7 @@ async fn run<S: Parkable>(
     loop {
       let out = match woken_by.take() {
         Some(out) => out,
-        None => match rx.recv().await {
-          Some(out) => out,
-          None => return Ended::Gone,
-        },
+        None => rx.recv().await,
       };
       let mut written = 0;
       let mut next = Some(out);
@@ -366,7 +363,7 @@ async fn run<S: Parkable>(
           }
           Outgoing::Terminate => return Ended::Terminated,
         }
-        next = rx.try_recv().ok();
+        next = rx.try_recv();
       }
       if sink.flush().await.is_err() {
         return Ended::Gone;
@@ -413,11 +410,12 @@ enum Wake {
 /// reader were waiting.
 async fn wait_parked<S: Parkable>(
   io: &mut S,
-  rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+  rx: &Outbox,
   socket: &Socket,
   options: &ConnOptions,
   pinged: &Cell<bool>,
 ) -> Wake {
+  rx.release();
   let idle = async {
     match options.idle_timeout {
       Some(limit) => tokio::time::sleep(limit).await,
@@ -428,13 +426,7 @@ async fn wait_parked<S: Parkable>(
   loop {
     tokio::select! {
       biased;
-      out = rx.recv() => {
-        return match out {
-          Some(out) => Wake::Send(out),
-          // The socket handle is gone: let the rebuilt stream end.
-          None => Wake::Read,
-        };
-      }
+      out = rx.recv() => return Wake::Send(out),
       () = std::future::poll_fn(|cx| io.poll_fill(cx)) => return Wake::Read,
       () = &mut idle => {
         if options.send_pings && !pinged.get() {

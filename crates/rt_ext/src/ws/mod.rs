@@ -22,9 +22,11 @@ use std::sync::atomic::AtomicU32;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 
+use std::task::Poll;
+
 use bytes::Bytes;
+use futures::task::AtomicWaker;
 use tokio::sync::Notify;
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -145,10 +147,72 @@ pub(crate) enum Outgoing {
   Terminate,
 }
 
+/// A socket's outgoing queue: JS and publishers push, the connection task
+/// pops. Unlike a channel it can hold no memory while empty (a tokio
+/// channel keeps a 32-slot block, about 2 KiB, for every socket).
+#[derive(Default)]
+pub(crate) struct Outbox {
+  queue: Mutex<VecDeque<Outgoing>>,
+  waker: AtomicWaker,
+  /// The connection task is gone: nothing more is taken.
+  closed: AtomicBool,
+}
+
+impl Outbox {
+  fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Outgoing>> {
+    self.queue.lock().unwrap_or_else(|e| e.into_inner())
+  }
+
+  /// Queues `out`; `false` once the connection task is gone.
+  fn push(&self, out: Outgoing) -> bool {
+    if self.closed.load(Ordering::Acquire) {
+      return false;
+    }
+    self.queue().push_back(out);
+    self.waker.wake();
+    true
+  }
+
+  /// The next queued item, if any.
+  pub(crate) fn try_recv(&self) -> Option<Outgoing> {
+    self.queue().pop_front()
+  }
+
+  /// Waits for the next item (cancel-safe: nothing is taken unless ready).
+  pub(crate) async fn recv(&self) -> Outgoing {
+    std::future::poll_fn(|cx| {
+      if let Some(out) = self.try_recv() {
+        return Poll::Ready(out);
+      }
+      self.waker.register(cx.waker());
+      // Re-check: a push may have landed before the register.
+      match self.try_recv() {
+        Some(out) => Poll::Ready(out),
+        None => Poll::Pending,
+      }
+    })
+    .await
+  }
+
+  /// Frees the queue's buffer if it is empty (a parking connection).
+  pub(crate) fn release(&self) {
+    let mut queue = self.queue();
+    if queue.is_empty() {
+      *queue = VecDeque::new();
+    }
+  }
+
+  /// The connection task ended: later pushes fail, queued items go.
+  fn close(&self) {
+    self.closed.store(true, Ordering::Release);
+    *self.queue() = VecDeque::new();
+  }
+}
+
 /// One open WebSocket, as JS and publishers reach it.
 pub struct Socket {
   id: u32,
-  tx: mpsc::UnboundedSender<Outgoing>,
+  pub(crate) outbox: Outbox,
   /// Bytes queued and not yet written to the connection.
   pub(crate) buffered: AtomicUsize,
   /// Until close() or the connection ended.
@@ -213,7 +277,7 @@ impl Socket {
       return SEND_DROPPED;
     }
     self.buffered.fetch_add(len, Ordering::AcqRel);
-    if self.tx.send(Outgoing::Message(message, len)).is_err() {
+    if !self.outbox.push(Outgoing::Message(message, len)) {
       return SEND_DROPPED;
     }
     if before > 0 {
@@ -255,14 +319,14 @@ impl Socket {
   /// a code.
   pub fn close(&self, code: u16, reason: String) {
     if self.open.swap(false, Ordering::AcqRel) {
-      let _ = self.tx.send(Outgoing::Close(code, reason));
+      self.outbox.push(Outgoing::Close(code, reason));
     }
   }
 
   /// Drops the connection without a closing handshake.
   pub fn terminate(&self) {
     self.open.store(false, Ordering::Release);
-    let _ = self.tx.send(Outgoing::Terminate);
+    self.outbox.push(Outgoing::Terminate);
   }
 
   /// Whether the socket is subscribed to `topic`.
@@ -302,10 +366,9 @@ where
   F: Future<Output = Result<(WebSocketStream<S>, Payload), String>> + 'static,
 {
   let id = NEXT_SOCKET.fetch_add(1, Ordering::Relaxed).max(1);
-  let (tx, rx) = mpsc::unbounded_channel();
   let socket = Arc::new(Socket {
     id,
-    tx,
+    outbox: Outbox::default(),
     buffered: AtomicUsize::new(0),
     open: AtomicBool::new(true),
     wants_drain: AtomicBool::new(false),
@@ -324,7 +387,7 @@ where
     let closed = match Box::pin(connect).await {
       Ok((ws, opened)) => {
         events.push(EventKind::Open, id, opened);
-        conn::drive(Box::new(ws), &socket, rx, &events, &options).await
+        conn::drive(Box::new(ws), &socket, &events, &options).await
       }
       Err(message) => {
         events.push(EventKind::Error, id, Payload::Text(message.into()));
@@ -332,6 +395,7 @@ where
       }
     };
     socket.open.store(false, Ordering::Release);
+    socket.outbox.close();
     socket.hub.forget(&socket);
     registry.borrow_mut().remove(&id);
     events.live.set(events.live.get().saturating_sub(1));
