@@ -30,6 +30,9 @@ use super::Socket;
 use super::park::ParkState;
 use super::park::Parkable;
 
+/// How long a server socket must be idle before it parks.
+const PARK_AFTER: Duration = Duration::from_millis(250);
+
 /// How long a closing handshake may wait for the peer's Close.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
@@ -375,10 +378,35 @@ async fn run<S: Parkable>(
     }
   };
 
-  // Ready when reader and writer (polled first) are both idle.
-  let idle = std::future::poll_fn(|_| match park {
-    Some(state) if state.idle() => Poll::Ready(()),
-    _ => Poll::Pending,
+  // Ready when reader and writer (polled first) have both been idle for
+  // PARK_AFTER: parking and resuming cost more than a message, so a busy
+  // socket stays active.
+  let mut quiet_since: Option<(u64, std::pin::Pin<Box<tokio::time::Sleep>>)> =
+    None;
+  let idle = std::future::poll_fn(|cx| {
+    let Some(state) = park else {
+      return Poll::Pending;
+    };
+    if !state.idle() {
+      return Poll::Pending;
+    }
+    let reads = state.reads();
+    match &mut quiet_since {
+      Some((since, timer)) if *since == reads => timer.as_mut().poll(cx),
+      Some((since, timer)) => {
+        *since = reads;
+        timer
+          .as_mut()
+          .reset(tokio::time::Instant::now() + PARK_AFTER);
+        timer.as_mut().poll(cx)
+      }
+      None => {
+        let mut timer = Box::pin(tokio::time::sleep(PARK_AFTER));
+        let ready = timer.as_mut().poll(cx);
+        quiet_since = Some((reads, timer));
+        ready
+      }
+    }
   });
 
   let step = tokio::select! {

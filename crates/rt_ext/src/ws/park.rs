@@ -50,12 +50,19 @@ pub struct ParkState {
   at_boundary: Cell<bool>,
   /// Written since the last flush.
   unflushed: Cell<bool>,
+  /// Reads that returned data, to tell a new quiet spell from the same one.
+  reads: Cell<u64>,
 }
 
 impl ParkState {
   /// Whether dropping the stream now loses nothing.
   pub fn idle(&self) -> bool {
     self.read_blocked.get() && self.at_boundary.get() && !self.unflushed.get()
+  }
+
+  /// How many reads returned data so far.
+  pub fn reads(&self) -> u64 {
+    self.reads.get()
   }
 }
 
@@ -187,6 +194,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watch<S> {
       buf.put_slice(&this.filled.split_to(n));
     }
     this.state.read_blocked.set(false);
+    this.state.reads.set(this.state.reads.get().wrapping_add(1));
     this.scan.feed(&buf.filled()[start..]);
     this.state.at_boundary.set(this.scan.at_boundary());
     Poll::Ready(Ok(()))
