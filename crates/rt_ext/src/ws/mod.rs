@@ -382,9 +382,11 @@ where
   events.live.set(events.live.get() + 1);
   let events = events.clone();
   let registry = registry.clone();
+  // Boxed before the task captures it: a captured future keeps its full
+  // size in the task for the socket's life, after the handshake is done.
+  let connect = Box::pin(connect);
   deno_core::unsync::spawn(async move {
-    // Boxed: the handshake's state is not kept for the socket's life.
-    let closed = match Box::pin(connect).await {
+    let closed = match connect.await {
       Ok((ws, opened)) => {
         events.push(EventKind::Open, id, opened);
         conn::drive(Box::new(ws), &socket, &events, &options).await
