@@ -10,9 +10,7 @@
 //! than [`MAX_UNSENT`] bytes are still waiting: the producer in JS then
 //! stalls at the speed of the client.
 //!
-//! The read side notes whether any byte arrived (a connection that never
-//! sends one is closed after the idle timeout) and follows the request
-//! framing ([`HeadScanner`]) to spot a head that carries both
+//! The read side follows the request framing ([`HeadScanner`]) to spot a head that carries both
 //! `Content-Length` and `Transfer-Encoding`: hyper resolves that safely but
 //! silently, and rt answers it with a 400 like Bun.
 //!
@@ -53,7 +51,6 @@ pub const MAX_UNSENT: usize = 256 * 1024;
 pub struct Flow {
   unsent: AtomicUsize,
   waker: AtomicWaker,
-  read_any: AtomicBool,
   framing_conflicts: AtomicUsize,
   /// Where the socket goes after a `101`.
   upgrade: Mutex<Option<oneshot::Sender<Upgraded>>>,
@@ -64,11 +61,6 @@ pub struct Flow {
 }
 
 impl Flow {
-  /// Whether the client has sent at least one byte.
-  pub fn has_read(&self) -> bool {
-    self.read_any.load(Ordering::Relaxed)
-  }
-
   /// Consumes one "head had both Content-Length and Transfer-Encoding" mark.
   pub fn take_framing_conflict(&self) -> bool {
     self
@@ -109,7 +101,6 @@ impl Flow {
     if bytes.is_empty() {
       return None;
     }
-    self.read_any.store(true, Ordering::Relaxed);
     let fed = scanner.feed(bytes);
     if fed.conflicts > 0 {
       self
