@@ -17,22 +17,18 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::Context;
-use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::FutureExt as _;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioTimer;
-use tokio::io::AsyncRead;
-use tokio::io::AsyncWrite;
-use tokio::io::ReadBuf;
 use tokio::net::TcpListener;
 use tokio::net::TcpStream;
 use tokio::net::UnixListener;
 use tokio::net::UnixStream;
 use tokio::sync::watch;
+use tokio_util::either::Either;
 
 use super::core::ListenAddr;
 use super::core::Server;
@@ -41,6 +37,7 @@ use super::core::Stopping;
 use super::flow::Flow;
 use super::flow::FlowIo;
 use super::flow::Tracked;
+use crate::ws::prefixed::Prefixed;
 
 /// Largest request head (request line + headers), as Bun's 16 KiB default
 /// plus hyper's read slack; larger heads get 431.
@@ -110,11 +107,11 @@ impl Listener {
       Self::Tcp(l) => {
         let (stream, remote) = l.accept().await?;
         let _ = stream.set_nodelay(true);
-        Ok((Io::Tcp(stream), Some(remote)))
+        Ok((Either::Left(stream), Some(remote)))
       }
       Self::Unix(l, _) => {
         let (stream, _) = l.accept().await?;
-        Ok((Io::Unix(stream), None))
+        Ok((Either::Right(stream), None))
       }
     }
   }
@@ -137,149 +134,28 @@ impl Drop for Listener {
   }
 }
 
-/// A connected socket of either kind.
-pub enum Io {
-  /// TCP.
-  Tcp(TcpStream),
-  /// A unix domain socket.
-  Unix(UnixStream),
-}
+/// A connected socket: TCP or a unix domain socket.
+pub type Io = Either<TcpStream, UnixStream>;
 
-impl Io {
-  async fn readable(&self) -> io::Result<()> {
-    match self {
-      Self::Tcp(s) => s.readable().await,
-      Self::Unix(s) => s.readable().await,
-    }
-  }
-
-  fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
-    match self {
-      Self::Tcp(s) => s.try_write(bytes),
-      Self::Unix(s) => s.try_write(bytes),
-    }
+/// Waits until the socket has something to read (or failed).
+async fn readable(io: &Io) -> io::Result<()> {
+  match io {
+    Either::Left(s) => s.readable().await,
+    Either::Right(s) => s.readable().await,
   }
 }
 
-impl AsyncRead for Io {
-  fn poll_read(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    buf: &mut ReadBuf<'_>,
-  ) -> Poll<io::Result<()>> {
-    match self.get_mut() {
-      Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-      Self::Unix(s) => Pin::new(s).poll_read(cx, buf),
-    }
-  }
-}
-
-impl AsyncWrite for Io {
-  fn poll_write(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    buf: &[u8],
-  ) -> Poll<io::Result<usize>> {
-    match self.get_mut() {
-      Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-      Self::Unix(s) => Pin::new(s).poll_write(cx, buf),
-    }
-  }
-
-  fn poll_write_vectored(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    bufs: &[io::IoSlice<'_>],
-  ) -> Poll<io::Result<usize>> {
-    match self.get_mut() {
-      Self::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-      Self::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-    }
-  }
-
-  fn is_write_vectored(&self) -> bool {
-    true
-  }
-
-  fn poll_flush(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<io::Result<()>> {
-    match self.get_mut() {
-      Self::Tcp(s) => Pin::new(s).poll_flush(cx),
-      Self::Unix(s) => Pin::new(s).poll_flush(cx),
-    }
-  }
-
-  fn poll_shutdown(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<io::Result<()>> {
-    match self.get_mut() {
-      Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-      Self::Unix(s) => Pin::new(s).poll_shutdown(cx),
-    }
+/// Writes what the socket takes now, without waiting.
+fn try_write(io: &Io, bytes: &[u8]) -> io::Result<usize> {
+  match io {
+    Either::Left(s) => s.try_write(bytes),
+    Either::Right(s) => s.try_write(bytes),
   }
 }
 
 /// A connection handed over after `101 Switching Protocols`: reads return
 /// the bytes the client sent behind its request head first.
-pub struct Upgraded {
-  io: Io,
-  read_buf: Bytes,
-}
-
-impl AsyncRead for Upgraded {
-  fn poll_read(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    buf: &mut ReadBuf<'_>,
-  ) -> Poll<io::Result<()>> {
-    let this = self.get_mut();
-    if this.read_buf.is_empty() {
-      return Pin::new(&mut this.io).poll_read(cx, buf);
-    }
-    let n = this.read_buf.len().min(buf.remaining());
-    buf.put_slice(&this.read_buf.split_to(n));
-    Poll::Ready(Ok(()))
-  }
-}
-
-impl AsyncWrite for Upgraded {
-  fn poll_write(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    buf: &[u8],
-  ) -> Poll<io::Result<usize>> {
-    Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
-  }
-
-  fn poll_write_vectored(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    bufs: &[io::IoSlice<'_>],
-  ) -> Poll<io::Result<usize>> {
-    Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
-  }
-
-  fn is_write_vectored(&self) -> bool {
-    true
-  }
-
-  fn poll_flush(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<io::Result<()>> {
-    Pin::new(&mut self.get_mut().io).poll_flush(cx)
-  }
-
-  fn poll_shutdown(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<io::Result<()>> {
-    Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
-  }
-}
+pub type Upgraded = Prefixed<Io>;
 
 fn connection_builder(config_idle: Duration) -> http1::Builder {
   let mut builder = http1::Builder::new();
@@ -369,10 +245,7 @@ async fn serve_connection(
       }
       Ended::Done => {
         if let Some(upgrade) = flow.take_upgrade() {
-          let _ = upgrade.send(Upgraded {
-            io: io_back,
-            read_buf: unread,
-          });
+          let _ = upgrade.send(Prefixed::new(io_back, unread));
         }
         break;
       }
@@ -383,7 +256,7 @@ async fn serve_connection(
           "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
         );
         // Best effort: a few bytes into an idle socket's buffer fit.
-        let _ = io_back.try_write(response.as_bytes());
+        let _ = try_write(&io_back, response.as_bytes());
         break;
       }
       Ended::Closed => break,
@@ -414,7 +287,7 @@ async fn wait_for_request(
     return false;
   }
   tokio::select! {
-    readable = io.readable() => readable.is_ok(),
+    readable = readable(io) => readable.is_ok(),
     () = tokio::time::sleep(idle) => false,
     _ = stop_rx.changed() => false,
   }

@@ -7,6 +7,7 @@ pub mod conn;
 pub mod deflate;
 pub mod hub;
 pub mod park;
+pub mod prefixed;
 
 use std::cell::Cell;
 use std::cell::RefCell;

@@ -25,6 +25,8 @@ use tokio::io::AsyncRead;
 use tokio::io::AsyncWrite;
 use tokio::io::ReadBuf;
 
+use super::prefixed::Prefixed;
+
 /// A connection the connection task may park (see the module docs).
 pub trait Parkable: AsyncRead + AsyncWrite + Unpin + Sized + 'static {
   /// The state that says when the stream over this connection may be
@@ -127,11 +129,10 @@ impl FrameScan {
 
 /// A server WebSocket's socket, watched for parking.
 pub struct Watch<S> {
-  inner: S,
+  /// The socket, with what was read while parked served first.
+  inner: Prefixed<S>,
   state: Rc<ParkState>,
   scan: FrameScan,
-  /// Read while parked, served before the socket.
-  filled: Bytes,
 }
 
 impl<S> Watch<S> {
@@ -140,10 +141,9 @@ impl<S> Watch<S> {
     let state = ParkState::default();
     state.at_boundary.set(true);
     Self {
-      inner,
+      inner: Prefixed::new(inner, Bytes::new()),
       state: Rc::new(state),
       scan: FrameScan::default(),
-      filled: Bytes::new(),
     }
   }
 }
@@ -154,18 +154,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> Parkable for Watch<S> {
   }
 
   fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-    if !self.filled.is_empty() {
+    if self.inner.has_prefix() {
       return Poll::Ready(());
     }
     // Small: most wake-ups of an idle socket are one short message.
     let mut space = [0u8; 512];
     let mut buf = ReadBuf::new(&mut space);
-    match Pin::new(&mut self.inner).poll_read(cx, &mut buf) {
+    match Pin::new(self.inner.inner_mut()).poll_read(cx, &mut buf) {
       Poll::Pending => Poll::Pending,
       // End of input and errors come back on the next read, which the
       // rebuilt stream then reports.
       Poll::Ready(_) => {
-        self.filled = Bytes::copy_from_slice(buf.filled());
+        self.inner.set_prefix(Bytes::copy_from_slice(buf.filled()));
         Poll::Ready(())
       }
     }
@@ -180,18 +180,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watch<S> {
   ) -> Poll<io::Result<()>> {
     let this = self.get_mut();
     let start = buf.filled().len();
-    if this.filled.is_empty() {
-      match Pin::new(&mut this.inner).poll_read(cx, buf) {
-        Poll::Pending => {
-          this.state.read_blocked.set(true);
-          return Poll::Pending;
-        }
-        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-        Poll::Ready(Ok(())) => {}
+    match Pin::new(&mut this.inner).poll_read(cx, buf) {
+      Poll::Pending => {
+        this.state.read_blocked.set(true);
+        return Poll::Pending;
       }
-    } else {
-      let n = this.filled.len().min(buf.remaining());
-      buf.put_slice(&this.filled.split_to(n));
+      Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+      Poll::Ready(Ok(())) => {}
     }
     this.state.read_blocked.set(false);
     this.state.reads.set(this.state.reads.get().wrapping_add(1));
