@@ -132,7 +132,7 @@ pub(crate) async fn drive<S: Parkable>(
       Wake::Read => {}
       Wake::Send(out) => first = Some(out),
       Wake::IdleTimeout => {
-        failed = Some(Ended::Failed(1001, "Idle timeout".into()));
+        failed = Some(Ended::idle_timeout());
       }
     }
     next = Start::Socket(io);
@@ -288,12 +288,8 @@ async fn run<S: Parkable>(
       let next = match options.idle_timeout {
         Some(idle) => match tokio::time::timeout(idle, stream.next()).await {
           Ok(next) => next,
-          Err(_) if options.send_pings && !pinged.get() => {
-            pinged.set(true);
-            socket.send(Message::Ping(Bytes::new()));
-            continue;
-          }
-          Err(_) => return Ended::Failed(1001, "Idle timeout".into()),
+          Err(_) if ping_once(socket, options, pinged) => continue,
+          Err(_) => return Ended::idle_timeout(),
         },
         None => stream.next().await,
       };
@@ -434,6 +430,22 @@ enum Wake {
   IdleTimeout,
 }
 
+/// The idle timeout passed: pings the peer if the options ask for it and
+/// it was not pinged since it last sent something (`true`: keep waiting),
+/// else the connection is to close (`false`).
+fn ping_once(
+  socket: &Socket,
+  options: &ConnOptions,
+  pinged: &Cell<bool>,
+) -> bool {
+  if options.send_pings && !pinged.get() {
+    pinged.set(true);
+    socket.send(Message::Ping(Bytes::new()));
+    return true;
+  }
+  false
+}
+
 /// Waits while parked; the idle timeout and its ping carry on as if the
 /// reader were waiting.
 async fn wait_parked<S: Parkable>(
@@ -457,13 +469,10 @@ async fn wait_parked<S: Parkable>(
       out = rx.recv() => return Wake::Send(out),
       () = std::future::poll_fn(|cx| io.poll_fill(cx)) => return Wake::Read,
       () = &mut idle => {
-        if options.send_pings && !pinged.get() {
-          pinged.set(true);
-          // Queued on `rx`: the next turn resumes to send it.
-          socket.send(Message::Ping(Bytes::new()));
-          continue;
+        // A ping is queued on `rx`: the next turn resumes to send it.
+        if !ping_once(socket, options, pinged) {
+          return Wake::IdleTimeout;
         }
-        return Wake::IdleTimeout;
       }
     }
   }
@@ -480,4 +489,11 @@ enum Ended {
   Terminated,
   /// The connection dropped.
   Gone,
+}
+
+impl Ended {
+  /// Nothing arrived for the idle timeout (RFC 6455 1001 Going Away).
+  fn idle_timeout() -> Self {
+    Self::Failed(1001, "Idle timeout".into())
+  }
 }
