@@ -225,11 +225,6 @@ impl<T> FlowIo<T> {
     (self.inner, self.leftover)
   }
 
-  /// The socket.
-  pub fn get_ref(&self) -> &T {
-    &self.inner
-  }
-
   /// Whether ending the read side now loses nothing: hyper waits for a
   /// new request head, no response is owed and all output was flushed.
   fn can_park(&self) -> bool {
