@@ -45,3 +45,36 @@ pub fn localhost(alpn: &[&[u8]]) -> TestCerts {
     server: Arc::new(config),
   }
 }
+
+/// PEM files for a server: a CA and a certificate it signs for `names`.
+pub struct PemSet {
+  /// The CA certificate, PEM (what clients trust).
+  pub ca: String,
+  /// The server certificate, PEM.
+  pub cert: String,
+  /// The server certificate, DER (to compare with what a client was shown).
+  pub cert_der: Vec<u8>,
+  /// The server's private key, PKCS#8 PEM.
+  pub key: String,
+}
+
+/// A fresh CA and a certificate for `names` (DNS names or IP addresses).
+pub fn pem_set(names: &[&str]) -> PemSet {
+  let ca_key = KeyPair::generate().unwrap();
+  let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+  ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+  let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+  let leaf_key = KeyPair::generate().unwrap();
+  let leaf = CertificateParams::new(
+    names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+  )
+  .unwrap()
+  .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+  .unwrap();
+  PemSet {
+    ca: ca_cert.pem(),
+    cert: leaf.pem(),
+    cert_der: leaf.der().to_vec(),
+    key: leaf_key.serialize_pem(),
+  }
+}

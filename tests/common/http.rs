@@ -78,6 +78,20 @@ impl Conn {
     }
   }
 
+  /// Wraps an already connected stream (a TLS session, say).
+  pub fn over(stream: Box<dyn ReadWrite>) -> Conn {
+    Conn {
+      reader: BufReader::new(stream),
+    }
+  }
+
+  /// Reads exactly `n` bytes.
+  pub fn read_exact(&mut self, n: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n];
+    self.reader.read_exact(&mut out).expect("read");
+    out
+  }
+
   /// Writes raw bytes.
   pub fn send(&mut self, raw: &[u8]) {
     self.reader.get_mut().write_all(raw).expect("write request");

@@ -42,6 +42,8 @@ import {
 } from "ext:rt/64_response.js";
 
 const {
+  ArrayBufferIsView,
+  ArrayBufferPrototype,
   ArrayIsArray,
   ArrayPrototypePush,
   MathTrunc,
@@ -64,14 +66,72 @@ const { URL } = webScript("00_url");
 const { Blob } = webScript("09_file");
 const { ReadableStream } = webScript("06_streams");
 
-const { TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
+const { TextEncoder: TextEncoderImpl, TextDecoder: TextDecoderImpl } = webScript("08_text_encoding");
 const encoder = new TextEncoderImpl();
+const decoder = new TextDecoderImpl();
 const EMPTY = new Uint8Array(0);
 
 const DEFAULT_IDLE_TIMEOUT = 10;
 const MAX_IDLE_TIMEOUT = 255;
 const DEFAULT_MAX_BODY = 128 * 1024 * 1024;
 const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+
+/**
+ * One PEM input of `tls` (`key`, `cert`): a string, a Buffer/TypedArray/
+ * DataView, an ArrayBuffer, or an array of those, joined as one PEM text.
+ */
+function pemText(value, where) {
+  if (value === undefined || value === null || value === false) return "";
+  if (typeof value === "string") return value;
+  if (ArrayIsArray(value)) {
+    const parts = [];
+    for (let i = 0; i < value.length; i++) ArrayPrototypePush(parts, pemText(value[i], `${where}[${i}]`));
+    return parts.join("\n");
+  }
+  if (ArrayBufferIsView(value)) {
+    return decoder.decode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  }
+  if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, value)) return decoder.decode(new Uint8Array(value));
+  throw typeError(
+    `Bun.serve: ${where} must be a string, a Buffer, a TypedArray, an ArrayBuffer or an array of them`,
+    "ERR_INVALID_ARG_TYPE",
+  );
+}
+
+function optionalString(value, where) {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") {
+    throw typeError(`Bun.serve: ${where} must be a string`, "ERR_INVALID_ARG_TYPE");
+  }
+  return value;
+}
+
+/** Bun's `tls` option (an object or an array of them, first = default) → entries for Rust. */
+function resolveTls(tls) {
+  if (tls === undefined || tls === null || tls === false) return null;
+  if (typeof tls !== "object") {
+    throw typeError("Bun.serve: tls must be an object or an array of objects", "ERR_INVALID_ARG_TYPE");
+  }
+  const list = ArrayIsArray(tls) ? tls : [tls];
+  const entries = [];
+  for (let i = 0; i < list.length; i++) {
+    const at = ArrayIsArray(tls) ? `tls[${i}]` : "tls";
+    const entry = list[i];
+    if (entry === undefined || entry === null) continue;
+    if (typeof entry !== "object") {
+      throw typeError(`Bun.serve: ${at} must be an object`, "ERR_INVALID_ARG_TYPE");
+    }
+    ArrayPrototypePush(entries, {
+      key: pemText(entry.key, `${at}.key`),
+      cert: pemText(entry.cert, `${at}.cert`),
+      keyFile: optionalString(entry.keyFile, `${at}.keyFile`),
+      certFile: optionalString(entry.certFile, `${at}.certFile`),
+      serverName: optionalString(entry.serverName, `${at}.serverName`),
+      passphrase: optionalString(entry.passphrase, `${at}.passphrase`),
+    });
+  }
+  return entries.length === 0 ? null : entries;
+}
 
 /** `port` option → integer 0..65535 (RangeError otherwise), with Bun's env defaults. */
 function resolvePort(port) {
@@ -229,6 +289,7 @@ class Server {
   #hostname;
   #address;
   #unix;
+  #tls = false;
   #listening = true;
   /** The `websocket` side, when configured. */
   #ws = null;
@@ -237,9 +298,7 @@ class Server {
     if (options === null || typeof options !== "object") {
       throw typeError("Bun.serve expects an options object", "ERR_INVALID_ARG_TYPE");
     }
-    if (options.tls !== undefined && options.tls !== null && options.tls !== false) {
-      throw typeError("Bun.serve: tls is not supported by rt yet", "ERR_NOT_IMPLEMENTED");
-    }
+    const tls = resolveTls(options.tls);
     this.#setHandlers(options);
     this.#development = options.development === undefined
       ? env().NODE_ENV !== "production"
@@ -262,10 +321,12 @@ class Server {
       maxRequestBodySize: resolveMaxBody(options.maxRequestBodySize),
       hasFetch: this.#fetch !== undefined,
       routes,
+      tls,
     });
     this.#id = info.id;
     this.#options = options;
     this.#unix = unix;
+    this.#tls = tls !== null;
     this.#port = info.port ?? undefined;
     this.#hostname = unix === undefined ? hostname : undefined;
     this.#address = info.address;
@@ -422,7 +483,8 @@ class Server {
   }
 
   get protocol() {
-    return this.#unix === undefined ? "http" : null;
+    if (this.#unix !== undefined) return null;
+    return this.#tls ? "https" : "http";
   }
 
   get address() {
@@ -438,7 +500,7 @@ class Server {
       : this.#hostname.includes(":") && !this.#hostname.startsWith("[")
       ? `[${this.#hostname}]`
       : this.#hostname;
-    return new URL(`http://${host}:${this.#port}/`);
+    return new URL(`${this.#tls ? "https" : "http"}://${host}:${this.#port}/`);
   }
 
   get development() {

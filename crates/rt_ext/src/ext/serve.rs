@@ -54,6 +54,10 @@ pub enum ServeError {
   #[class(inherit)]
   #[error(transparent)]
   Server(#[from] ServerError),
+  /// A bad `tls` option.
+  #[class(inherit)]
+  #[error(transparent)]
+  Tls(#[from] crate::server::tls::TlsError),
   /// A server id that is not (or no longer) known.
   #[class(type)]
   #[error("Server is not running")]
@@ -141,6 +145,8 @@ pub struct ServeOptions {
   max_request_body_size: f64,
   has_fetch: bool,
   routes: Vec<RouteJs>,
+  /// Bun's `tls` entries (PEM text), when serving HTTPS.
+  tls: Option<Vec<crate::server::tls::TlsEntry>>,
 }
 
 /// What JS learns about a started server.
@@ -213,6 +219,10 @@ pub fn op_serve_start(
     idle_timeout: (options.idle_timeout > 0.0)
       .then(|| Duration::from_secs_f64(options.idle_timeout)),
     max_request_body_size: options.max_request_body_size as u64,
+    tls: match &options.tls {
+      Some(entries) => Some(crate::server::tls::server_config(entries)?),
+      None => None,
+    },
   };
   let serve = state.borrow_mut::<ServeState>();
   let server =
@@ -304,7 +314,12 @@ pub fn op_serve_url(state: &mut OpState, #[smi] id: RequestId) -> String {
         .or_else(|| uri.authority().map(|a| a.to_string()))
         .unwrap_or_else(|| "localhost".into());
       let path = uri.path_and_query().map_or("/", |p| p.as_str());
-      format!("http://{host}{path}")
+      let scheme = if r.server.serves_tls() {
+        "https"
+      } else {
+        "http"
+      };
+      format!("{scheme}://{host}{path}")
     })
     .unwrap_or_default()
 }

@@ -28,6 +28,8 @@ use tokio::net::TcpStream;
 use tokio::net::UnixListener;
 use tokio::net::UnixStream;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use tokio_util::either::Either;
 
 use super::core::ListenAddr;
@@ -37,6 +39,7 @@ use super::core::Stopping;
 use super::flow::Flow;
 use super::flow::FlowIo;
 use super::flow::Tracked;
+use super::tls::HANDSHAKE_TIMEOUT;
 use crate::ws::prefixed::Prefixed;
 
 /// Largest request head (request line + headers), as Bun's 16 KiB default
@@ -102,7 +105,7 @@ impl Listener {
     }
   }
 
-  async fn accept(&self) -> io::Result<(Io, Option<SocketAddr>)> {
+  async fn accept(&self) -> io::Result<(Plain, Option<SocketAddr>)> {
     match self {
       Self::Tcp(l) => {
         let (stream, remote) = l.accept().await?;
@@ -135,21 +138,43 @@ impl Drop for Listener {
 }
 
 /// A connected socket: TCP or a unix domain socket.
-pub type Io = Either<TcpStream, UnixStream>;
+pub type Plain = Either<TcpStream, UnixStream>;
 
-/// Waits until the socket has something to read (or failed).
-async fn readable(io: &Io) -> io::Result<()> {
+/// A connection as served: plain, or TLS over a plain socket (boxed: the
+/// rustls state is large, and plain connections should not carry its size).
+pub type Io = Either<Plain, Box<TlsStream<Plain>>>;
+
+/// The socket under a connection.
+fn socket(io: &Io) -> &Plain {
   match io {
+    Either::Left(plain) => plain,
+    Either::Right(tls) => tls.get_ref().0,
+  }
+}
+
+/// Waits until the socket has something to read (or failed). For TLS this
+/// is only called after a read found nothing, so rustls holds no plaintext.
+async fn readable(io: &Io) -> io::Result<()> {
+  match socket(io) {
     Either::Left(s) => s.readable().await,
     Either::Right(s) => s.readable().await,
   }
 }
 
-/// Writes what the socket takes now, without waiting.
-fn try_write(io: &Io, bytes: &[u8]) -> io::Result<usize> {
+/// Sends a last answer before closing: into the socket's buffer without
+/// waiting on a plain socket; through rustls, briefly, on TLS.
+async fn answer_and_close(io: &mut Io, bytes: &[u8]) {
   match io {
-    Either::Left(s) => s.try_write(bytes),
-    Either::Right(s) => s.try_write(bytes),
+    Either::Left(Either::Left(s)) => drop(s.try_write(bytes)),
+    Either::Left(Either::Right(s)) => drop(s.try_write(bytes)),
+    Either::Right(tls) => {
+      use tokio::io::AsyncWriteExt as _;
+      let write = async {
+        tls.write_all(bytes).await?;
+        tls.shutdown().await
+      };
+      let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+    }
   }
 }
 
@@ -173,6 +198,7 @@ fn connection_builder(config_idle: Duration) -> http1::Builder {
 pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
   let idle = server.idle_timeout().unwrap_or(FALLBACK_IDLE_TIMEOUT);
   let builder = Rc::new(connection_builder(idle));
+  let tls = server.tls().map(TlsAcceptor::from);
   let mut stop_rx = server.subscribe_stop();
   loop {
     let accepted = tokio::select! {
@@ -188,6 +214,7 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
           io,
           remote,
           idle,
+          tls.clone(),
         ));
       }
       // Out of descriptors or a connection reset before accept: keep serving.
@@ -203,15 +230,37 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
 async fn serve_connection(
   server: Rc<Server>,
   builder: Rc<http1::Builder>,
-  mut io: Io,
+  plain: Plain,
   remote: Option<SocketAddr>,
   idle: Duration,
+  tls: Option<TlsAcceptor>,
 ) {
-  let flow = Arc::new(Flow::default());
   let mut stop_rx = server.subscribe_stop();
+  // A TLS client may send its first request with the end of its handshake,
+  // left decrypted inside rustls where no socket wait would see it: the
+  // first round starts at once (hyper's head timeout guards the silence).
+  let (mut io, mut skip_wait) = match tls {
+    None => (Either::Left(plain), false),
+    Some(acceptor) => {
+      match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(plain))
+        .await
+      {
+        Ok(Ok(stream)) => (Either::Right(Box::new(stream)), true),
+        // A failed or stalled handshake: nothing was accepted to answer.
+        _ => {
+          server.connection_closed();
+          return;
+        }
+      }
+    }
+  };
+  let flow = Arc::new(Flow::default());
   let mut read_buf = Bytes::new();
   loop {
-    if read_buf.is_empty() && !wait_for_request(&io, &mut stop_rx, idle).await {
+    if read_buf.is_empty()
+      && !std::mem::take(&mut skip_wait)
+      && !wait_for_request(&io, &mut stop_rx, idle).await
+    {
       break;
     }
     let service = {
@@ -231,7 +280,7 @@ async fn serve_connection(
     );
     let ended = drive(&mut conn, &mut stop_rx).await;
     let parts = conn.into_parts();
-    let (io_back, held) = parts.io.into_inner();
+    let (mut io_back, held) = parts.io.into_inner();
     // Unread input: what hyper buffered, then what the socket wrapper held.
     let unread = match (parts.read_buf.is_empty(), held.is_empty()) {
       (_, true) => detach(parts.read_buf),
@@ -256,7 +305,7 @@ async fn serve_connection(
           "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
         );
         // Best effort: a few bytes into an idle socket's buffer fit.
-        let _ = try_write(&io_back, response.as_bytes());
+        answer_and_close(&mut io_back, response.as_bytes()).await;
         break;
       }
       Ended::Closed => break,

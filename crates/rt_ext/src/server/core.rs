@@ -100,6 +100,8 @@ pub struct ServerConfig {
   pub idle_timeout: Option<Duration>,
   /// Largest request body accepted; bigger ones get 413.
   pub max_request_body_size: u64,
+  /// Serve HTTPS with this configuration (see `tls.rs`).
+  pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A request id handed to JS.
@@ -432,6 +434,16 @@ impl Server {
   }
 
   /// Close connections idle for this long (`None`: never).
+  /// Whether this server speaks HTTPS (request URLs say `https:`).
+  pub fn serves_tls(&self) -> bool {
+    self.config.tls.is_some()
+  }
+
+  /// The TLS configuration, for a server started with `tls`.
+  pub(super) fn tls(&self) -> Option<Arc<rustls::ServerConfig>> {
+    self.config.tls.clone()
+  }
+
   pub(super) fn idle_timeout(&self) -> Option<Duration> {
     self.config.idle_timeout
   }

@@ -7,4 +7,5 @@ pub mod core;
 pub mod flow;
 pub mod framing;
 pub mod routes;
+pub mod tls;
 pub mod ws;

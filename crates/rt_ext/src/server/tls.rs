@@ -1,0 +1,288 @@
+//! `Bun.serve({ tls })`: certificates and keys from PEM, picked per
+//! connection by the name the client asks for (SNI), with the first entry
+//! as the default for clients that send no name (`curl https://127.0.0.1`).
+//!
+//! rustls's own `ResolvesServerCertUsingSni` has no default entry and no
+//! wildcards, so rt resolves names itself.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ServerConfig;
+use rustls::server::ClientHello;
+use rustls::server::ResolvesServerCert;
+use rustls::sign::CertifiedKey;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::pem::PemObject as _;
+use serde::Deserialize;
+
+/// How long a client may take to finish its TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One entry of Bun's `tls` option, its PEM inputs already joined.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsEntry {
+  /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+  pub key: String,
+  /// PEM certificate chain, leaf first.
+  pub cert: String,
+  /// The host name this entry answers for (required after the first).
+  pub server_name: Option<String>,
+  /// Passphrase of an encrypted key.
+  pub passphrase: Option<String>,
+  /// Bun's older path options, read when `key`/`cert` are empty.
+  pub key_file: Option<String>,
+  /// See `key_file`.
+  pub cert_file: Option<String>,
+}
+
+/// Why a `tls` option cannot be used.
+#[derive(Debug, thiserror::Error, deno_error::JsError)]
+#[class(type)]
+#[property("code" = "ERR_INVALID_ARG_VALUE")]
+pub enum TlsError {
+  /// `tls` was given without any entry carrying a key and certificate.
+  #[error("Bun.serve: tls needs a key and a cert")]
+  Empty,
+  /// One of `key`/`cert` is missing from an entry.
+  #[error("Bun.serve: tls{at} has a {present} but no {missing}")]
+  Half {
+    at: String,
+    present: &'static str,
+    missing: &'static str,
+  },
+  /// A PEM input holds nothing usable.
+  #[error("Bun.serve: tls{at}.{field}: {reason}")]
+  Pem {
+    at: String,
+    field: &'static str,
+    reason: String,
+  },
+  /// The key does not belong to the leaf certificate.
+  #[error("Bun.serve: tls{at}: the key does not match the certificate")]
+  Mismatch { at: String },
+  /// An SNI entry after the first has no `serverName`.
+  #[error("SNI tls object must have a serverName")]
+  NoServerName,
+  /// `keyFile`/`certFile` could not be read.
+  #[error("Bun.serve: tls{at}.{field}: cannot read '{path}': {source}")]
+  File {
+    at: String,
+    field: &'static str,
+    path: String,
+    #[source]
+    source: std::io::Error,
+  },
+  /// The key type is not one rustls can sign with.
+  #[error("Bun.serve: tls{at}.key: {reason}")]
+  Key { at: String, reason: String },
+}
+
+/// Where an entry sits, for messages: `` (single object) or `[1]`.
+fn position(index: usize, many: bool) -> String {
+  if many {
+    format!("[{index}]")
+  } else {
+    String::new()
+  }
+}
+
+/// Builds the server's TLS configuration from Bun's `tls` entries.
+pub fn server_config(
+  entries: &[TlsEntry],
+) -> Result<Arc<ServerConfig>, TlsError> {
+  let provider = Arc::new(rustls::crypto::ring::default_provider());
+  let many = entries.len() > 1;
+  let mut resolver = SniResolver::default();
+  for (index, entry) in entries.iter().enumerate() {
+    let at = position(index, many);
+    let key =
+      pem_or_file(&entry.key, entry.key_file.as_deref(), &at, "keyFile")?;
+    let cert =
+      pem_or_file(&entry.cert, entry.cert_file.as_deref(), &at, "certFile")?;
+    let entry = TlsEntry {
+      key,
+      cert,
+      server_name: entry.server_name.clone(),
+      passphrase: entry.passphrase.clone(),
+      key_file: None,
+      cert_file: None,
+    };
+    let entry = &entry;
+    let (key_empty, cert_empty) =
+      (entry.key.trim().is_empty(), entry.cert.trim().is_empty());
+    match (key_empty, cert_empty) {
+      // Bun skips empty entries (the first non-empty one is the default).
+      (true, true) => continue,
+      (false, true) => {
+        return Err(TlsError::Half {
+          at,
+          present: "key",
+          missing: "cert",
+        });
+      }
+      (true, false) => {
+        return Err(TlsError::Half {
+          at,
+          present: "cert",
+          missing: "key",
+        });
+      }
+      (false, false) => {}
+    }
+    let certified = Arc::new(certified_key(entry, &at, &provider)?);
+    let name = entry
+      .server_name
+      .as_deref()
+      .map(str::trim)
+      .filter(|n| !n.is_empty())
+      .map(str::to_ascii_lowercase);
+    match (&resolver.default, name) {
+      (None, name) => {
+        resolver.default = Some(certified.clone());
+        if let Some(name) = name {
+          resolver.by_name.insert(name, certified);
+        }
+      }
+      (Some(_), Some(name)) => {
+        resolver.by_name.insert(name, certified);
+      }
+      (Some(_), None) => return Err(TlsError::NoServerName),
+    }
+  }
+  if resolver.default.is_none() {
+    return Err(TlsError::Empty);
+  }
+  let mut config = ServerConfig::builder_with_provider(provider)
+    .with_safe_default_protocol_versions()
+    .map_err(|e| TlsError::Key {
+      at: String::new(),
+      reason: e.to_string(),
+    })?
+    .with_no_client_auth()
+    .with_cert_resolver(Arc::new(resolver));
+  config.alpn_protocols = vec![b"http/1.1".to_vec()];
+  Ok(Arc::new(config))
+}
+
+/// The PEM text given inline, else the file named by the path option.
+fn pem_or_file(
+  pem: &str,
+  path: Option<&str>,
+  at: &str,
+  field: &'static str,
+) -> Result<String, TlsError> {
+  match path {
+    Some(path) if pem.trim().is_empty() => std::fs::read_to_string(path)
+      .map_err(|source| TlsError::File {
+        at: at.to_string(),
+        field,
+        path: path.to_string(),
+        source,
+      }),
+    _ => Ok(pem.to_string()),
+  }
+}
+
+fn certified_key(
+  entry: &TlsEntry,
+  at: &str,
+  provider: &rustls::crypto::CryptoProvider,
+) -> Result<CertifiedKey, TlsError> {
+  let pem_error = |field: &'static str, reason: String| TlsError::Pem {
+    at: at.to_string(),
+    field,
+    reason,
+  };
+  let chain = CertificateDer::pem_slice_iter(entry.cert.as_bytes())
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|e| pem_error("cert", e.to_string()))?;
+  if chain.is_empty() {
+    return Err(pem_error("cert", "no PEM certificate found".into()));
+  }
+  if entry.key.contains("Proc-Type: 4,ENCRYPTED") {
+    return Err(pem_error(
+      "key",
+      "legacy encrypted PEM keys (Proc-Type: 4,ENCRYPTED) are not supported; convert it with `openssl pkcs8 -topk8`".into(),
+    ));
+  }
+  if entry.key.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+    let reason = if entry.passphrase.is_some() {
+      "encrypted PKCS#8 keys are not supported yet; decrypt it with `openssl pkcs8`"
+    } else {
+      "the key is encrypted and no passphrase was given"
+    };
+    return Err(pem_error("key", reason.into()));
+  }
+  let key = PrivateKeyDer::from_pem_slice(entry.key.as_bytes())
+    .map_err(|e| pem_error("key", format!("no PEM private key found ({e})")))?;
+  CertifiedKey::from_der(chain, key, provider).map_err(|e| match e {
+    rustls::Error::InconsistentKeys(_) => {
+      TlsError::Mismatch { at: at.to_string() }
+    }
+    other => TlsError::Key {
+      at: at.to_string(),
+      reason: other.to_string(),
+    },
+  })
+}
+
+/// Picks the certificate for the name the client asked for: an exact name,
+/// then a `*.` wildcard one label up, then the default (first) entry.
+#[derive(Debug, Default)]
+struct SniResolver {
+  default: Option<Arc<CertifiedKey>>,
+  by_name: HashMap<String, Arc<CertifiedKey>>,
+}
+
+impl SniResolver {
+  fn lookup(&self, name: Option<&str>) -> Option<Arc<CertifiedKey>> {
+    if let Some(name) = name {
+      let name = name.to_ascii_lowercase();
+      if let Some(found) = self.by_name.get(&name) {
+        return Some(found.clone());
+      }
+      if let Some((_, parent)) = name.split_once('.')
+        && let Some(found) = self.by_name.get(&format!("*.{parent}"))
+      {
+        return Some(found.clone());
+      }
+    }
+    self.default.clone()
+  }
+}
+
+impl ResolvesServerCert for SniResolver {
+  fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+    self.lookup(hello.server_name())
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn empty_entries_are_skipped_and_none_left_is_an_error() {
+    let entries = [TlsEntry::default(), TlsEntry::default()];
+    assert!(matches!(server_config(&entries), Err(TlsError::Empty)));
+  }
+
+  #[test]
+  fn half_entries_are_refused() {
+    let entries = [TlsEntry {
+      key: "x".into(),
+      ..TlsEntry::default()
+    }];
+    assert!(matches!(
+      server_config(&entries),
+      Err(TlsError::Half {
+        missing: "cert",
+        ..
+      })
+    ));
+  }
+}
