@@ -322,6 +322,7 @@ class Server {
       hasFetch: this.#fetch !== undefined,
       routes,
       tls,
+      http2: options.http2 !== false,
     });
     this.#id = info.id;
     this.#options = options;

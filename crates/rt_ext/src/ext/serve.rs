@@ -147,6 +147,8 @@ pub struct ServeOptions {
   routes: Vec<RouteJs>,
   /// Bun's `tls` entries (PEM text), when serving HTTPS.
   tls: Option<Vec<crate::server::tls::TlsEntry>>,
+  /// Offer HTTP/2 by ALPN on TLS (Bun's `http2`; on unless `false`).
+  http2: bool,
 }
 
 /// What JS learns about a started server.
@@ -220,7 +222,9 @@ pub fn op_serve_start(
       .then(|| Duration::from_secs_f64(options.idle_timeout)),
     max_request_body_size: options.max_request_body_size as u64,
     tls: match &options.tls {
-      Some(entries) => Some(crate::server::tls::server_config(entries)?),
+      Some(entries) => {
+        Some(crate::server::tls::server_config(entries, options.http2)?)
+      }
       None => None,
     },
   };
@@ -382,6 +386,12 @@ pub fn op_serve_has_body(state: &mut OpState, #[smi] id: RequestId) -> bool {
   requests(state)
     .with(id, |r| {
       let h = &r.parts.headers;
+      // HTTP/2 frames bodies itself: a stream whose headers did not end it
+      // carries one, with or without a length.
+      if r.parts.version == http::Version::HTTP_2 {
+        use http_body::Body as _;
+        return r.body.as_ref().is_some_and(|b| !b.is_end_stream());
+      }
       h.contains_key(header::TRANSFER_ENCODING)
         || h
           .get(header::CONTENT_LENGTH)
@@ -399,19 +409,46 @@ pub async fn op_serve_body_chunk(
 ) -> Result<Option<ToJsBuffer>, ServeError> {
   let requests = requests(&state.borrow());
   let (body, limit) = requests
-    .with(id, |r| (r.body.take(), r.server_limit()))
+    .with(id, |r| {
+      r.reading = true;
+      (r.body.take(), r.server_limit())
+    })
     .ok_or(ServeError::BodyUsed)?;
+  // The body is over: a record already answered is not needed any more.
+  let ended = || {
+    let answered = requests
+      .with(id, |r| {
+        r.reading = false;
+        r.respond.is_none()
+      })
+      .unwrap_or(false);
+    if answered {
+      requests.remove(id);
+    }
+  };
   let Some(mut body) = body else {
+    ended();
     return Ok(None);
   };
   loop {
     match body.frame().await {
-      None => return Ok(None),
-      Some(Err(e)) => return Err(ServeError::BodyRead(e.to_string())),
+      None => {
+        ended();
+        return Ok(None);
+      }
+      Some(Err(e)) => {
+        ended();
+        return Err(ServeError::BodyRead(e.to_string()));
+      }
       Some(Ok(frame)) => {
         let Ok(data) = frame.into_data() else {
           continue; // trailers
         };
+        if data.is_empty() {
+          // HTTP/2 may end a stream with an empty DATA frame; a byte
+          // stream refuses empty chunks.
+          continue;
+        }
         let over = requests
           .with(id, |r| {
             r.body_read += data.len() as u64;
@@ -509,7 +546,19 @@ fn respond_with(
   id: RequestId,
   response: Response<ResponseBody>,
 ) {
-  if let Some(mut request) = requests(state).remove(id) {
+  let requests = requests(state);
+  let mut response = Some(response);
+  // Still reading the body: answer now, drop the record when it ends.
+  requests.with(id, |r| {
+    if r.reading
+      && let Some(response) = response.take()
+    {
+      r.send(response);
+    }
+  });
+  if let Some(response) = response
+    && let Some(mut request) = requests.remove(id)
+  {
     request.send(response);
   }
 }

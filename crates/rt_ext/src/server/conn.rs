@@ -22,6 +22,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::FutureExt as _;
 use hyper::server::conn::http1;
+use hyper::server::conn::http2;
 use hyper_util::rt::TokioTimer;
 use tokio::net::TcpListener;
 use tokio::net::TcpStream;
@@ -39,6 +40,7 @@ use super::core::Stopping;
 use super::flow::Flow;
 use super::flow::FlowIo;
 use super::flow::Tracked;
+use super::h2;
 use super::tls::HANDSHAKE_TIMEOUT;
 use crate::ws::prefixed::Prefixed;
 
@@ -154,8 +156,8 @@ fn socket(io: &Io) -> &Plain {
 
 /// Waits until the socket has something to read (or failed). For TLS this
 /// is only called after a read found nothing, so rustls holds no plaintext.
-async fn readable(io: &Io) -> io::Result<()> {
-  match socket(io) {
+async fn readable(plain: &Plain) -> io::Result<()> {
+  match plain {
     Either::Left(s) => s.readable().await,
     Either::Right(s) => s.readable().await,
   }
@@ -198,6 +200,7 @@ fn connection_builder(config_idle: Duration) -> http1::Builder {
 pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
   let idle = server.idle_timeout().unwrap_or(FALLBACK_IDLE_TIMEOUT);
   let builder = Rc::new(connection_builder(idle));
+  let h2_builder = Rc::new(h2::builder());
   let tls = server.tls().map(TlsAcceptor::from);
   let mut stop_rx = server.subscribe_stop();
   loop {
@@ -215,6 +218,7 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
           remote,
           idle,
           tls.clone(),
+          h2_builder.clone(),
         ));
       }
       // Out of descriptors or a connection reset before accept: keep serving.
@@ -234,17 +238,40 @@ async fn serve_connection(
   remote: Option<SocketAddr>,
   idle: Duration,
   tls: Option<TlsAcceptor>,
+  h2_builder: Rc<http2::Builder<h2::LocalExec>>,
 ) {
   let mut stop_rx = server.subscribe_stop();
   // A TLS client may send its first request with the end of its handshake,
   // left decrypted inside rustls where no socket wait would see it: the
   // first round starts at once (hyper's head timeout guards the silence).
   let (mut io, mut skip_wait) = match tls {
-    None => (Either::Left(plain), false),
+    None => {
+      // HTTP/2 with prior knowledge starts with its preface.
+      let first = tokio::select! {
+        first = starts_with_preface(&plain) => first,
+        () = tokio::time::sleep(idle) => None,
+        _ = stop_rx.changed() => None,
+      };
+      let Some(h2) = first else {
+        server.connection_closed();
+        return;
+      };
+      if h2 {
+        h2::serve(server.clone(), h2_builder, plain, remote, stop_rx).await;
+        server.connection_closed();
+        return;
+      }
+      (Either::Left(plain), true)
+    }
     Some(acceptor) => {
       match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(plain))
         .await
       {
+        Ok(Ok(stream)) if stream.get_ref().1.alpn_protocol() == Some(b"h2") => {
+          h2::serve(server.clone(), h2_builder, stream, remote, stop_rx).await;
+          server.connection_closed();
+          return;
+        }
         Ok(Ok(stream)) => (Either::Right(Box::new(stream)), true),
         // A failed or stalled handshake: nothing was accepted to answer.
         _ => {
@@ -324,6 +351,22 @@ fn detach(read_buf: Bytes) -> Bytes {
   }
 }
 
+/// Waits for a new plain connection's first bytes; whether they are the
+/// HTTP/2 preface (`None`: closed before sending anything). Four bytes
+/// tell it from every HTTP/1 method ("PRI " vs "POST", "PUT "...); unix
+/// sockets cannot peek and always speak HTTP/1.1.
+async fn starts_with_preface(plain: &Plain) -> Option<bool> {
+  let tcp = match plain {
+    Either::Left(tcp) => tcp,
+    Either::Right(unix) => return unix.readable().await.ok().map(|()| false),
+  };
+  let mut head = [0u8; h2::PREFACE.len()];
+  match tcp.peek(&mut head).await {
+    Ok(0) | Err(_) => None,
+    Ok(n) => Some(n >= 4 && h2::PREFACE.starts_with(&head[..n])),
+  }
+}
+
 /// Waits, holding only the socket, until the client sends something.
 /// `false` when the connection should close instead: idle too long, or the
 /// server is stopping (idle connections close at once, as in Bun).
@@ -336,7 +379,7 @@ async fn wait_for_request(
     return false;
   }
   tokio::select! {
-    readable = readable(io) => readable.is_ok(),
+    readable = readable(socket(io)) => readable.is_ok(),
     () = tokio::time::sleep(idle) => false,
     _ = stop_rx.changed() => false,
   }

@@ -209,6 +209,9 @@ pub struct InFlight {
   pub flow: Arc<Flow>,
   /// `server.timeout()` for this request.
   pub timeout: Rc<RequestTimeout>,
+  /// JS streams the body: the record outlives the response until the
+  /// body ends, so a handler can answer while it still reads (full duplex).
+  pub reading: bool,
 }
 
 impl InFlight {
@@ -566,6 +569,7 @@ impl Server {
       gone,
       flow: flow.clone(),
       timeout,
+      reading: false,
     });
     self.pending.set(self.pending.get() + 1);
     self.ready.borrow_mut().push_back(id);

@@ -6,6 +6,7 @@ pub mod conn;
 pub mod core;
 pub mod flow;
 pub mod framing;
+pub mod h2;
 pub mod routes;
 pub mod tls;
 pub mod ws;

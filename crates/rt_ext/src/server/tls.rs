@@ -90,9 +90,11 @@ fn position(index: usize, many: bool) -> String {
   }
 }
 
-/// Builds the server's TLS configuration from Bun's `tls` entries.
+/// Builds the server's TLS configuration from Bun's `tls` entries; ALPN
+/// offers `h2` before `http/1.1` when `http2` is on.
 pub fn server_config(
   entries: &[TlsEntry],
+  http2: bool,
 ) -> Result<Arc<ServerConfig>, TlsError> {
   let provider = Arc::new(rustls::crypto::ring::default_provider());
   let many = entries.len() > 1;
@@ -164,7 +166,11 @@ pub fn server_config(
     })?
     .with_no_client_auth()
     .with_cert_resolver(Arc::new(resolver));
-  config.alpn_protocols = vec![b"http/1.1".to_vec()];
+  config.alpn_protocols = if http2 {
+    vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+  } else {
+    vec![b"http/1.1".to_vec()]
+  };
   Ok(Arc::new(config))
 }
 
@@ -268,7 +274,10 @@ mod tests {
   #[test]
   fn empty_entries_are_skipped_and_none_left_is_an_error() {
     let entries = [TlsEntry::default(), TlsEntry::default()];
-    assert!(matches!(server_config(&entries), Err(TlsError::Empty)));
+    assert!(matches!(
+      server_config(&entries, true),
+      Err(TlsError::Empty)
+    ));
   }
 
   #[test]
@@ -278,7 +287,7 @@ mod tests {
       ..TlsEntry::default()
     }];
     assert!(matches!(
-      server_config(&entries),
+      server_config(&entries, true),
       Err(TlsError::Half {
         missing: "cert",
         ..
