@@ -335,3 +335,51 @@ fn a_connection_that_goes_idle_between_requests_serves_everything_after() {
   assert_eq!(c.read_response(false).text(), "Hello World!");
   assert!(c.read_response(false).text().starts_with(r#"{"id":"8""#));
 }
+
+/// Out of file descriptors, `accept` fails with EMFILE while the client
+/// waits in the backlog: the server says so once, keeps serving the
+/// connections it has, and takes the waiting one when descriptors free up.
+#[test]
+fn running_out_of_descriptors_backs_off_and_recovers() {
+  use std::os::unix::process::CommandExt as _;
+  let mut cmd = common::rt_command();
+  cmd
+    .args(["serve", "--port", "0", "serve/app.js"])
+    .current_dir(common::fixture(""));
+  // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+  unsafe {
+    cmd.pre_exec(|| {
+      let limit = libc::rlimit {
+        rlim_cur: 64,
+        rlim_max: 64,
+      };
+      if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+        return Err(std::io::Error::last_os_error());
+      }
+      Ok(())
+    });
+  }
+  let s = Served::spawn_command(cmd);
+  let mut first = Conn::open(s.port);
+  assert_eq!(first.get("/").text(), "Hello World!");
+  // More connections than descriptors left: the last ones wait unaccepted.
+  let mut others: Vec<Conn> = (0..80).map(|_| Conn::open(s.port)).collect();
+  let started = std::time::Instant::now();
+  while !s.output().1.contains("cannot accept connections") {
+    assert!(
+      started.elapsed() < common::http::READ_TIMEOUT,
+      "no EMFILE: {:?}",
+      s.output()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(5));
+  }
+  // The open connection is still served.
+  assert_eq!(first.get("/").text(), "Hello World!");
+  // Free descriptors: the waiting connections are accepted and served.
+  let last = others.pop().unwrap();
+  drop(others);
+  let mut last = last;
+  assert_eq!(last.get("/").text(), "Hello World!");
+  assert_eq!(s.output().1.matches("cannot accept connections").count(), 1);
+  s.stop();
+}

@@ -148,6 +148,11 @@ impl Served {
     for (k, v) in envs {
       cmd.env(k, v);
     }
+    Served::spawn_command(cmd)
+  }
+
+  /// Runs a prepared `rt` command and waits until it prints a port.
+  pub fn spawn_command(mut cmd: Command) -> Served {
     let mut child = cmd
       .stdin(Stdio::null())
       .stdout(Stdio::piped())

@@ -203,6 +203,7 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
   let h2_builder = Rc::new(h2::builder());
   let tls = server.tls().map(TlsAcceptor::from);
   let mut stop_rx = server.subscribe_stop();
+  let mut backoff = Backoff::default();
   loop {
     let accepted = tokio::select! {
       accepted = listener.accept() => accepted,
@@ -210,6 +211,7 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
     };
     match accepted {
       Ok((io, remote)) => {
+        backoff.reset();
         server.connection_opened();
         deno_core::unsync::spawn(serve_connection(
           server.clone(),
@@ -221,12 +223,62 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
           h2_builder.clone(),
         ));
       }
-      // Out of descriptors or a connection reset before accept: keep serving.
+      // Out of descriptors (or memory): the pending connection stays in
+      // the backlog and accept fails again at once, so retrying now would
+      // spin a core. Wait, longer each time, while open connections go on.
+      Err(e) if is_resource_exhausted(&e) => {
+        let delay = backoff.next(&e);
+        tokio::select! {
+          () = tokio::time::sleep(delay) => {}
+          _ = stop_rx.changed() => break,
+        }
+      }
+      // A connection reset before it was accepted: take the next one.
       Err(_) => tokio::task::yield_now().await,
     }
   }
   drop(listener);
   server.listener_closed();
+}
+
+/// Whether `accept` failed for want of descriptors or kernel memory.
+fn is_resource_exhausted(error: &io::Error) -> bool {
+  matches!(
+    error.raw_os_error(),
+    Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+  )
+}
+
+/// The accept loop's growing pause while out of descriptors.
+#[derive(Default)]
+struct Backoff {
+  delay: Duration,
+  /// Said once per server, so a long shortage does not flood the log.
+  logged: bool,
+}
+
+impl Backoff {
+  const FIRST: Duration = Duration::from_millis(5);
+  const MAX: Duration = Duration::from_secs(1);
+
+  fn next(&mut self, error: &io::Error) -> Duration {
+    if !self.logged {
+      self.logged = true;
+      eprintln!(
+        "rt: Bun.serve cannot accept connections ({error}); retrying with back-off while open connections are served"
+      );
+    }
+    self.delay = if self.delay.is_zero() {
+      Self::FIRST
+    } else {
+      (self.delay * 2).min(Self::MAX)
+    };
+    self.delay
+  }
+
+  fn reset(&mut self) {
+    self.delay = Duration::ZERO;
+  }
 }
 
 /// Serves one connection until it closes, parks between requests, or is
