@@ -48,6 +48,16 @@ fn cert_dir(sets: &[(&str, &PemSet)]) -> PathBuf {
   dir
 }
 
+/// `serve/tls_sni.js` with `default` first, `a` for a.test and `wild` for
+/// *.wild.test.
+fn serve_sni(default: &PemSet, a: &PemSet, wild: &PemSet) -> Served {
+  let dir = cert_dir(&[("default", default), ("a", a), ("wild", wild)]);
+  Served::spawn(
+    &["run", "serve/tls_sni.js"],
+    &[("CERT_DIR", dir.to_str().unwrap())],
+  )
+}
+
 /// A TLS session to 127.0.0.1:port that trusts `cas` and asks for
 /// `name` (an IP address sends no SNI); returns it with the leaf
 /// certificate the server presented.
@@ -108,11 +118,7 @@ fn sni_picks_the_certificate_and_the_first_is_the_default() {
   let default = pem_set(&["localhost", "127.0.0.1"]);
   let a = pem_set(&["a.test"]);
   let wild = pem_set(&["*.wild.test"]);
-  let dir = cert_dir(&[("default", &default), ("a", &a), ("wild", &wild)]);
-  let s = Served::spawn(
-    &["run", "serve/tls_sni.js"],
-    &[("CERT_DIR", dir.to_str().unwrap())],
-  );
+  let s = serve_sni(&default, &a, &wild);
   let cas = [&default, &a, &wild];
   for (name, expected) in [
     ("a.test", &a),
@@ -136,12 +142,7 @@ fn sni_picks_the_certificate_and_the_first_is_the_default() {
 #[test]
 fn keep_alive_over_tls_serves_every_request() {
   let default = pem_set(&["localhost", "127.0.0.1"]);
-  let dir =
-    cert_dir(&[("default", &default), ("a", &default), ("wild", &default)]);
-  let s = Served::spawn(
-    &["run", "serve/tls_sni.js"],
-    &[("CERT_DIR", dir.to_str().unwrap())],
-  );
+  let s = serve_sni(&default, &default, &default);
   let (mut conn, _) = connect(s.port, "localhost", &[&default]);
   for i in 0..5 {
     assert_eq!(
@@ -165,12 +166,7 @@ fn keep_alive_over_tls_serves_every_request() {
 #[test]
 fn websockets_upgrade_over_tls() {
   let default = pem_set(&["localhost", "127.0.0.1"]);
-  let dir =
-    cert_dir(&[("default", &default), ("a", &default), ("wild", &default)]);
-  let s = Served::spawn(
-    &["run", "serve/tls_sni.js"],
-    &[("CERT_DIR", dir.to_str().unwrap())],
-  );
+  let s = serve_sni(&default, &default, &default);
   let (mut conn, _) = connect(s.port, "localhost", &[&default]);
   conn.send(
     b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

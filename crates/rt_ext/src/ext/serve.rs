@@ -414,18 +414,7 @@ pub async fn op_serve_body_chunk(
       (r.body.take(), r.server_limit())
     })
     .ok_or(ServeError::BodyUsed)?;
-  // The body is over: a record already answered is not needed any more.
-  let ended = || {
-    let answered = requests
-      .with(id, |r| {
-        r.reading = false;
-        r.respond.is_none()
-      })
-      .unwrap_or(false);
-    if answered {
-      requests.remove(id);
-    }
-  };
+  let ended = || requests.body_ended(id);
   let Some(mut body) = body else {
     ended();
     return Ok(None);
@@ -546,21 +535,7 @@ fn respond_with(
   id: RequestId,
   response: Response<ResponseBody>,
 ) {
-  let requests = requests(state);
-  let mut response = Some(response);
-  // Still reading the body: answer now, drop the record when it ends.
-  requests.with(id, |r| {
-    if r.reading
-      && let Some(response) = response.take()
-    {
-      r.send(response);
-    }
-  });
-  if let Some(response) = response
-    && let Some(mut request) = requests.remove(id)
-  {
-    request.send(response);
-  }
+  requests(state).respond(id, response);
 }
 
 /// The fast path: a string body with at most a content type, no headers.

@@ -33,7 +33,9 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::either::Either;
 
+use super::body::ResponseBody;
 use super::core::ListenAddr;
+use super::core::RequestTimedOut;
 use super::core::Server;
 use super::core::ServerError;
 use super::core::Stopping;
@@ -241,6 +243,28 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
   server.listener_closed();
 }
 
+/// hyper's service for one connection, HTTP/1.1 or HTTP/2: each request
+/// goes to [`Server::handle`], its response body carrying the exchange it
+/// belongs to (see `flow.rs`).
+pub(super) fn exchange_service(
+  server: Rc<Server>,
+  flow: Arc<Flow>,
+  remote: Option<SocketAddr>,
+) -> impl hyper::service::Service<
+  http::Request<hyper::body::Incoming>,
+  Response = http::Response<Tracked<ResponseBody>>,
+  Error = RequestTimedOut,
+  Future: Unpin + 'static,
+> + Unpin
++ 'static {
+  hyper::service::service_fn(move |req| {
+    let exchange = flow.begin();
+    server
+      .handle(req, remote, &flow)
+      .map(move |result| result.map(|r| r.map(|b| Tracked::new(b, exchange))))
+  })
+}
+
 /// Whether `accept` failed for want of descriptors or kernel memory.
 fn is_resource_exhausted(error: &io::Error) -> bool {
   matches!(
@@ -342,16 +366,7 @@ async fn serve_connection(
     {
       break;
     }
-    let service = {
-      let server = server.clone();
-      let flow = flow.clone();
-      hyper::service::service_fn(move |req| {
-        let exchange = flow.begin();
-        server.handle(req, remote, &flow).map(move |result| {
-          result.map(|r| r.map(|b| Tracked::new(b, exchange)))
-        })
-      })
-    };
+    let service = exchange_service(server.clone(), flow.clone(), remote);
     // Boxed: the task keeps only a pointer to hyper's state while parked.
     let mut conn = Box::new(
       builder

@@ -10,6 +10,7 @@ use std::cell::Cell;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 use std::future::Future;
 use std::hash::BuildHasherDefault;
 use std::net::SocketAddr;
@@ -308,11 +309,44 @@ impl InFlightTable {
   /// Removes a request (it was answered).
   pub fn remove(&self, id: RequestId) -> Option<InFlight> {
     let request = self.map.borrow_mut().remove(&id)?;
-    request
-      .server
-      .pending
-      .set(request.server.pending.get().saturating_sub(1));
+    Self::released(&request);
     Some(request)
+  }
+
+  /// Sends a request's response. Its record goes with it, unless JS is
+  /// still reading the body (a handler may answer first: full duplex);
+  /// then it stays until [`Self::body_ended`].
+  pub fn respond(&self, id: RequestId, response: Response<ResponseBody>) {
+    let mut map = self.map.borrow_mut();
+    let Entry::Occupied(mut entry) = map.entry(id) else {
+      return;
+    };
+    entry.get_mut().send(response);
+    if !entry.get().reading {
+      let request = entry.remove();
+      drop(map);
+      Self::released(&request);
+    }
+  }
+
+  /// JS read a request's body to its end (or failed to): the record goes
+  /// if the request was answered meanwhile.
+  pub fn body_ended(&self, id: RequestId) {
+    let answered = self
+      .with(id, |r| {
+        r.reading = false;
+        r.respond.is_none()
+      })
+      .unwrap_or(false);
+    if answered {
+      self.remove(id);
+    }
+  }
+
+  /// Counts a request out of its server's `pendingRequests`.
+  fn released(request: &InFlight) {
+    let pending = &request.server.pending;
+    pending.set(pending.get().saturating_sub(1));
   }
 }
 

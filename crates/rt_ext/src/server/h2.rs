@@ -13,7 +13,6 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use futures::FutureExt as _;
 use hyper::server::conn::http2;
 use hyper_util::rt::TokioIo;
 use hyper_util::rt::TokioTimer;
@@ -21,10 +20,10 @@ use tokio::io::AsyncRead;
 use tokio::io::AsyncWrite;
 use tokio::sync::watch;
 
+use super::conn::exchange_service;
 use super::core::Server;
 use super::core::Stopping;
 use super::flow::Flow;
-use super::flow::Tracked;
 
 /// What a client sends first on an HTTP/2 connection (RFC 9113 §3.4).
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -83,13 +82,7 @@ pub(super) async fn serve<T>(
 ) where
   T: AsyncRead + AsyncWrite + Unpin + 'static,
 {
-  let flow = Arc::new(Flow::default());
-  let service = hyper::service::service_fn(move |req| {
-    let exchange = flow.begin();
-    server
-      .handle(req, remote, &flow)
-      .map(move |result| result.map(|r| r.map(|b| Tracked::new(b, exchange))))
-  });
+  let service = exchange_service(server, Arc::new(Flow::default()), remote);
   let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
   let mut graceful = false;
   loop {

@@ -105,17 +105,8 @@ pub fn server_config(
       pem_or_file(&entry.key, entry.key_file.as_deref(), &at, "keyFile")?;
     let cert =
       pem_or_file(&entry.cert, entry.cert_file.as_deref(), &at, "certFile")?;
-    let entry = TlsEntry {
-      key,
-      cert,
-      server_name: entry.server_name.clone(),
-      passphrase: entry.passphrase.clone(),
-      key_file: None,
-      cert_file: None,
-    };
-    let entry = &entry;
     let (key_empty, cert_empty) =
-      (entry.key.trim().is_empty(), entry.cert.trim().is_empty());
+      (key.trim().is_empty(), cert.trim().is_empty());
     match (key_empty, cert_empty) {
       // Bun skips empty entries (the first non-empty one is the default).
       (true, true) => continue,
@@ -135,7 +126,13 @@ pub fn server_config(
       }
       (false, false) => {}
     }
-    let certified = Arc::new(certified_key(entry, &at, &provider)?);
+    let certified = Arc::new(certified_key(
+      &key,
+      &cert,
+      entry.passphrase.is_some(),
+      &at,
+      &provider,
+    )?);
     let name = entry
       .server_name
       .as_deref()
@@ -193,8 +190,12 @@ fn pem_or_file(
   }
 }
 
+/// One certificate chain with its key, both PEM; `has_passphrase` only
+/// words the error for an encrypted key.
 fn certified_key(
-  entry: &TlsEntry,
+  key: &str,
+  cert: &str,
+  has_passphrase: bool,
   at: &str,
   provider: &rustls::crypto::CryptoProvider,
 ) -> Result<CertifiedKey, TlsError> {
@@ -203,27 +204,27 @@ fn certified_key(
     field,
     reason,
   };
-  let chain = CertificateDer::pem_slice_iter(entry.cert.as_bytes())
+  let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
     .collect::<Result<Vec<_>, _>>()
     .map_err(|e| pem_error("cert", e.to_string()))?;
   if chain.is_empty() {
     return Err(pem_error("cert", "no PEM certificate found".into()));
   }
-  if entry.key.contains("Proc-Type: 4,ENCRYPTED") {
+  if key.contains("Proc-Type: 4,ENCRYPTED") {
     return Err(pem_error(
       "key",
       "legacy encrypted PEM keys (Proc-Type: 4,ENCRYPTED) are not supported; convert it with `openssl pkcs8 -topk8`".into(),
     ));
   }
-  if entry.key.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
-    let reason = if entry.passphrase.is_some() {
+  if key.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+    let reason = if has_passphrase {
       "encrypted PKCS#8 keys are not supported yet; decrypt it with `openssl pkcs8`"
     } else {
       "the key is encrypted and no passphrase was given"
     };
     return Err(pem_error("key", reason.into()));
   }
-  let key = PrivateKeyDer::from_pem_slice(entry.key.as_bytes())
+  let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
     .map_err(|e| pem_error("key", format!("no PEM private key found ({e})")))?;
   CertifiedKey::from_der(chain, key, provider).map_err(|e| match e {
     rustls::Error::InconsistentKeys(_) => {
