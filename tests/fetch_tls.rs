@@ -133,7 +133,7 @@ fn untrusted_certificates_are_rejected_with_a_code() {
     &server.port.to_string(),
   ]);
   let out = run_command(cmd);
-  assert_stdout(&out, "failed TypeError UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n");
+  assert_stdout(&out, "failed TypeError UNABLE_TO_VERIFY_LEAF_SIGNATURE\n");
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn per_request_tls_protocol_and_keepalive_options() {
   assert_stdout(
     &out,
     "ca option HTTP/2.0\n\
-no ca failed UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n\
+no ca failed UNABLE_TO_VERIFY_LEAF_SIGNATURE\n\
 rejectUnauthorized false HTTP/2.0\n\
 serverName HTTP/2.0\n\
 wrong name failed ERR_TLS_CERT_ALTNAME_INVALID\n\
@@ -180,7 +180,7 @@ fn check_server_identity_decides_before_the_request_is_sent() {
     "accepted 127.0.0.1 DNS:localhost 95 true HTTP/2.0
 refused own error true
 thrown own error true
-untrusted chain UNABLE_TO_GET_ISSUER_CERT_LOCALLY 0
+untrusted chain UNABLE_TO_VERIFY_LEAF_SIGNATURE 0
 bad option TypeError
 ",
   );
@@ -288,4 +288,85 @@ http via HTTP_PROXY: proxied http://example.test/env\n\
 NO_PROXY host goes direct: proxied /direct\n",
   );
   assert_eq!(connects.load(Ordering::SeqCst), 1);
+}
+
+/// Runs `openssl` with `args` in `dir`, failing the test if it fails.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+  let out = std::process::Command::new("openssl")
+    .args(args)
+    .current_dir(dir)
+    .output()
+    .expect("openssl (installed by .ci/deps)");
+  assert!(
+    out.status.success(),
+    "openssl {args:?}: {}",
+    String::from_utf8_lossy(&out.stderr)
+  );
+}
+
+#[test]
+fn a_trusted_self_signed_certificate_connects_and_failures_have_bun_codes() {
+  use rcgen::CertificateParams;
+  use rcgen::KeyPair;
+  let dir =
+    std::env::temp_dir().join(format!("rt-self-signed-{}", std::process::id()));
+  std::fs::create_dir_all(&dir).unwrap();
+  // What users make: a self-signed certificate marked CA:TRUE.
+  openssl(
+    &dir,
+    &[
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "self.key",
+      "-out",
+      "self.crt",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+  );
+  let text = std::fs::read_to_string(dir.join("self.crt")).unwrap();
+  assert!(text.contains("BEGIN CERTIFICATE"));
+  // A leaf signed by a CA, and a self-signed certificate that expired.
+  let set = common::certs::pem_set(&["localhost", "127.0.0.1"]);
+  std::fs::write(dir.join("ca.crt"), &set.ca).unwrap();
+  std::fs::write(dir.join("leaf.crt"), &set.cert).unwrap();
+  std::fs::write(dir.join("leaf.key"), &set.key).unwrap();
+  let key = KeyPair::generate().unwrap();
+  let mut params =
+    CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+  params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+  params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+  let expired = params.self_signed(&key).unwrap();
+  std::fs::write(dir.join("expired.crt"), expired.pem()).unwrap();
+  std::fs::write(dir.join("expired.key"), key.serialize_pem()).unwrap();
+
+  let mut cmd = rt_without_env_cas();
+  cmd
+    .args(["run", "fetch/self_signed.js"])
+    .env("CERT_DIR", &dir);
+  let out = run_command(cmd);
+  // Bun 1.4.4 prints the same lines for this script.
+  assert_stdout(
+    &out,
+    "self trusted: ok self\n\
+     self trusted by IP: ok self\n\
+     self among others: ok self\n\
+     self untrusted: DEPTH_ZERO_SELF_SIGNED_CERT\n\
+     self wrong name: ERR_TLS_CERT_ALTNAME_INVALID\n\
+     leaf by its CA: ok leaf\n\
+     leaf untrusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE\n\
+     expired trusted: CERT_HAS_EXPIRED\n\
+     wss self trusted: echo hi\n",
+  );
+  let _ = std::fs::remove_dir_all(&dir);
 }

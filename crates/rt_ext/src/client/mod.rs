@@ -73,13 +73,9 @@ impl FetchError {
     match self {
       Self::ConnectionRefused => "ConnectionRefused",
       Self::NotFound(_) => "ENOTFOUND",
-      Self::Tls(message) if message.contains("UnknownIssuer") => {
-        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+      Self::Tls(message) => {
+        tls::cert_code_in(message).unwrap_or("ERR_TLS_HANDSHAKE")
       }
-      Self::Tls(message) if message.contains("NotValidForName") => {
-        "ERR_TLS_CERT_ALTNAME_INVALID"
-      }
-      Self::Tls(_) => "ERR_TLS_HANDSHAKE",
       Self::Reset(_) => "ECONNRESET",
       Self::UnexpectedRedirect(_) => "UnexpectedRedirect",
       Self::TooManyRedirects => "TooManyRedirects",
@@ -99,7 +95,7 @@ impl FetchError {
           .get_ref()
           .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         {
-          return Self::Tls(format!("{tls:?}"));
+          return Self::Tls(tls.to_string());
         }
         match io.kind() {
           std::io::ErrorKind::ConnectionRefused => {
@@ -122,7 +118,7 @@ impl FetchError {
         }
       }
       if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-        return Self::Tls(format!("{tls:?}"));
+        return Self::Tls(tls.to_string());
       }
       if let Some(rejected) = err.downcast_ref::<identity::IdentityRejected>() {
         return Self::Identity(rejected.0.clone());
