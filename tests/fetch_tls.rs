@@ -290,20 +290,6 @@ NO_PROXY host goes direct: proxied /direct\n",
   assert_eq!(connects.load(Ordering::SeqCst), 1);
 }
 
-/// Runs `openssl` with `args` in `dir`, failing the test if it fails.
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-  let out = std::process::Command::new("openssl")
-    .args(args)
-    .current_dir(dir)
-    .output()
-    .expect("openssl (installed by .ci/deps)");
-  assert!(
-    out.status.success(),
-    "openssl {args:?}: {}",
-    String::from_utf8_lossy(&out.stderr)
-  );
-}
-
 #[test]
 fn a_trusted_self_signed_certificate_connects_and_failures_have_bun_codes() {
   use rcgen::CertificateParams;
@@ -312,7 +298,7 @@ fn a_trusted_self_signed_certificate_connects_and_failures_have_bun_codes() {
     std::env::temp_dir().join(format!("rt-self-signed-{}", std::process::id()));
   std::fs::create_dir_all(&dir).unwrap();
   // What users make: a self-signed certificate marked CA:TRUE.
-  openssl(
+  common::certs::openssl(
     &dir,
     &[
       "req",

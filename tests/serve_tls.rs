@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 
 use common::certs::PemSet;
+use common::certs::encrypt_key;
 use common::certs::pem_set;
 use common::http::Conn;
 use common::http::READ_TIMEOUT;
@@ -45,6 +46,7 @@ fn cert_dir(sets: &[(&str, &PemSet)]) -> PathBuf {
   std::fs::write(dir.join("key.pem"), &first.key).unwrap();
   std::fs::write(dir.join("cert.pem"), &first.cert).unwrap();
   std::fs::write(dir.join("ca.pem"), &first.ca).unwrap();
+  encrypt_key(&dir, "key.pem", "encrypted.pem", "s3cret");
   dir
 }
 
@@ -109,7 +111,8 @@ fn every_tls_input_form_serves_https() {
      arraybuffer: https: https arraybuffer https:\n\
      array: https: https array https:\n\
      files: https: https files https:\n\
-     sni: https: https sni https:\n",
+     sni: https: https sni https:\n\
+     passphrase: https: https passphrase https:\n",
   );
 }
 
@@ -211,6 +214,7 @@ fn tls_inputs_that_cannot_work_throw_type_errors() {
     missing.as_str(),
     "legacyEncrypted: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls.key: legacy encrypted PEM keys (Proc-Type: 4,ENCRYPTED) are not supported",
     "encryptedNoPassphrase: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls.key: the key is encrypted and no passphrase was given",
+    "wrongPassphrase: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls.key: the passphrase does not open the key",
     "sniWithoutName: TypeError ERR_INVALID_ARG_VALUE SNI tls object must have a serverName",
     "keyWithoutCert: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls has a key but no cert",
     "notPem: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls.cert: no PEM certificate found",

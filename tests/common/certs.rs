@@ -78,3 +78,43 @@ pub fn pem_set(names: &[&str]) -> PemSet {
     key: leaf_key.serialize_pem(),
   }
 }
+
+/// Runs `openssl` with `args` in `dir`, failing the test if it fails.
+pub fn openssl(dir: &std::path::Path, args: &[&str]) {
+  let out = std::process::Command::new("openssl")
+    .args(args)
+    .current_dir(dir)
+    .output()
+    .expect("openssl (installed by .ci/deps)");
+  assert!(
+    out.status.success(),
+    "openssl {args:?}: {}",
+    String::from_utf8_lossy(&out.stderr)
+  );
+}
+
+/// Writes `to` in `dir`: the PEM key `from` as encrypted PKCS#8 under
+/// `passphrase` (AES-256-CBC, PBKDF2), as `openssl pkcs8 -topk8` makes it.
+pub fn encrypt_key(
+  dir: &std::path::Path,
+  from: &str,
+  to: &str,
+  passphrase: &str,
+) {
+  let pass = format!("pass:{passphrase}");
+  openssl(
+    dir,
+    &[
+      "pkcs8",
+      "-topk8",
+      "-v2",
+      "aes-256-cbc",
+      "-in",
+      from,
+      "-out",
+      to,
+      "-passout",
+      &pass,
+    ],
+  );
+}

@@ -129,7 +129,7 @@ pub fn server_config(
     let certified = Arc::new(certified_key(
       &key,
       &cert,
-      entry.passphrase.is_some(),
+      entry.passphrase.as_deref(),
       &at,
       &provider,
     )?);
@@ -190,12 +190,12 @@ fn pem_or_file(
   }
 }
 
-/// One certificate chain with its key, both PEM; `has_passphrase` only
-/// words the error for an encrypted key.
+/// One certificate chain with its key, both PEM; `passphrase` opens an
+/// encrypted PKCS#8 key.
 fn certified_key(
   key: &str,
   cert: &str,
-  has_passphrase: bool,
+  passphrase: Option<&str>,
   at: &str,
   provider: &rustls::crypto::CryptoProvider,
 ) -> Result<CertifiedKey, TlsError> {
@@ -216,16 +216,19 @@ fn certified_key(
       "legacy encrypted PEM keys (Proc-Type: 4,ENCRYPTED) are not supported; convert it with `openssl pkcs8 -topk8`".into(),
     ));
   }
-  if key.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
-    let reason = if has_passphrase {
-      "encrypted PKCS#8 keys are not supported yet; decrypt it with `openssl pkcs8`"
-    } else {
-      "the key is encrypted and no passphrase was given"
+  let key = if key.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+    let Some(passphrase) = passphrase else {
+      return Err(pem_error(
+        "key",
+        "the key is encrypted and no passphrase was given".into(),
+      ));
     };
-    return Err(pem_error("key", reason.into()));
-  }
-  let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
-    .map_err(|e| pem_error("key", format!("no PEM private key found ({e})")))?;
+    decrypt_pkcs8(key, passphrase).map_err(|reason| pem_error("key", reason))?
+  } else {
+    PrivateKeyDer::from_pem_slice(key.as_bytes()).map_err(|e| {
+      pem_error("key", format!("no PEM private key found ({e})"))
+    })?
+  };
   CertifiedKey::from_der(chain, key, provider).map_err(|e| match e {
     rustls::Error::InconsistentKeys(_) => {
       TlsError::Mismatch { at: at.to_string() }
@@ -235,6 +238,36 @@ fn certified_key(
       reason: other.to_string(),
     },
   })
+}
+
+/// Opens an `ENCRYPTED PRIVATE KEY` (PKCS#8 with PBES2: PBKDF2 or scrypt,
+/// AES-CBC; what `openssl pkcs8 -topk8` and `openssl genpkey -aes256` make).
+fn decrypt_pkcs8(
+  pem: &str,
+  passphrase: &str,
+) -> Result<PrivateKeyDer<'static>, String> {
+  use pkcs8::der::Decode as _;
+  // The key may share its text with other PEM blocks (a chain, params).
+  const END: &str = "-----END ENCRYPTED PRIVATE KEY-----";
+  let block = pem
+    .find("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    .and_then(|start| {
+      pem[start..]
+        .find(END)
+        .map(|end| &pem[start..start + end + END.len()])
+    })
+    .ok_or("the ENCRYPTED PRIVATE KEY block has no end line")?;
+  let (label, der) = pkcs8::der::pem::decode_vec(block.as_bytes())
+    .map_err(|e| format!("the encrypted key is not valid PEM ({e})"))?;
+  if label != "ENCRYPTED PRIVATE KEY" {
+    return Err(format!("expected an ENCRYPTED PRIVATE KEY, found {label}"));
+  }
+  let info = pkcs8::EncryptedPrivateKeyInfo::from_der(&der)
+    .map_err(|e| format!("the encrypted key cannot be read ({e})"))?;
+  let plain = info
+    .decrypt(passphrase)
+    .map_err(|e| format!("the passphrase does not open the key ({e})"))?;
+  Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 
 /// Picks the certificate for the name the client asked for: an exact name,
