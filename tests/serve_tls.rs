@@ -226,3 +226,75 @@ fn tls_inputs_that_cannot_work_throw_type_errors() {
     );
   }
 }
+
+#[test]
+fn client_certificates_are_checked_and_readable_and_tls_works_on_unix_sockets()
+{
+  let server = pem_set(&["localhost"]);
+  let client = common::certs::client_set("client-1");
+  let stranger = common::certs::client_set("stranger");
+  let dir = cert_dir(&[
+    ("server", &server),
+    ("client", &client),
+    ("stranger", &stranger),
+  ]);
+  std::fs::write(dir.join("server-ca.crt"), &server.ca).unwrap();
+  std::fs::write(dir.join("client-ca.crt"), &client.ca).unwrap();
+  let mut cmd = rt_command();
+  cmd
+    .args(["run", "serve/tls_mtls.js"])
+    .current_dir(fixture(""))
+    .env("CERT_DIR", &dir);
+  let out = run_command(cmd);
+  let lines: Vec<&str> = out.stdout.lines().collect();
+  assert_eq!(lines.len(), 8, "{}", out.stdout);
+  assert_eq!(
+    lines[0],
+    "strict with client cert: client-1 authorized=true"
+  );
+  assert!(
+    lines[1].starts_with("strict without cert: refused "),
+    "{}",
+    lines[1]
+  );
+  assert!(
+    lines[2].starts_with("strict with stranger cert: refused "),
+    "{}",
+    lines[2]
+  );
+  assert_eq!(
+    &lines[3..],
+    [
+      "lenient with client cert: client-1 authorized=true",
+      "lenient without cert: no certificate",
+      "lenient with stranger cert: stranger authorized=false",
+      "no requestCert: no certificate",
+      "unix https://localhost/over-unix",
+    ]
+  );
+}
+
+#[test]
+fn reload_swaps_certificates_for_new_connections_and_keeps_open_ones() {
+  let old = pem_set(&["localhost"]);
+  let new = pem_set(&["localhost"]);
+  let dir = cert_dir(&[("old", &old), ("new", &new)]);
+  let s = Served::spawn(
+    &["run", "serve/tls_reload.js"],
+    &[("CERT_DIR", dir.to_str().unwrap())],
+  );
+  let cas = [&old, &new];
+  let (mut first, leaf) = connect(s.port, "localhost", &cas);
+  assert_eq!(leaf, old.cert_der);
+  assert_eq!(first.get("/a").text(), "GET https://localhost/a");
+  assert_eq!(first.get("/reload").text(), "reloaded");
+  let (mut second, leaf) = connect(s.port, "localhost", &cas);
+  assert_eq!(
+    leaf, new.cert_der,
+    "a new handshake gets the new certificate"
+  );
+  assert_eq!(second.get("/b").text(), "GET https://localhost/b");
+  // The connection open across the reload keeps its session.
+  assert_eq!(first.get("/c").text(), "GET https://localhost/c");
+  s.stop();
+}

@@ -118,3 +118,31 @@ pub fn encrypt_key(
     ],
   );
 }
+
+/// A fresh CA and a client certificate it signs, named `CN=common_name`
+/// and marked for client authentication (mTLS).
+pub fn client_set(common_name: &str) -> PemSet {
+  let ca_key = KeyPair::generate().unwrap();
+  let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+  ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+  ca_params
+    .distinguished_name
+    .push(rcgen::DnType::CommonName, format!("{common_name} CA"));
+  let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+  let key = KeyPair::generate().unwrap();
+  let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+  params.distinguished_name = rcgen::DistinguishedName::new();
+  params
+    .distinguished_name
+    .push(rcgen::DnType::CommonName, common_name);
+  params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+  let cert = params
+    .signed_by(&key, &Issuer::from_params(&ca_params, &ca_key))
+    .unwrap();
+  PemSet {
+    ca: ca_cert.pem(),
+    cert: cert.pem(),
+    cert_der: cert.der().to_vec(),
+    key: key.serialize_pem(),
+  }
+}

@@ -11,6 +11,25 @@ export function typeError(message, code) {
   return error;
 }
 
+/**
+ * Node's PeerCertificate shape, from what the ops give (`certificate` with
+ * the parsed fields, `raw` DER): for fetch's `checkServerIdentity` and
+ * Bun.serve's `server.peerCertificate(request)`.
+ */
+export function peerCertificate(info) {
+  const c = info.certificate;
+  return {
+    subject: Object.fromEntries(c.subject),
+    issuer: Object.fromEntries(c.issuer),
+    subjectaltname: c.subjectaltname,
+    valid_from: c.valid_from,
+    valid_to: c.valid_to,
+    serialNumber: c.serial_number,
+    fingerprint256: c.fingerprint256,
+    raw: info.raw,
+  };
+}
+
 /** `Bun.sleep(ms | Date)`: a promise that resolves after the delay. */
 function sleep(ms) {
   if (ms instanceof Date) ms = ms.getTime() - Date.now();

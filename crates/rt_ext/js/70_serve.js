@@ -9,6 +9,8 @@ import {
   op_serve_params,
   op_serve_pending,
   op_serve_reload,
+  op_serve_reload_tls,
+  op_serve_peer_certificate,
   op_serve_request_ip,
   op_ws_publish,
   op_ws_subscriber_count,
@@ -27,7 +29,7 @@ import {
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
 import { env } from "ext:rt/40_process.js";
-import { typeError } from "ext:rt/50_bun.js";
+import { peerCertificate, typeError } from "ext:rt/50_bun.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
 import { bodyStream, bufferSourceBytes, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
 import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
@@ -130,7 +132,16 @@ function resolveTls(tls) {
       passphrase: optionalString(entry.passphrase, `${at}.passphrase`),
     });
   }
-  return entries.length === 0 ? null : entries;
+  if (entries.length === 0) return null;
+  // Client certificates are asked for on the whole listener, as the first
+  // (default) entry says.
+  const first = list[0] ?? {};
+  return {
+    entries,
+    requestCert: !!first.requestCert,
+    rejectUnauthorized: first.rejectUnauthorized !== false,
+    ca: pemText(first.ca, ArrayIsArray(tls) ? "tls[0].ca" : "tls.ca"),
+  };
 }
 
 /** `port` option → integer 0..65535 (RangeError otherwise), with Bun's env defaults. */
@@ -528,6 +539,22 @@ class Server {
     return ip === null ? null : { address: ip[0], port: ip[1], family: ip[2] };
   }
 
+  /**
+   * rt's extension for `tls.requestCert`: the certificate the client of
+   * `req` presented, in Node's PeerCertificate shape plus `authorized`
+   * (whether it chains to `tls.ca`; always true unless
+   * `rejectUnauthorized: false`), or null when it sent none.
+   */
+  peerCertificate(req) {
+    const id = req?.[kServerId];
+    if (!id) return null;
+    const info = op_serve_peer_certificate(id);
+    if (info === null) return null;
+    const cert = peerCertificate(info);
+    cert.authorized = info.authorized;
+    return cert;
+  }
+
   /** Per-request idle timeout in seconds (0 disables). */
   timeout(req, seconds) {
     if (typeof seconds !== "number" || seconds < 0 || !NumberIsFinite(seconds)) {
@@ -598,6 +625,11 @@ class Server {
   reload(options) {
     if (options === null || typeof options !== "object") {
       throw typeError("server.reload expects an options object", "ERR_INVALID_ARG_TYPE");
+    }
+    // Certificates are swapped for new handshakes; Bun ignores `tls` here.
+    if (options.tls !== undefined && options.tls !== this.#options.tls) {
+      const tls = resolveTls(options.tls);
+      if (tls !== null) op_serve_reload_tls(this.#id, tls, (options.http2 ?? this.#options.http2) !== false);
     }
     const merged = { ...this.#options, ...options };
     const handlers = [];

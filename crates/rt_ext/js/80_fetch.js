@@ -16,6 +16,7 @@ import {
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
 import { BUN_VERSION } from "ext:rt/40_process.js";
+import { peerCertificate } from "ext:rt/50_bun.js";
 import { headerList, headersFromList } from "ext:rt/60_headers.js";
 import {
   bodyStream,
@@ -114,21 +115,6 @@ function checkIdentityOption(tls) {
     throw new TypeError("fetch: tls.checkServerIdentity must be a function");
   }
   return check;
-}
-
-/** Node's PeerCertificate shape for `checkServerIdentity(host, cert)`. */
-function peerCertificate(info) {
-  const c = info.certificate;
-  return {
-    subject: Object.fromEntries(c.subject),
-    issuer: Object.fromEntries(c.issuer),
-    subjectaltname: c.subjectaltname,
-    valid_from: c.valid_from,
-    valid_to: c.valid_to,
-    serialNumber: c.serial_number,
-    fingerprint256: c.fingerprint256,
-    raw: info.raw,
-  };
 }
 
 /**

@@ -91,14 +91,31 @@ fn hex_pairs(bytes: &[u8]) -> String {
   pairs.join(":")
 }
 
+/// OpenSSL's short names for the attributes Node shows (`subject.CN`);
+/// the OID registry's names are the long ones (`commonName`).
+const SHORT_NAMES: &[(&str, &str)] = &[
+  ("2.5.4.3", "CN"),
+  ("2.5.4.6", "C"),
+  ("2.5.4.7", "L"),
+  ("2.5.4.8", "ST"),
+  ("2.5.4.10", "O"),
+  ("2.5.4.11", "OU"),
+  ("2.5.4.5", "serialNumber"),
+  ("1.2.840.113549.1.9.1", "emailAddress"),
+  ("0.9.2342.19200300.100.1.25", "DC"),
+];
+
 fn names(name: &x509_parser::x509::X509Name<'_>) -> Vec<(String, String)> {
   let registry = x509_parser::objects::oid_registry();
   name
     .iter_attributes()
     .filter_map(|attr| {
-      let key = x509_parser::objects::oid2sn(attr.attr_type(), registry)
-        .map(str::to_string)
-        .unwrap_or_else(|_| attr.attr_type().to_id_string());
+      let oid = attr.attr_type().to_id_string();
+      let key = match SHORT_NAMES.iter().find(|(id, _)| *id == oid) {
+        Some((_, short)) => short.to_string(),
+        None => x509_parser::objects::oid2sn(attr.attr_type(), registry)
+          .map_or(oid, str::to_string),
+      };
       Some((key, attr.as_str().ok()?.to_string()))
     })
     .collect()

@@ -98,6 +98,12 @@ impl FetchError {
           return Self::Tls(tls.to_string());
         }
         match io.kind() {
+          // A TLS failure after the handshake (an alert such as a server
+          // refusing the client certificate). On HTTP/2 the h2 crate passes
+          // io errors on as text, so the rustls error is gone by now.
+          std::io::ErrorKind::InvalidData => {
+            return Self::Tls(io.to_string());
+          }
           std::io::ErrorKind::ConnectionRefused => {
             return Self::ConnectionRefused;
           }
@@ -244,7 +250,8 @@ enum Transport {
   Net(Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>),
   /// One fetch's own pool, pausing new TLS connections for the script.
   Checked(Client<identity::IdentityGate, RequestBody>),
-  Unix(Client<unix::UnixConnector, RequestBody>),
+  /// `unix`: https URLs speak TLS over the socket, as in Bun.
+  Unix(Client<hyper_rustls::HttpsConnector<unix::UnixConnector>, RequestBody>),
   Proxy(Box<ProxyClients>),
 }
 
@@ -306,7 +313,7 @@ impl HttpClient {
       )?),
       None => None,
     };
-    let connector = https(options, tls, http.clone())?;
+    let connector = https(options, tls.clone(), http.clone())?;
     let mut client = Client::builder(TokioExecutor::new());
     client.pool_idle_timeout(Duration::from_secs(90));
     if !options.keepalive {
@@ -316,9 +323,11 @@ impl HttpClient {
       client.http2_only(true);
     }
     let client = match (&options.unix, proxy_uri, tunneled) {
-      (Some(path), _, _) => {
-        Transport::Unix(client.build(unix::UnixConnector::new(path.clone())))
-      }
+      (Some(path), _, _) => Transport::Unix(client.build(https(
+        options,
+        tls,
+        unix::UnixConnector::new(path.clone()),
+      )?)),
       (None, Some(proxy_uri), Some(tunneled)) => {
         Transport::Proxy(Box::new(ProxyClients {
           http: client.build(proxy::ProxyConnector::new(proxy_uri, http)),

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -145,8 +146,8 @@ pub struct ServeOptions {
   max_request_body_size: f64,
   has_fetch: bool,
   routes: Vec<RouteJs>,
-  /// Bun's `tls` entries (PEM text), when serving HTTPS.
-  tls: Option<Vec<crate::server::tls::TlsEntry>>,
+  /// Bun's `tls` option (PEM text), when serving HTTPS.
+  tls: Option<crate::server::tls::TlsOptions>,
   /// Offer HTTP/2 by ALPN on TLS (Bun's `http2`; on unless `false`).
   http2: bool,
 }
@@ -222,9 +223,10 @@ pub fn op_serve_start(
       .then(|| Duration::from_secs_f64(options.idle_timeout)),
     max_request_body_size: options.max_request_body_size as u64,
     tls: match &options.tls {
-      Some(entries) => {
-        Some(crate::server::tls::server_config(entries, options.http2)?)
-      }
+      Some(tls) => Some(Arc::new(crate::server::tls::server_config(
+        tls,
+        options.http2,
+      )?)),
       None => None,
     },
   };
@@ -372,7 +374,7 @@ pub fn op_serve_request_ip(
   #[smi] id: RequestId,
 ) -> Option<(String, u16, &'static str)> {
   requests(state)
-    .with(id, |r| r.remote)
+    .with(id, |r| r.peer.addr)
     .flatten()
     .map(|addr| {
       let family = if addr.is_ipv4() { "IPv4" } else { "IPv6" };
@@ -704,6 +706,50 @@ pub fn op_serve_reload(
     .server(server)?
     .reload(table, has_fetch);
   Ok(())
+}
+
+/// `server.reload({ tls })`: new handshakes get these certificates; false
+/// when the server was started without TLS (left plain, as Bun does).
+#[op2]
+pub fn op_serve_reload_tls(
+  state: &mut OpState,
+  #[smi] server: u32,
+  #[serde] tls: crate::server::tls::TlsOptions,
+  http2: bool,
+) -> Result<bool, ServeError> {
+  let setup = crate::server::tls::server_config(&tls, http2)?;
+  Ok(
+    state
+      .borrow::<ServeState>()
+      .server(server)?
+      .reload_tls(setup),
+  )
+}
+
+/// The client certificate of a request's connection (rt's extension for
+/// `tls.requestCert`), described as Node describes peer certificates.
+#[derive(Serialize)]
+pub struct ClientCertInfo {
+  certificate: crate::client::identity::PeerCertificate,
+  raw: ToJsBuffer,
+  authorized: bool,
+}
+
+/// `server.peerCertificate(request)`: null without one.
+#[op2]
+#[serde]
+pub fn op_serve_peer_certificate(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+) -> Option<ClientCertInfo> {
+  let cert = requests(state)
+    .with(id, |r| r.peer.certificate.clone())
+    .flatten()?;
+  Some(ClientCertInfo {
+    certificate: crate::client::identity::PeerCertificate::from_der(&cert.der),
+    raw: cert.der.clone().into(),
+    authorized: cert.authorized,
+  })
 }
 
 /// Stops a server (see [`Server::stop`]).

@@ -35,6 +35,7 @@ use tokio_util::either::Either;
 
 use super::body::ResponseBody;
 use super::core::ListenAddr;
+use super::core::Peer;
 use super::core::RequestTimedOut;
 use super::core::Server;
 use super::core::ServerError;
@@ -44,6 +45,7 @@ use super::flow::FlowIo;
 use super::flow::Tracked;
 use super::h2;
 use super::tls::HANDSHAKE_TIMEOUT;
+use super::tls::TlsSetup;
 use crate::ws::prefixed::Prefixed;
 
 /// Largest request head (request line + headers), as Bun's 16 KiB default
@@ -203,7 +205,6 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
   let idle = server.idle_timeout().unwrap_or(FALLBACK_IDLE_TIMEOUT);
   let builder = Rc::new(connection_builder(idle));
   let h2_builder = Rc::new(h2::builder());
-  let tls = server.tls().map(TlsAcceptor::from);
   let mut stop_rx = server.subscribe_stop();
   let mut backoff = Backoff::default();
   loop {
@@ -215,13 +216,15 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
       Ok((io, remote)) => {
         backoff.reset();
         server.connection_opened();
+        // Read per connection: `server.reload({ tls })` swaps it.
+        let tls = server.tls();
         deno_core::unsync::spawn(serve_connection(
           server.clone(),
           builder.clone(),
           io,
           remote,
           idle,
-          tls.clone(),
+          tls,
           h2_builder.clone(),
         ));
       }
@@ -249,7 +252,7 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
 pub(super) fn exchange_service(
   server: Rc<Server>,
   flow: Arc<Flow>,
-  remote: Option<SocketAddr>,
+  peer: Peer,
 ) -> impl hyper::service::Service<
   http::Request<hyper::body::Incoming>,
   Response = http::Response<Tracked<ResponseBody>>,
@@ -260,7 +263,7 @@ pub(super) fn exchange_service(
   hyper::service::service_fn(move |req| {
     let exchange = flow.begin();
     server
-      .handle(req, remote, &flow)
+      .handle(req, &peer, &flow)
       .map(move |result| result.map(|r| r.map(|b| Tracked::new(b, exchange))))
   })
 }
@@ -313,9 +316,13 @@ async fn serve_connection(
   plain: Plain,
   remote: Option<SocketAddr>,
   idle: Duration,
-  tls: Option<TlsAcceptor>,
+  tls: Option<Arc<TlsSetup>>,
   h2_builder: Rc<http2::Builder<h2::LocalExec>>,
 ) {
+  let mut peer = Peer {
+    addr: remote,
+    certificate: None,
+  };
   let mut stop_rx = server.subscribe_stop();
   // A TLS client may send its first request with the end of its handshake,
   // left decrypted inside rustls where no socket wait would see it: the
@@ -333,28 +340,29 @@ async fn serve_connection(
         return;
       };
       if h2 {
-        h2::serve(server.clone(), h2_builder, plain, remote, stop_rx).await;
+        h2::serve(server.clone(), h2_builder, plain, peer, stop_rx).await;
         server.connection_closed();
         return;
       }
       (Either::Left(plain), true)
     }
-    Some(acceptor) => {
-      match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(plain))
-        .await
-      {
-        Ok(Ok(stream)) if stream.get_ref().1.alpn_protocol() == Some(b"h2") => {
-          h2::serve(server.clone(), h2_builder, stream, remote, stop_rx).await;
-          server.connection_closed();
-          return;
-        }
-        Ok(Ok(stream)) => (Either::Right(Box::new(stream)), true),
-        // A failed or stalled handshake: nothing was accepted to answer.
-        _ => {
-          server.connection_closed();
-          return;
-        }
+    Some(setup) => {
+      let acceptor = TlsAcceptor::from(setup.config.clone());
+      let handshake =
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(plain)).await;
+      // A failed or stalled handshake: nothing was accepted to answer.
+      let Ok(Ok(stream)) = handshake else {
+        server.connection_closed();
+        return;
+      };
+      let session = stream.get_ref().1;
+      peer.certificate = setup.client_certificate(session).map(Rc::new);
+      if session.alpn_protocol() == Some(b"h2") {
+        h2::serve(server.clone(), h2_builder, stream, peer, stop_rx).await;
+        server.connection_closed();
+        return;
       }
+      (Either::Right(Box::new(stream)), true)
     }
   };
   let flow = Arc::new(Flow::default());
@@ -366,7 +374,7 @@ async fn serve_connection(
     {
       break;
     }
-    let service = exchange_service(server.clone(), flow.clone(), remote);
+    let service = exchange_service(server.clone(), flow.clone(), peer.clone());
     // Boxed: the task keeps only a pointer to hyper's state while parked.
     let mut conn = Box::new(
       builder

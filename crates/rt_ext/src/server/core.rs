@@ -38,6 +38,8 @@ use super::flow::Flow;
 use super::routes::RouteTable;
 use super::routes::RouteTarget;
 use super::routes::normalize_path;
+use super::tls::ClientCertificate;
+use super::tls::TlsSetup;
 use super::ws::WsServer;
 
 /// Errors starting or running a server.
@@ -102,7 +104,16 @@ pub struct ServerConfig {
   /// Largest request body accepted; bigger ones get 413.
   pub max_request_body_size: u64,
   /// Serve HTTPS with this configuration (see `tls.rs`).
-  pub tls: Option<Arc<rustls::ServerConfig>>,
+  pub tls: Option<Arc<TlsSetup>>,
+}
+
+/// Who is on the other end of a connection, as requests see it.
+#[derive(Debug, Clone, Default)]
+pub struct Peer {
+  /// The client address (none on a unix socket).
+  pub addr: Option<SocketAddr>,
+  /// The certificate the client presented (`tls.requestCert`).
+  pub certificate: Option<Rc<ClientCertificate>>,
 }
 
 /// A request id handed to JS.
@@ -200,8 +211,8 @@ pub struct InFlight {
   pub handler: Option<u32>,
   /// Decoded route parameters.
   pub params: Vec<(String, String)>,
-  /// The peer address (none on a unix socket).
-  pub remote: Option<SocketAddr>,
+  /// The client's address and certificate.
+  pub peer: Peer,
   /// Where the response goes; `None` once answered.
   pub respond: Option<oneshot::Sender<Response<ResponseBody>>>,
   /// Disconnect notification for `request.signal`.
@@ -361,6 +372,8 @@ pub(super) enum Stopping {
 /// One `Bun.serve` server.
 pub struct Server {
   config: ServerConfig,
+  /// New handshakes take the current one (`server.reload({ tls })`).
+  tls: RefCell<Option<Arc<TlsSetup>>>,
   routes: RefCell<Rc<RouteTable>>,
   has_fetch: Cell<bool>,
   requests: Rc<InFlightTable>,
@@ -386,6 +399,7 @@ impl Server {
     let (stop_tx, _) = watch::channel(Stopping::No);
     let server = Rc::new(Server {
       local_addr: Cell::new(listener.local_addr()),
+      tls: RefCell::new(config.tls.clone()),
       config,
       routes: RefCell::new(Rc::new(routes)),
       has_fetch: Cell::new(has_fetch),
@@ -476,9 +490,21 @@ impl Server {
     self.config.tls.is_some()
   }
 
-  /// The TLS configuration, for a server started with `tls`.
-  pub(super) fn tls(&self) -> Option<Arc<rustls::ServerConfig>> {
-    self.config.tls.clone()
+  /// The TLS configuration new connections get.
+  pub(super) fn tls(&self) -> Option<Arc<TlsSetup>> {
+    self.tls.borrow().clone()
+  }
+
+  /// Swaps the certificates (`server.reload({ tls })`): handshakes from now
+  /// on use `setup`; open connections keep the session they have. A server
+  /// started without TLS stays plain (its clients speak plain HTTP).
+  pub fn reload_tls(&self, setup: TlsSetup) -> bool {
+    let mut current = self.tls.borrow_mut();
+    if current.is_none() {
+      return false;
+    }
+    *current = Some(Arc::new(setup));
+    true
   }
 
   pub(super) fn idle_timeout(&self) -> Option<Duration> {
@@ -534,7 +560,7 @@ impl Server {
   pub(super) fn handle(
     self: &Rc<Self>,
     req: Request<Incoming>,
-    remote: Option<SocketAddr>,
+    peer: &Peer,
     flow: &Arc<Flow>,
   ) -> Pin<
     Box<dyn Future<Output = Result<Response<ResponseBody>, RequestTimedOut>>>,
@@ -598,7 +624,7 @@ impl Server {
       body_read: 0,
       handler,
       params,
-      remote,
+      peer: peer.clone(),
       respond: Some(tx),
       gone,
       flow: flow.clone(),

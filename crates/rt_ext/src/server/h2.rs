@@ -8,7 +8,6 @@
 //! run on the connection's thread ([`LocalExec`]).
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -21,6 +20,7 @@ use tokio::io::AsyncWrite;
 use tokio::sync::watch;
 
 use super::conn::exchange_service;
+use super::core::Peer;
 use super::core::Server;
 use super::core::Stopping;
 use super::flow::Flow;
@@ -77,12 +77,12 @@ pub(super) async fn serve<T>(
   server: Rc<Server>,
   builder: Rc<http2::Builder<LocalExec>>,
   io: T,
-  remote: Option<SocketAddr>,
+  peer: Peer,
   mut stop_rx: watch::Receiver<Stopping>,
 ) where
   T: AsyncRead + AsyncWrite + Unpin + 'static,
 {
-  let service = exchange_service(server, Arc::new(Flow::default()), remote);
+  let service = exchange_service(server, Arc::new(Flow::default()), peer);
   let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
   let mut graceful = false;
   loop {

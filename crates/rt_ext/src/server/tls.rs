@@ -9,12 +9,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::DigitallySignedStruct;
+use rustls::DistinguishedName;
 use rustls::ServerConfig;
+use rustls::SignatureScheme;
+use rustls::client::danger::HandshakeSignatureValid;
 use rustls::server::ClientHello;
 use rustls::server::ResolvesServerCert;
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerified;
+use rustls::server::danger::ClientCertVerifier;
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::UnixTime;
 use rustls_pki_types::pem::PemObject as _;
 use serde::Deserialize;
 
@@ -37,6 +45,63 @@ pub struct TlsEntry {
   pub key_file: Option<String>,
   /// See `key_file`.
   pub cert_file: Option<String>,
+}
+
+/// Bun's `tls` option as JS hands it over: the certificate entries, and
+/// client certificates (mTLS) as the first entry asks for them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TlsOptions {
+  /// Certificates by name; the first is the default.
+  pub entries: Vec<TlsEntry>,
+  /// Ask clients for a certificate.
+  pub request_cert: bool,
+  /// With `request_cert`: refuse a client without a valid certificate
+  /// (Bun's default); `false` lets it in, marked not authorized.
+  pub reject_unauthorized: bool,
+  /// PEM CAs client certificates must chain to (Mozilla's roots if empty).
+  pub ca: String,
+}
+
+/// A server's TLS: the rustls configuration new handshakes use, and how a
+/// client certificate is judged when it is not required to be valid.
+#[derive(Debug)]
+pub struct TlsSetup {
+  /// What `TlsAcceptor` uses (swapped whole by `server.reload({ tls })`).
+  pub config: Arc<ServerConfig>,
+  /// `requestCert` with `rejectUnauthorized: false`: the handshake takes
+  /// any certificate; this tells whether it was a valid one.
+  lenient: Option<Arc<dyn ClientCertVerifier>>,
+}
+
+/// The certificate a client presented (`requestCert`).
+#[derive(Debug)]
+pub struct ClientCertificate {
+  /// The leaf certificate, DER.
+  pub der: Vec<u8>,
+  /// Whether it chains to `ca` and is within its dates.
+  pub authorized: bool,
+}
+
+impl TlsSetup {
+  /// The client's certificate on an accepted connection, if it sent one.
+  pub fn client_certificate(
+    &self,
+    conn: &rustls::ServerConnection,
+  ) -> Option<ClientCertificate> {
+    let chain = conn.peer_certificates()?;
+    let (leaf, intermediates) = chain.split_first()?;
+    // Without a lenient verifier the handshake itself verified the chain.
+    let authorized = self.lenient.as_ref().is_none_or(|check| {
+      check
+        .verify_client_cert(leaf, intermediates, UnixTime::now())
+        .is_ok()
+    });
+    Some(ClientCertificate {
+      der: leaf.to_vec(),
+      authorized,
+    })
+  }
 }
 
 /// Why a `tls` option cannot be used.
@@ -76,6 +141,9 @@ pub enum TlsError {
     #[source]
     source: std::io::Error,
   },
+  /// `ca` for client certificates cannot be used.
+  #[error("Bun.serve: tls.ca: {0}")]
+  Ca(String),
   /// The key type is not one rustls can sign with.
   #[error("Bun.serve: tls{at}.key: {reason}")]
   Key { at: String, reason: String },
@@ -90,13 +158,14 @@ fn position(index: usize, many: bool) -> String {
   }
 }
 
-/// Builds the server's TLS configuration from Bun's `tls` entries; ALPN
+/// Builds the server's TLS configuration from Bun's `tls` option; ALPN
 /// offers `h2` before `http/1.1` when `http2` is on.
 pub fn server_config(
-  entries: &[TlsEntry],
+  options: &TlsOptions,
   http2: bool,
-) -> Result<Arc<ServerConfig>, TlsError> {
+) -> Result<TlsSetup, TlsError> {
   let provider = Arc::new(rustls::crypto::ring::default_provider());
+  let entries = &options.entries;
   let many = entries.len() > 1;
   let mut resolver = SniResolver::default();
   for (index, entry) in entries.iter().enumerate() {
@@ -155,20 +224,102 @@ pub fn server_config(
   if resolver.default.is_none() {
     return Err(TlsError::Empty);
   }
-  let mut config = ServerConfig::builder_with_provider(provider)
+  let builder = ServerConfig::builder_with_provider(provider.clone())
     .with_safe_default_protocol_versions()
     .map_err(|e| TlsError::Key {
       at: String::new(),
       reason: e.to_string(),
-    })?
-    .with_no_client_auth()
-    .with_cert_resolver(Arc::new(resolver));
+    })?;
+  let (builder, lenient) = if options.request_cert {
+    let verifier = client_verifier(&options.ca, provider)?;
+    if options.reject_unauthorized {
+      (builder.with_client_cert_verifier(verifier), None)
+    } else {
+      let lenient = Arc::new(AnyClientCert(verifier.clone()));
+      (builder.with_client_cert_verifier(lenient), Some(verifier))
+    }
+  } else {
+    (builder.with_no_client_auth(), None)
+  };
+  let mut config = builder.with_cert_resolver(Arc::new(resolver));
   config.alpn_protocols = if http2 {
     vec![b"h2".to_vec(), b"http/1.1".to_vec()]
   } else {
     vec![b"http/1.1".to_vec()]
   };
-  Ok(Arc::new(config))
+  Ok(TlsSetup {
+    config: Arc::new(config),
+    lenient,
+  })
+}
+
+/// Checks client certificates against `ca` (PEM), else Mozilla's roots.
+fn client_verifier(
+  ca: &str,
+  provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
+  let mut roots = rustls::RootCertStore::empty();
+  if ca.trim().is_empty() {
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+  } else {
+    for cert in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+      let cert = cert.map_err(|e| TlsError::Ca(e.to_string()))?;
+      roots.add(cert).map_err(|e| TlsError::Ca(e.to_string()))?;
+    }
+    if roots.is_empty() {
+      return Err(TlsError::Ca("no PEM certificate found".into()));
+    }
+  }
+  WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+    .build()
+    .map_err(|e| TlsError::Ca(e.to_string()))
+}
+
+/// `requestCert` with `rejectUnauthorized: false`: asks for a certificate
+/// and lets any (or none) through; the client must still prove it holds
+/// the key of what it sent. Whether it was valid is asked afterwards.
+#[derive(Debug)]
+struct AnyClientCert(Arc<dyn ClientCertVerifier>);
+
+impl ClientCertVerifier for AnyClientCert {
+  fn client_auth_mandatory(&self) -> bool {
+    false
+  }
+
+  fn root_hint_subjects(&self) -> &[DistinguishedName] {
+    self.0.root_hint_subjects()
+  }
+
+  fn verify_client_cert(
+    &self,
+    _end_entity: &CertificateDer<'_>,
+    _intermediates: &[CertificateDer<'_>],
+    _now: UnixTime,
+  ) -> Result<ClientCertVerified, rustls::Error> {
+    Ok(ClientCertVerified::assertion())
+  }
+
+  fn verify_tls12_signature(
+    &self,
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+  ) -> Result<HandshakeSignatureValid, rustls::Error> {
+    self.0.verify_tls12_signature(message, cert, dss)
+  }
+
+  fn verify_tls13_signature(
+    &self,
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+  ) -> Result<HandshakeSignatureValid, rustls::Error> {
+    self.0.verify_tls13_signature(message, cert, dss)
+  }
+
+  fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+    self.0.supported_verify_schemes()
+  }
 }
 
 /// The PEM text given inline, else the file named by the path option.
@@ -307,21 +458,27 @@ mod tests {
 
   #[test]
   fn empty_entries_are_skipped_and_none_left_is_an_error() {
-    let entries = [TlsEntry::default(), TlsEntry::default()];
+    let options = TlsOptions {
+      entries: vec![TlsEntry::default(), TlsEntry::default()],
+      ..TlsOptions::default()
+    };
     assert!(matches!(
-      server_config(&entries, true),
+      server_config(&options, true),
       Err(TlsError::Empty)
     ));
   }
 
   #[test]
   fn half_entries_are_refused() {
-    let entries = [TlsEntry {
-      key: "x".into(),
-      ..TlsEntry::default()
-    }];
+    let options = TlsOptions {
+      entries: vec![TlsEntry {
+        key: "x".into(),
+        ..TlsEntry::default()
+      }],
+      ..TlsOptions::default()
+    };
     assert!(matches!(
-      server_config(&entries, true),
+      server_config(&options, true),
       Err(TlsError::Half {
         missing: "cert",
         ..
