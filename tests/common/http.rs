@@ -17,6 +17,8 @@ pub struct HttpResponse {
   pub status: u16,
   pub headers: Vec<(String, String)>,
   pub body: Vec<u8>,
+  /// Fields after a chunked body (`name: value` lines, as sent).
+  pub trailers: Vec<(String, String)>,
 }
 
 impl HttpResponse {
@@ -138,6 +140,7 @@ impl Conn {
         .map(|(_, v)| v.clone())
     };
     let mut body = Vec::new();
+    let mut trailers = Vec::new();
     if head_request
       || status == 204
       || status == 304
@@ -149,11 +152,22 @@ impl Conn {
         let mut size = String::new();
         self.reader.read_line(&mut size).expect("chunk size");
         let size = usize::from_str_radix(size.trim(), 16).expect("hex size");
-        let mut chunk = vec![0; size + 2];
-        self.reader.read_exact(&mut chunk).expect("chunk");
         if size == 0 {
+          // The trailer section, up to its empty line.
+          loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).expect("trailer line");
+            let line = line.trim_end();
+            if line.is_empty() {
+              break;
+            }
+            let (name, value) = line.split_once(':').expect("trailer field");
+            trailers.push((name.to_string(), value.trim().to_string()));
+          }
           break;
         }
+        let mut chunk = vec![0; size + 2];
+        self.reader.read_exact(&mut chunk).expect("chunk");
         body.extend_from_slice(&chunk[..size]);
       }
     } else if let Some(len) = find("content-length") {
@@ -167,6 +181,7 @@ impl Conn {
       status,
       headers,
       body,
+      trailers,
     }
   }
 

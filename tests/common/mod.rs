@@ -282,3 +282,19 @@ impl Drop for Served {
     }
   }
 }
+
+/// The Python with the test packages (`h2`, `hyperframe`, `grpcio`) that
+/// `.ci/deps` installs into `target/pyenv`.
+#[allow(dead_code)]
+pub fn python() -> Command {
+  let path =
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python");
+  assert!(
+    path.exists(),
+    "{} is missing: run .ci/deps (it makes the venv with the test packages)",
+    path.display()
+  );
+  let mut cmd = Command::new(path);
+  cmd.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python"));
+  cmd
+}

@@ -29,6 +29,8 @@ export const kHeaders = Symbol("headers");
 export const kImpliedType = Symbol("implied content type");
 export const kType = Symbol("type");
 export const kUrlList = Symbol("url list");
+/** rt's extension: `init.trailers`, sent after the body (see 70_serve.js). */
+export const kTrailers = Symbol("trailers");
 
 /** https://fetch.spec.whatwg.org/#null-body-status */
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
@@ -71,6 +73,15 @@ function initialize(response, init, source, type) {
     const headers = new Headers(init.headers);
     headers[kGuard] = "response";
     response[kHeaders] = headers;
+  }
+  // rt: trailers as a HeadersInit, a promise of one or a function giving
+  // one (or a promise), read once the body has been sent.
+  if (init.trailers !== undefined && init.trailers !== null) {
+    const trailers = init.trailers;
+    if (typeof trailers !== "object" && typeof trailers !== "function") {
+      throw new TypeError("Response: init.trailers must be a HeadersInit, a promise or a function");
+    }
+    response[kTrailers] = trailers;
   }
   // 6. A body on a null body status is an error.
   if (source !== null && NULL_BODY_STATUS.includes(response[kStatus])) {
@@ -201,6 +212,7 @@ export class Response {
     copy[kType] = this[kType];
     copy[kUrlList] = this[kUrlList];
     copy[kImpliedType] = this[kImpliedType];
+    if (this[kTrailers] !== undefined) copy[kTrailers] = this[kTrailers];
     if (this[kHeaders] !== undefined) {
       copy[kHeaders] = new Headers(this[kHeaders]);
       copy[kHeaders][kGuard] = this[kHeaders][kGuard];
@@ -228,7 +240,7 @@ export class Response {
 
 mixinBody(Response.prototype);
 // The defaults the constructor leaves unset (see there).
-for (const [key, value] of [[kStatus, 200], [kHeaders, undefined], [kImpliedType, null]]) {
+for (const [key, value] of [[kStatus, 200], [kHeaders, undefined], [kImpliedType, null], [kTrailers, undefined]]) {
   Object.defineProperty(Response.prototype, key, {
     __proto__: null,
     value,

@@ -10,6 +10,7 @@ import {
   op_serve_pending,
   op_serve_reload,
   op_serve_reload_tls,
+  op_serve_stream_trailers,
   op_serve_peer_certificate,
   op_serve_request_ip,
   op_ws_publish,
@@ -39,6 +40,7 @@ import {
   kHeaders,
   kImpliedType,
   kStatus,
+  kTrailers,
   kType,
   Response,
 } from "ext:rt/64_response.js";
@@ -47,7 +49,10 @@ const {
   ArrayBufferIsView,
   ArrayBufferPrototype,
   ArrayIsArray,
+  ArrayPrototypeJoin,
+  ArrayPrototypeMap,
   ArrayPrototypePush,
+  ArrayPrototypeSome,
   MathTrunc,
   NumberIsFinite,
   NumberIsInteger,
@@ -56,6 +61,7 @@ const {
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeThen,
   RangeError,
+  StringPrototypeToLowerCase,
   StringPrototypeToUpperCase,
   SymbolAsyncDispose,
   SymbolDispose,
@@ -691,8 +697,9 @@ export function writeResponse(id, response) {
   if (response[kType] === "error") status = 500;
   const source = response[kSource];
   const headers = response[kHeaders];
+  const trailers = response[kTrailers];
   // The fast path: a string body and no Headers object built.
-  if (headers === undefined && typeof source === "string" && response[kStream] === undefined) {
+  if (headers === undefined && typeof source === "string" && response[kStream] === undefined && trailers === undefined) {
     const implied = response[kImpliedType];
     const code = implied === "text/plain;charset=utf-8" ? TEXT_CODE : implied === JSON_TYPE ? JSON_CODE : 0;
     if (code !== 0 || implied === null) {
@@ -703,6 +710,20 @@ export function writeResponse(id, response) {
   const list = headers === undefined ? [] : headerList(headers);
   if (headers === undefined && response[kImpliedType] !== null) {
     ArrayPrototypePush(list, ["content-type", response[kImpliedType]]);
+  }
+  if (trailers !== undefined) {
+    // Trailers go after a chunked (or HTTP/2) body. HTTP/1.1 sends only the
+    // fields a `Trailer` header names, so fixed trailers name themselves.
+    let fixed = null;
+    if (typeof trailers !== "function" && !isThenable(trailers)) {
+      fixed = headerList(new Headers(trailers));
+      if (!ArrayPrototypeSome(list, (pair) => StringPrototypeToLowerCase(pair[0]) === "trailer") && fixed.length > 0) {
+        ArrayPrototypePush(list, ["trailer", ArrayPrototypeJoin(ArrayPrototypeMap(fixed, (pair) => pair[0]), ", ")]);
+      }
+    }
+    const fields = fixed === null ? () => trailerList(trailers) : () => fixed;
+    pump(op_serve_respond_stream(id, status, list), bodyStream(response), fields);
+    return;
   }
   if (response[kStream] === undefined) {
     if (typeof source === "string") {
@@ -722,32 +743,48 @@ export function writeResponse(id, response) {
 }
 
 /**
- * Copies a ReadableStream to a streamed response. Each write waits for the
+ * Copies a ReadableStream to a streamed response, then (with `trailers`, a
+ * function giving the field list) the trailers. Each write waits for the
  * socket (bounded queue in Rust), so a slow client slows the producer; a
  * client that leaves cancels the stream.
  */
-async function pump(stream, body) {
-  if (body === null) {
+async function pump(stream, body, trailers = undefined) {
+  if (body === null && trailers === undefined) {
     op_serve_stream_close(stream, null);
     return;
   }
-  const reader = body.getReader();
+  const reader = body?.getReader();
   try {
-    for (;;) {
+    let connected = true;
+    while (reader !== undefined) {
       const { value, done } = await reader.read();
       if (done) break;
       const bytes = chunkToBytes(value);
       if (bytes.byteLength === 0) continue;
       if (!await op_serve_stream_write(stream, bytes)) {
+        connected = false;
         await reader.cancel(new TypeError("The client disconnected"));
         break;
       }
+    }
+    if (trailers !== undefined && connected) {
+      await op_serve_stream_trailers(stream, await trailers());
     }
     op_serve_stream_close(stream, null);
   } catch (error) {
     reportError(error);
     op_serve_stream_close(stream, `${error?.message ?? error}`);
   }
+}
+
+function isThenable(value) {
+  return value !== null && typeof value === "object" && typeof value.then === "function";
+}
+
+/** The trailer fields a function or promise gives, once the body is sent. */
+async function trailerList(trailers) {
+  const value = typeof trailers === "function" ? await trailers() : await trailers;
+  return value === undefined || value === null ? [] : headerList(new Headers(value));
 }
 
 /** Bun.serve(options). */

@@ -105,6 +105,7 @@ deno_core::extension!(
     serve::op_serve_timeout,
     serve::op_serve_reload,
     serve::op_serve_reload_tls,
+    serve::op_serve_stream_trailers,
     serve::op_serve_peer_certificate,
     serve::op_serve_stop,
     serve::op_serve_closed,

@@ -23,6 +23,7 @@ use http::HeaderValue;
 use http::Response;
 use http::StatusCode;
 use http::header;
+use http_body::Frame;
 use http_body_util::BodyExt as _;
 use serde::Deserialize;
 use serde::Serialize;
@@ -89,7 +90,7 @@ pub struct ServeState {
   requests: Rc<InFlightTable>,
   servers: HashMap<u32, Rc<Server>>,
   next_server: u32,
-  streams: HashMap<u32, mpsc::Sender<Result<Bytes, StreamAborted>>>,
+  streams: HashMap<u32, mpsc::Sender<Result<Frame<Bytes>, StreamAborted>>>,
   next_stream: u32,
   sockets: crate::ws::Registry,
 }
@@ -652,9 +653,47 @@ pub async fn op_serve_stream_write(
     .get(&stream)
     .cloned();
   match tx {
-    Some(tx) => tx.send(Ok(Bytes::copy_from_slice(&chunk))).await.is_ok(),
+    Some(tx) => tx
+      .send(Ok(Frame::data(Bytes::copy_from_slice(&chunk))))
+      .await
+      .is_ok(),
     None => false,
   }
+}
+
+/// Sends the trailers after the last chunk (rt's `init.trailers`): a
+/// trailing HEADERS frame on HTTP/2; on chunked HTTP/1.1 the fields the
+/// `Trailer` header names, if the request said `TE: trailers` (hyper keeps
+/// to RFC 9110 §6.5). Resolves `false` once the client has gone.
+#[op2]
+pub async fn op_serve_stream_trailers(
+  state: Rc<RefCell<OpState>>,
+  #[smi] stream: u32,
+  #[serde] fields: Vec<(ByteString, ByteString)>,
+) -> Result<bool, ServeError> {
+  let mut trailers = http::HeaderMap::with_capacity(fields.len());
+  for (name, value) in fields {
+    let name = HeaderName::from_bytes(&name).map_err(|_| {
+      ServeError::InvalidResponse(format!(
+        "Invalid trailer name '{}'",
+        String::from_utf8_lossy(&name)
+      ))
+    })?;
+    let value = HeaderValue::from_bytes(&value).map_err(|_| {
+      ServeError::InvalidResponse(format!("Invalid value for trailer '{name}'"))
+    })?;
+    trailers.append(name, value);
+  }
+  let tx = state
+    .borrow()
+    .borrow::<ServeState>()
+    .streams
+    .get(&stream)
+    .cloned();
+  Ok(match tx {
+    Some(tx) => tx.send(Ok(Frame::trailers(trailers))).await.is_ok(),
+    None => false,
+  })
 }
 
 /// Ends a streamed response; with an error message, aborts it instead.

@@ -30,10 +30,10 @@ pub enum ResponseBody {
   Empty,
   /// A complete body.
   Full(Option<Bytes>),
-  /// Chunks sent by JS (`Err` aborts the response), paced by the
-  /// connection's [`Flow`].
+  /// Chunks sent by JS, then maybe trailers (`Err` aborts the response),
+  /// paced by the connection's [`Flow`].
   Stream(
-    mpsc::Receiver<Result<Bytes, StreamAborted>>,
+    mpsc::Receiver<Result<Frame<Bytes>, StreamAborted>>,
     Arc<Flow>,
     Option<Idle>,
   ),
@@ -74,7 +74,7 @@ impl ResponseBody {
   pub fn channel(
     flow: Arc<Flow>,
     idle: Option<Duration>,
-  ) -> (mpsc::Sender<Result<Bytes, StreamAborted>>, Self) {
+  ) -> (mpsc::Sender<Result<Frame<Bytes>, StreamAborted>>, Self) {
     let (tx, rx) = mpsc::channel(STREAM_CAPACITY);
     (tx, Self::Stream(rx, flow, idle.map(Idle::new)))
   }
@@ -96,12 +96,14 @@ impl http_body::Body for ResponseBody {
       Self::Stream(rx, flow, idle) => match flow.poll_room(cx) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(()) => match rx.poll_recv(cx) {
-          Poll::Ready(Some(Ok(chunk))) => {
-            flow.queued(chunk.len());
+          Poll::Ready(Some(Ok(frame))) => {
+            if let Some(chunk) = frame.data_ref() {
+              flow.queued(chunk.len());
+            }
             if let Some(idle) = idle {
               idle.reset();
             }
-            Poll::Ready(Some(Ok(Frame::data(chunk))))
+            Poll::Ready(Some(Ok(frame)))
           }
           Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
           Poll::Ready(None) => Poll::Ready(None),
