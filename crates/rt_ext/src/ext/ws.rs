@@ -28,6 +28,7 @@ use crate::server::body::ResponseBody;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
 use crate::server::ws::accept_key;
+use crate::server::ws::check_extended_connect;
 use crate::ws::EventKind;
 use crate::ws::Events;
 use crate::ws::Payload;
@@ -100,10 +101,15 @@ pub fn op_ws_upgrade(
   let serve = state.borrow::<ServeState>();
   let requests = serve.requests();
   // Check before taking the request, so a refused upgrade leaves it to be
-  // answered normally.
+  // answered normally. HTTP/2 asks by extended CONNECT (RFC 8441).
   let checked = requests.with(request, |r| {
     let ws = r.server.websocket()?;
-    let accept = accept_key(&r.parts.method, &r.parts.headers).ok()?;
+    let accept = if r.parts.version == http::Version::HTTP_2 {
+      check_extended_connect(&r.parts).ok()?;
+      None
+    } else {
+      Some(accept_key(&r.parts.method, &r.parts.headers).ok()?)
+    };
     r.respond.as_ref()?;
     Some((ws, accept))
   });
@@ -113,25 +119,28 @@ pub fn op_ws_upgrade(
   let Some(mut taken) = requests.remove(request) else {
     return Ok(0);
   };
-  // hyper marks requests it can hand over after a 101 (HTTP/1); the
-  // socket itself comes back through the connection's flow.
-  if taken
+  // hyper marks requests it can hand over: after a 101 on HTTP/1 (the
+  // socket itself comes back through the connection's flow), after a 2xx
+  // to a CONNECT on HTTP/2 (the stream).
+  let Some(on_upgrade) = taken
     .parts
     .extensions
     .remove::<hyper::upgrade::OnUpgrade>()
-    .is_none()
-  {
-    // HTTP/2 or a connection without upgrades: refuse like a bad request.
+  else {
     taken.send(plain_status(StatusCode::BAD_REQUEST));
     return Ok(0);
   };
   let mut response = Response::new(ResponseBody::Empty);
-  *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+  if accept.is_some() {
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+  }
   let out = response.headers_mut();
-  out.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-  out.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-  if let Ok(accept) = HeaderValue::from_str(&accept) {
-    out.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+  if let Some(accept) = &accept {
+    out.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    out.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(accept) = HeaderValue::from_str(accept) {
+      out.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
   }
   // RFC 7692: answer a permessage-deflate offer when the handler allows it.
   let deflate = if ws.options.borrow().per_message_deflate {
@@ -158,7 +167,29 @@ pub fn op_ws_upgrade(
   for (name, value) in &extra {
     out.append(name, value.clone());
   }
-  let id = ws.accept(taken.flow.on_upgrade(), deflate);
+  let id = if accept.is_some() {
+    // Reads first return the bytes the client sent behind its head.
+    let socket = taken.flow.on_upgrade();
+    drop(on_upgrade);
+    ws.accept(
+      async move {
+        socket
+          .await
+          .map_err(|_| "connection closed before the upgrade".to_string())
+      },
+      deflate,
+    )
+  } else {
+    ws.accept(
+      async move {
+        on_upgrade
+          .await
+          .map(hyper_util::rt::TokioIo::new)
+          .map_err(|e| format!("HTTP/2 stream not handed over: {e}"))
+      },
+      deflate,
+    )
+  };
   taken.send(response);
   Ok(id)
 }

@@ -7,15 +7,17 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::future::Future;
+
 use http::HeaderMap;
 use http::header;
-use tokio::sync::oneshot;
+use tokio::io::AsyncRead;
+use tokio::io::AsyncWrite;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use tokio_util::either::Either;
 
-use super::conn::Upgraded;
 use crate::ws::ConnOptions;
 use crate::ws::Events;
 use crate::ws::Hub;
@@ -119,6 +121,28 @@ pub fn accept_key(
   )
 }
 
+/// RFC 8441 §4-5: a WebSocket over HTTP/2 is an extended CONNECT with
+/// `:protocol` websocket and `sec-websocket-version: 13`; there is no key
+/// to answer, the 200 itself accepts.
+pub fn check_extended_connect(
+  parts: &http::request::Parts,
+) -> Result<(), UpgradeError> {
+  let protocol = parts.extensions.get::<hyper::ext::Protocol>();
+  if parts.method != http::Method::CONNECT
+    || !protocol.is_some_and(|p| p.as_str().eq_ignore_ascii_case("websocket"))
+  {
+    return Err(UpgradeError::NotUpgrade);
+  }
+  if parts
+    .headers
+    .get(header::SEC_WEBSOCKET_VERSION)
+    .is_none_or(|v| v.as_bytes() != b"13")
+  {
+    return Err(UpgradeError::BadKey);
+  }
+  Ok(())
+}
+
 /// A server's WebSocket side: its options, hub and event queue.
 pub struct WsServer {
   /// The `websocket` handler's options.
@@ -142,12 +166,13 @@ impl WsServer {
   }
 
   /// Starts a socket for a request being upgraded: its task waits for
-  /// the connection to be handed over after the 101. Returns its id.
-  pub fn accept(
-    &self,
-    upgrade: oneshot::Receiver<Upgraded>,
-    deflate: Option<DeflateParams>,
-  ) -> u32 {
+  /// `upgrade` to hand over the connection (the socket after a 101, or an
+  /// HTTP/2 stream after a 200). Returns its id.
+  pub fn accept<S, F>(&self, upgrade: F, deflate: Option<DeflateParams>) -> u32
+  where
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
+    F: Future<Output = Result<S, String>> + 'static,
+  {
     let options = self.options.borrow().clone();
     let conn = ConnOptions {
       max_payload_length: options.max_payload_length,
@@ -168,10 +193,7 @@ impl WsServer {
       limits,
       conn,
       async move {
-        // Reads first return the bytes the client sent behind its head.
-        let io: Upgraded = upgrade
-          .await
-          .map_err(|_| "connection closed before the upgrade".to_string())?;
+        let io = upgrade.await?;
         let io = match deflate {
           Some(params) => {
             Either::Right(Box::new(DeflateIo::new(io, params, max_message)))
