@@ -236,3 +236,89 @@ fn tokio_stream_from<T>(
 ) -> impl futures::Stream<Item = T> + Unpin {
   Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
 }
+
+/// `stop()` on an h2 connection: GOAWAY at once, so no new streams; the
+/// stream still sending its body finishes; the listener is closed.
+#[test]
+fn h2_graceful_stop_sends_goaway_and_drains_open_streams() {
+  let (s, plain, _) = start(true);
+  block_on(async {
+    let tcp = TcpStream::connect(("127.0.0.1", plain)).await.unwrap();
+    let mut sender = h2_over::<_, Full<Bytes>>(tcp).await;
+    let base = format!("http://127.0.0.1:{plain}");
+    let slow = ::http::Request::get(format!("{base}/slow"))
+      .body(Full::default())
+      .unwrap();
+    let mut body = sender.send_request(slow).await.unwrap().into_body();
+    let first = body.frame().await.unwrap().unwrap();
+    assert_eq!(first.data_ref().unwrap(), "first ");
+    let (_, text_body) =
+      text(&mut sender, "GET", &format!("{base}/stop"), "").await;
+    assert_eq!(text_body, "stopping");
+    // /slow ends only once stop() was called: it was drained, not cut.
+    let rest = body.collect().await.unwrap().to_bytes();
+    assert_eq!(&rest[..], b"last");
+    let after = ::http::Request::get(format!("{base}/ip"))
+      .body(Full::default())
+      .unwrap();
+    assert!(
+      sender.send_request(after).await.is_err(),
+      "a new stream after GOAWAY"
+    );
+    assert!(TcpStream::connect(("127.0.0.1", plain)).await.is_err());
+  });
+  s.stop();
+}
+
+/// `requestIP` and `server.timeout` on h2; an idle h2 connection is closed
+/// after the server's `idleTimeout` (1 s here).
+#[test]
+fn h2_request_ip_timeout_and_idle_connections() {
+  let (s, plain, _) = start(true);
+  let idle: u16 = s.wait_for_line("IDLE=")[5..].parse().unwrap();
+  block_on(async {
+    let tcp = TcpStream::connect(("127.0.0.1", plain)).await.unwrap();
+    let mut sender = h2_over::<_, Full<Bytes>>(tcp).await;
+    let base = format!("http://127.0.0.1:{plain}");
+    let (version, ip) =
+      text(&mut sender, "GET", &format!("{base}/ip"), "").await;
+    assert_eq!(
+      (version, ip.as_str()),
+      (::http::Version::HTTP_2, "127.0.0.1")
+    );
+    // server.timeout(req, 1) on a handler that never answers: the stream
+    // is reset and request.signal aborts; the connection goes on.
+    let hang = ::http::Request::get(format!("{base}/timeout"))
+      .body(Full::default())
+      .unwrap();
+    assert!(sender.send_request(hang).await.is_err());
+    let (_, ip) = text(&mut sender, "GET", &format!("{base}/ip"), "").await;
+    assert_eq!(ip, "127.0.0.1");
+
+    let tcp = TcpStream::connect(("127.0.0.1", idle)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http2::handshake::<
+      _,
+      _,
+      Full<Bytes>,
+    >(TokioExecutor::new(), TokioIo::new(tcp))
+    .await
+    .unwrap();
+    let conn = tokio::spawn(conn);
+    let (_, ip) = text(
+      &mut sender,
+      "GET",
+      &format!("http://127.0.0.1:{idle}/ip"),
+      "",
+    )
+    .await;
+    assert_eq!(ip, "127.0.0.1");
+    // The server ends the connection by itself (GOAWAY, then close).
+    tokio::time::timeout(std::time::Duration::from_secs(10), conn)
+      .await
+      .expect("the idle connection was closed")
+      .unwrap()
+      .unwrap();
+  });
+  assert_eq!(s.wait_for_line("ABORTED"), "ABORTED /timeout");
+  s.stop();
+}

@@ -122,10 +122,8 @@ pub fn op_ws_upgrade(
   // hyper marks requests it can hand over: after a 101 on HTTP/1 (the
   // socket itself comes back through the connection's flow), after a 2xx
   // to a CONNECT on HTTP/2 (the stream).
-  let Some(on_upgrade) = taken
-    .parts
-    .extensions
-    .remove::<hyper::upgrade::OnUpgrade>()
+  let Some(on_upgrade) =
+    taken.parts.extensions.remove::<hyper::upgrade::OnUpgrade>()
   else {
     taken.send(plain_status(StatusCode::BAD_REQUEST));
     return Ok(0);

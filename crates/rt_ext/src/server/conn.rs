@@ -340,7 +340,7 @@ async fn serve_connection(
         return;
       };
       if h2 {
-        h2::serve(server.clone(), h2_builder, plain, peer, stop_rx).await;
+        h2::serve(server.clone(), h2_builder, plain, peer, stop_rx, idle).await;
         server.connection_closed();
         return;
       }
@@ -358,7 +358,8 @@ async fn serve_connection(
       let session = stream.get_ref().1;
       peer.certificate = setup.client_certificate(session).map(Rc::new);
       if session.alpn_protocol() == Some(b"h2") {
-        h2::serve(server.clone(), h2_builder, stream, peer, stop_rx).await;
+        h2::serve(server.clone(), h2_builder, stream, peer, stop_rx, idle)
+          .await;
         server.connection_closed();
         return;
       }

@@ -56,6 +56,8 @@ pub struct Flow {
   upgrade: Mutex<Option<oneshot::Sender<Upgraded>>>,
   /// Requests whose response body has not been handed over whole.
   exchanges: AtomicUsize,
+  /// Requests begun on this connection, ever.
+  begun: AtomicUsize,
   /// The read side was ended to park the connection.
   parked: AtomicBool,
 }
@@ -87,7 +89,18 @@ impl Flow {
   /// guard (carried by its response body) is dropped.
   pub fn begin(self: &Arc<Self>) -> Exchange {
     self.exchanges.fetch_add(1, Ordering::Relaxed);
+    self.begun.fetch_add(1, Ordering::Relaxed);
     Exchange(self.clone())
+  }
+
+  /// How many requests this connection has begun (HTTP/2's idle check).
+  pub fn begun(&self) -> usize {
+    self.begun.load(Ordering::Relaxed)
+  }
+
+  /// Whether a request is still being answered.
+  pub fn busy(&self) -> bool {
+    self.exchanges.load(Ordering::Relaxed) > 0
   }
 
   /// Whether the last hyper round ended because the connection parked

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::server::conn::http2;
 use hyper_util::rt::TokioIo;
@@ -72,19 +73,27 @@ pub fn builder() -> http2::Builder<LocalExec> {
 }
 
 /// Serves one HTTP/2 connection until it closes; on the server's stop it
-/// sends GOAWAY and drains (graceful) or drops everything (forced).
+/// sends GOAWAY and drains (graceful) or drops everything (forced). A
+/// connection with no request for `idle` (checked every `idle`, so after
+/// one to two of them) gets GOAWAY the same way; open streams, such as
+/// WebSockets, finish first.
 pub(super) async fn serve<T>(
   server: Rc<Server>,
   builder: Rc<http2::Builder<LocalExec>>,
   io: T,
   peer: Peer,
   mut stop_rx: watch::Receiver<Stopping>,
+  idle: Duration,
 ) where
   T: AsyncRead + AsyncWrite + Unpin + 'static,
 {
-  let service = exchange_service(server, Arc::new(Flow::default()), peer);
+  let flow = Arc::new(Flow::default());
+  let service = exchange_service(server, flow.clone(), peer);
   let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
   let mut graceful = false;
+  let mut seen = flow.begun();
+  let mut idle_check =
+    tokio::time::interval_at(tokio::time::Instant::now() + idle, idle);
   loop {
     if !graceful {
       match *stop_rx.borrow_and_update() {
@@ -98,6 +107,14 @@ pub(super) async fn serve<T>(
     }
     tokio::select! {
       _ = conn.as_mut() => return,
+      _ = idle_check.tick(), if !graceful => {
+        let begun = flow.begun();
+        if begun == seen && !flow.busy() {
+          graceful = true;
+          conn.as_mut().graceful_shutdown();
+        }
+        seen = begun;
+      }
       changed = stop_rx.changed() => {
         if changed.is_err() {
           // The server is gone: finish what is in flight.
