@@ -567,21 +567,44 @@ fn build_head(
 ) -> Result<Response<ResponseBody>, ServeError> {
   let mut response = Response::new(body);
   *response.status_mut() = status(status_code)?;
-  let map = response.headers_mut();
-  map.reserve(headers.len());
-  for (name, value) in headers {
+  append_fields(response.headers_mut(), headers, "header")?;
+  Ok(response)
+}
+
+/// Appends JS's `[name, value]` pairs to `map`; `what` ("header",
+/// "trailer") words the error for a pair that is not a valid field.
+fn append_fields(
+  map: &mut http::HeaderMap,
+  fields: Vec<(ByteString, ByteString)>,
+  what: &str,
+) -> Result<(), ServeError> {
+  map.reserve(fields.len());
+  for (name, value) in fields {
     let name = HeaderName::from_bytes(&name).map_err(|_| {
       ServeError::InvalidResponse(format!(
-        "Invalid header name '{}'",
+        "Invalid {what} name '{}'",
         String::from_utf8_lossy(&name)
       ))
     })?;
     let value = HeaderValue::from_bytes(&value).map_err(|_| {
-      ServeError::InvalidResponse(format!("Invalid value for header '{name}'"))
+      ServeError::InvalidResponse(format!("Invalid value for {what} '{name}'"))
     })?;
     map.append(name, value);
   }
-  Ok(response)
+  Ok(())
+}
+
+/// The sender of a streamed response JS is writing, while it is open.
+fn stream_sender(
+  state: &Rc<RefCell<OpState>>,
+  stream: u32,
+) -> Option<mpsc::Sender<Result<Frame<Bytes>, StreamAborted>>> {
+  state
+    .borrow()
+    .borrow::<ServeState>()
+    .streams
+    .get(&stream)
+    .cloned()
 }
 
 /// The general path: status, headers and a string body.
@@ -646,13 +669,7 @@ pub async fn op_serve_stream_write(
   #[smi] stream: u32,
   #[buffer] chunk: JsBuffer,
 ) -> bool {
-  let tx = state
-    .borrow()
-    .borrow::<ServeState>()
-    .streams
-    .get(&stream)
-    .cloned();
-  match tx {
+  match stream_sender(&state, stream) {
     Some(tx) => tx
       .send(Ok(Frame::data(Bytes::copy_from_slice(&chunk))))
       .await
@@ -671,26 +688,9 @@ pub async fn op_serve_stream_trailers(
   #[smi] stream: u32,
   #[serde] fields: Vec<(ByteString, ByteString)>,
 ) -> Result<bool, ServeError> {
-  let mut trailers = http::HeaderMap::with_capacity(fields.len());
-  for (name, value) in fields {
-    let name = HeaderName::from_bytes(&name).map_err(|_| {
-      ServeError::InvalidResponse(format!(
-        "Invalid trailer name '{}'",
-        String::from_utf8_lossy(&name)
-      ))
-    })?;
-    let value = HeaderValue::from_bytes(&value).map_err(|_| {
-      ServeError::InvalidResponse(format!("Invalid value for trailer '{name}'"))
-    })?;
-    trailers.append(name, value);
-  }
-  let tx = state
-    .borrow()
-    .borrow::<ServeState>()
-    .streams
-    .get(&stream)
-    .cloned();
-  Ok(match tx {
+  let mut trailers = http::HeaderMap::new();
+  append_fields(&mut trailers, fields, "trailer")?;
+  Ok(match stream_sender(&state, stream) {
     Some(tx) => tx.send(Ok(Frame::trailers(trailers))).await.is_ok(),
     None => false,
   })
