@@ -172,3 +172,45 @@ fn web_apis_outside_the_snapshot_load_on_demand() {
   let out = run_fixture("globals/rare.js", &[]);
   assert_stdout(&out, "read by FileReader\n7\nc\n");
 }
+
+#[test]
+fn bun_file_is_a_lazy_blob_typed_by_extension() {
+  let dir =
+    std::env::temp_dir().join(format!("rt-bun-file-{}", std::process::id()));
+  std::fs::create_dir_all(&dir).unwrap();
+  let mut cmd = rt_command();
+  cmd
+    .args(["run", "globals/bun_file.js"])
+    .current_dir(fixture(""))
+    .env("DIR", &dir);
+  let out = run_command(cmd);
+  // What Bun 1.4.4 prints for the same script.
+  assert_stdout(
+    &out,
+    "a.html text/html;charset=utf-8
+a.txt text/plain;charset=utf-8
+a.js text/javascript;charset=utf-8
+a.ts text/javascript;charset=utf-8
+a.json application/json;charset=utf-8
+a.css text/css;charset=utf-8
+a.png image/png
+a.svg image/svg+xml
+a.wasm application/wasm
+Makefile application/octet-stream
+true 11 true number true
+hello world {\"a\":[1,2]}
+world 5 wor x/y
+11 11
+hello world hello
+hello world
+true a/b
+0 false false
+ENOENT open true
+TypeError ERR_INVALID_ARG_TYPE Expected file path string or file descriptor
+TypeError ERR_INVALID_ARG_TYPE Expected file path string or file descriptor
+RangeError ERR_OUT_OF_RANGE The value of \"fd\" is out of range. It must be >= 0 && <= 2147483647. Received -1
+changed
+",
+  );
+  let _ = std::fs::remove_dir_all(&dir);
+}

@@ -111,6 +111,7 @@ fn every_tls_input_form_serves_https() {
      arraybuffer: https: https arraybuffer https:\n\
      array: https: https array https:\n\
      files: https: https files https:\n\
+     bunFile: https: https bunFile https:\n\
      sni: https: https sni https:\n\
      passphrase: https: https passphrase https:\n",
   );
@@ -209,7 +210,12 @@ fn tls_inputs_that_cannot_work_throw_type_errors() {
     "missingFile: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls.keyFile: cannot read '{}/nope.key'",
     dir.display()
   );
+  let missing_bun_file = format!(
+    "missingBunFile: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls.key: cannot read '{}/nope.key': ENOENT: no such file or directory",
+    dir.display()
+  );
   for expected in [
+    missing_bun_file.as_str(),
     "mismatch: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls: the key does not match the certificate",
     missing.as_str(),
     "legacyEncrypted: TypeError ERR_INVALID_ARG_VALUE Bun.serve: tls.key: legacy encrypted PEM keys (Proc-Type: 4,ENCRYPTED) are not supported",

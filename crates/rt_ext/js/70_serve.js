@@ -31,6 +31,7 @@ import {
 import { webScript } from "ext:rt/00_web.js";
 import { env } from "ext:rt/40_process.js";
 import { peerCertificate, typeError } from "ext:rt/50_bun.js";
+import { bunFileTextSync, isBunFile } from "ext:rt/51_file.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
 import { bodyStream, bufferSourceBytes, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
 import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
@@ -85,12 +86,14 @@ const DEFAULT_MAX_BODY = 128 * 1024 * 1024;
 const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
 
 /**
- * One PEM input of `tls` (`key`, `cert`): a string, a Buffer/TypedArray/
- * DataView, an ArrayBuffer, or an array of those, joined as one PEM text.
+ * One PEM input of `tls` (`key`, `cert`, `ca`): a string, a Buffer/TypedArray/
+ * DataView, an ArrayBuffer, a `Bun.file()` (read now, as Bun does), or an
+ * array of those, joined as one PEM text.
  */
 function pemText(value, where) {
   if (value === undefined || value === null || value === false) return "";
   if (typeof value === "string") return value;
+  if (isBunFile(value)) return bunFileTextSync(value, `Bun.serve: ${where}`);
   if (ArrayIsArray(value)) {
     const parts = [];
     for (let i = 0; i < value.length; i++) ArrayPrototypePush(parts, pemText(value[i], `${where}[${i}]`));
@@ -101,7 +104,7 @@ function pemText(value, where) {
   }
   if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, value)) return decoder.decode(new Uint8Array(value));
   throw typeError(
-    `Bun.serve: ${where} must be a string, a Buffer, a TypedArray, an ArrayBuffer or an array of them`,
+    `Bun.serve: ${where} must be a string, a Buffer, a TypedArray, an ArrayBuffer, a BunFile or an array of them`,
     "ERR_INVALID_ARG_TYPE",
   );
 }

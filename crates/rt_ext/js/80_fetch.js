@@ -17,6 +17,7 @@ import {
 import { webScript } from "ext:rt/00_web.js";
 import { BUN_VERSION } from "ext:rt/40_process.js";
 import { peerCertificate } from "ext:rt/50_bun.js";
+import { bunFileTextSync, isBunFile } from "ext:rt/51_file.js";
 import { headerList, headersFromList } from "ext:rt/60_headers.js";
 import {
   bodyStream,
@@ -96,7 +97,12 @@ export function tlsOptions(tls) {
   const pem = (value) => {
     if (value === undefined || value === null) return [];
     const list = Array.isArray(value) ? value : [value];
-    return list.map((v) => typeof v === "string" ? v : new TextDecoder().decode(v));
+    return list.map((v) => {
+      if (typeof v === "string") return v;
+      // Bun reads a Bun.file() given as a certificate when the request is made.
+      if (isBunFile(v)) return bunFileTextSync(v, "fetch: tls");
+      return new TextDecoder().decode(v);
+    });
   };
   return {
     rejectUnauthorized: tls.rejectUnauthorized === undefined ? null : !!tls.rejectUnauthorized,

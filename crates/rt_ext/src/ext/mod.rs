@@ -6,6 +6,7 @@
 
 pub mod crypto;
 pub mod fetch;
+pub mod file;
 pub mod modules;
 pub mod node;
 pub mod process;
@@ -130,6 +131,7 @@ deno_core::extension!(
     ws_client::op_ws_client_wait,
     modules::op_rt_require_resolve,
     modules::op_rt_require_load,
+    file::op_bun_file_type,
     node::op_node_fs_read_sync,
     node::op_node_fs_read,
     node::op_node_fs_write_sync,
@@ -156,6 +158,7 @@ deno_core::extension!(
     "30_crypto.js",
     "40_process.js",
     "50_bun.js",
+    "51_file.js",
     "60_headers.js",
     "61_body.js",
     "62_formdata.js",

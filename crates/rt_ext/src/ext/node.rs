@@ -18,8 +18,13 @@ pub enum NodeError {
   #[class(generic)]
   #[error("{code}: {description}, {syscall} '{path}'")]
   #[property("code" = self.code())]
+  #[property("errno" = self.errno())]
+  #[property("syscall" = self.syscall())]
+  #[property("path" = self.path())]
   Fs {
     code: &'static str,
+    /// Node's negative errno (`-2` for ENOENT).
+    errno: i32,
     description: String,
     syscall: &'static str,
     path: String,
@@ -36,6 +41,27 @@ impl NodeError {
     match self {
       Self::Fs { code, .. } => code,
       Self::Digest(_) => "ERR_CRYPTO_INVALID_DIGEST",
+    }
+  }
+
+  fn errno(&self) -> i32 {
+    match self {
+      Self::Fs { errno, .. } => *errno,
+      Self::Digest(_) => 0,
+    }
+  }
+
+  fn syscall(&self) -> &'static str {
+    match self {
+      Self::Fs { syscall, .. } => syscall,
+      Self::Digest(_) => "",
+    }
+  }
+
+  fn path(&self) -> String {
+    match self {
+      Self::Fs { path, .. } => path.clone(),
+      Self::Digest(_) => String::new(),
     }
   }
 
@@ -59,6 +85,7 @@ impl NodeError {
     };
     Self::Fs {
       code,
+      errno: -err.raw_os_error().unwrap_or(libc::EIO),
       description,
       syscall,
       path: path.to_string(),
@@ -181,6 +208,8 @@ fn rm(path: &str, recursive: bool, force: bool) -> Result<(), NodeError> {
       // Node: rm on a directory without `recursive` is an error.
       return Err(NodeError::Fs {
         code: "ERR_FS_EISDIR",
+        // Node's SystemError carries the positive errno here.
+        errno: libc::EISDIR,
         description: "Path is a directory".into(),
         syscall: "rm",
         path: path.to_string(),

@@ -1,0 +1,189 @@
+// `Bun.file(path | URL | fd, { type })`: a Blob whose bytes stay on disk
+// until they are read. Nothing touches the file when it is made; `size` and
+// `lastModified` stat it when asked, and reads run on tokio's blocking pool
+// (the `node:fs` ops), so the event loop never waits on the disk.
+
+import {
+  op_bun_file_type,
+  op_node_fs_read,
+  op_node_fs_read_sync,
+  op_node_fs_stat,
+  op_node_fs_stat_sync,
+} from "ext:core/ops";
+import { webScript } from "ext:rt/00_web.js";
+import { typeError } from "ext:rt/50_bun.js";
+
+const { Blob } = webScript("09_file");
+const { ReadableStream } = webScript("06_streams");
+const { TextDecoder } = webScript("08_text_encoding");
+const { URL } = webScript("00_url");
+
+const kPath = Symbol("path");
+const kStart = Symbol("start");
+const kEnd = Symbol("end");
+/** Only `Bun.file()` and `slice()` construct a BunFile. */
+const kConstruct = Symbol("construct");
+
+const decoder = new TextDecoder();
+/** Bytes per chunk of `stream()`: the read is whole, the queue is not. */
+const STREAM_CHUNK = 64 * 1024;
+
+/** The file's stat, or null when it cannot be stat'ed (missing, no access). */
+function statOrNull(path) {
+  try {
+    return op_node_fs_stat_sync(path, true);
+  } catch {
+    return null;
+  }
+}
+
+/** A lazy Blob over a file (Bun's `BunFile`). */
+export class BunFile extends Blob {
+  constructor(key, path, start, end, type) {
+    if (key !== kConstruct) throw new TypeError("Illegal constructor: use Bun.file()");
+    super([], { type });
+    this[kPath] = path;
+    this[kStart] = start;
+    // Exclusive end, or Infinity for "to the end of the file as it is then".
+    this[kEnd] = end;
+  }
+
+  /** The path given to `Bun.file()`. */
+  get name() {
+    return this[kPath];
+  }
+
+  /** Bytes in the file (or this slice of it); 0 when it does not exist. */
+  get size() {
+    const stat = statOrNull(this[kPath]);
+    if (stat === null) return 0;
+    const end = Math.min(this[kEnd], stat.size);
+    return Math.max(0, end - this[kStart]);
+  }
+
+  /** The file's modification time in ms since the epoch (now if it is missing). */
+  get lastModified() {
+    const stat = statOrNull(this[kPath]);
+    return stat === null ? Date.now() : Math.trunc(stat.mtimeMs);
+  }
+
+  /** Whether the path names a file that can be stat'ed. */
+  async exists() {
+    try {
+      const stat = await op_node_fs_stat(this[kPath], true);
+      return !stat.isDirectory;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The bytes, read off the event loop; rejects with Node's ENOENT etc. */
+  async bytes() {
+    const all = await op_node_fs_read(this[kPath]);
+    return range(this, all);
+  }
+
+  async arrayBuffer() {
+    const bytes = await this.bytes();
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes.buffer
+      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+
+  async text() {
+    return decoder.decode(await this.bytes());
+  }
+
+  async json() {
+    return JSON.parse(await this.text());
+  }
+
+  /** A byte stream of the file, read when first pulled. */
+  stream() {
+    let bytes = null;
+    let offset = 0;
+    return new ReadableStream({
+      type: "bytes",
+      pull: async (controller) => {
+        bytes ??= await this.bytes();
+        if (offset >= bytes.byteLength) {
+          controller.close();
+          controller.byobRequest?.respond(0);
+          return;
+        }
+        const end = Math.min(offset + STREAM_CHUNK, bytes.byteLength);
+        controller.enqueue(bytes.slice(offset, end));
+        offset = end;
+      },
+    });
+  }
+
+  /**
+   * https://w3c.github.io/FileAPI/#dfn-slice, over the file: negative
+   * offsets count from the size the file has now.
+   */
+  slice(start = 0, end = undefined, contentType = undefined) {
+    const size = this.size;
+    const clamp = (n) => {
+      n = Math.trunc(Number(n)) || 0;
+      return n < 0 ? Math.max(size + n, 0) : Math.min(n, size);
+    };
+    const from = clamp(start);
+    const to = end === undefined ? size : clamp(end);
+    const type = contentType === undefined ? this.type : String(contentType);
+    return new BunFile(kConstruct, this[kPath], this[kStart] + from, this[kStart] + Math.max(to, from), type);
+  }
+
+}
+
+/** The part of the whole file's bytes that `file` (maybe a slice) covers. */
+function range(file, all) {
+  const start = file[kStart];
+  const end = file[kEnd];
+  if (start === 0 && end >= all.byteLength) return all;
+  return all.subarray(Math.min(start, all.byteLength), Math.min(end, all.byteLength));
+}
+
+/** Whether `value` is a `Bun.file()`. */
+export function isBunFile(value) {
+  return value instanceof BunFile;
+}
+
+/**
+ * A BunFile's text, read now (for options read once at start-up, such as
+ * Bun.serve's `tls`); a file that cannot be read is a TypeError naming
+ * `where` and the path.
+ */
+export function bunFileTextSync(file, where) {
+  try {
+    return decoder.decode(range(file, op_node_fs_read_sync(file[kPath])));
+  } catch (error) {
+    // Node's message names the path and syscall again: keep "ENOENT: no such file or directory".
+    const reason = String(error?.message).replace(/, \w+ '.*'$/s, "");
+    throw typeError(`${where}: cannot read '${file[kPath]}': ${reason}`, "ERR_INVALID_ARG_VALUE");
+  }
+}
+
+/** `Bun.file(path | URL | fd, { type })`. */
+export function file(path, options = undefined) {
+  let name;
+  if (typeof path === "string") {
+    name = path;
+  } else if (path instanceof URL) {
+    if (path.protocol !== "file:") throw typeError("Bun.file: URL must be a file: URL", "ERR_INVALID_ARG_TYPE");
+    name = decodeURIComponent(path.pathname);
+  } else if (typeof path === "number") {
+    if (!Number.isInteger(path) || path < 0 || path > 0x7fffffff) {
+      const error = new RangeError(
+        `The value of "fd" is out of range. It must be >= 0 && <= 2147483647. Received ${path}`,
+      );
+      error.code = "ERR_OUT_OF_RANGE";
+      throw error;
+    }
+    name = `/dev/fd/${path}`;
+  } else {
+    throw typeError("Expected file path string or file descriptor", "ERR_INVALID_ARG_TYPE");
+  }
+  const type = typeof options?.type === "string" ? options.type : op_bun_file_type(name);
+  return new BunFile(kConstruct, name, 0, Infinity, type);
+}

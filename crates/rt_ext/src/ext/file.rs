@@ -1,0 +1,65 @@
+//! Ops behind `Bun.file()` in `js/51_file.js` that are not plain file I/O
+//! (reads and stats go through the `node:fs` ops in [`super::node`]).
+
+use deno_core::op2;
+
+/// The MIME type `Bun.file(path).type` reports: guessed from the extension
+/// as Bun does, with `;charset=utf-8` on text types, and TypeScript and JSX
+/// sources as JavaScript (Bun serves them transpiled).
+#[op2]
+#[string]
+pub fn op_bun_file_type(#[string] path: &str) -> String {
+  mime_type(path)
+}
+
+fn mime_type(path: &str) -> String {
+  let ext = std::path::Path::new(path)
+    .extension()
+    .and_then(|e| e.to_str())
+    .unwrap_or("")
+    .to_ascii_lowercase();
+  let guessed = match ext.as_str() {
+    "" => return "application/octet-stream".to_string(),
+    "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" => {
+      "text/javascript".to_string()
+    }
+    _ => match mime_guess::from_ext(&ext).first() {
+      Some(mime) => mime.essence_str().to_string(),
+      None => return "application/octet-stream".to_string(),
+    },
+  };
+  // Text a browser decodes: say it is UTF-8, as Bun does.
+  let text = guessed.starts_with("text/")
+    || guessed == "application/json"
+    || guessed == "application/javascript"
+    || guessed.ends_with("+json");
+  if text {
+    format!("{guessed};charset=utf-8")
+  } else {
+    guessed
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::mime_type;
+
+  #[test]
+  fn types_follow_bun() {
+    for (path, want) in [
+      ("a.html", "text/html;charset=utf-8"),
+      ("a.txt", "text/plain;charset=utf-8"),
+      ("dir.d/a.JS", "text/javascript;charset=utf-8"),
+      ("a.ts", "text/javascript;charset=utf-8"),
+      ("a.json", "application/json;charset=utf-8"),
+      ("a.css", "text/css;charset=utf-8"),
+      ("a.png", "image/png"),
+      ("a.svg", "image/svg+xml"),
+      ("a.wasm", "application/wasm"),
+      ("Makefile", "application/octet-stream"),
+      ("a.unknown-ext", "application/octet-stream"),
+    ] {
+      assert_eq!(mime_type(path), want, "{path}");
+    }
+  }
+}
