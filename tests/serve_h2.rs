@@ -322,3 +322,119 @@ fn h2_request_ip_timeout_and_idle_connections() {
   assert_eq!(s.wait_for_line("ABORTED"), "ABORTED /timeout");
   s.stop();
 }
+
+/// `curl` with `args`: "HTTP_VERSION BODY".
+fn curl(args: &[&str]) -> String {
+  let out = std::process::Command::new("curl")
+    .args(["-sS", "--max-time", "10", "-H", "x-test: yes"])
+    .args(["-w", "\n%{http_version}"])
+    .args(args)
+    .output()
+    .expect("curl (installed by .ci/deps)");
+  assert!(
+    out.status.success(),
+    "curl {args:?}: {}",
+    String::from_utf8_lossy(&out.stderr)
+  );
+  let text = String::from_utf8_lossy(&out.stdout).into_owned();
+  let (body, version) = text.rsplit_once('\n').unwrap_or(("", &text));
+  format!("{version} {body}")
+}
+
+#[test]
+fn curl_gets_h2_by_alpn_and_h2c_by_prior_knowledge() {
+  let (s, plain, set) = start(true);
+  let ca = std::env::temp_dir()
+    .join(format!("rt-serve-h2-curl-{}.pem", std::process::id()));
+  std::fs::write(&ca, &set.ca).unwrap();
+  let ca = ca.to_str().unwrap();
+  let url = format!("https://localhost:{}/curl", s.port);
+  assert_eq!(
+    curl(&["--http2", "--cacert", ca, &url]),
+    format!("2 GET {url} 0 yes")
+  );
+  assert_eq!(
+    curl(&["--http1.1", "--cacert", ca, &url]),
+    format!("1.1 GET {url} 0 yes")
+  );
+  let h2c = format!("http://127.0.0.1:{plain}/curl");
+  assert_eq!(
+    curl(&["--http2-prior-knowledge", &h2c]),
+    format!("2 GET {h2c} 0 yes")
+  );
+  let _ = std::fs::remove_file(ca);
+  s.stop();
+}
+
+/// `openssl s_client` with `args` against the server: the negotiated
+/// "protocol cipher", or None when the server refused the handshake.
+fn handshake(port: u16, args: &[&str]) -> Option<String> {
+  let out = std::process::Command::new("openssl")
+    .args(["s_client", "-brief", "-connect"])
+    .arg(format!("127.0.0.1:{port}"))
+    .args(args)
+    .stdin(std::process::Stdio::null())
+    .output()
+    .expect("openssl (installed by .ci/deps)");
+  let text = String::from_utf8_lossy(&out.stderr).into_owned()
+    + &String::from_utf8_lossy(&out.stdout);
+  if !out.status.success() {
+    return None;
+  }
+  let field = |name: &str| {
+    text
+      .lines()
+      .find_map(|l| l.strip_prefix(name))
+      .map(|v| v.trim().to_string())
+      .unwrap_or_default()
+  };
+  Some(format!(
+    "{} {}",
+    field("Protocol version:"),
+    field("Ciphersuite:")
+  ))
+}
+
+/// What a TLS scanner checks, with the client's own limits lowered
+/// (`@SECLEVEL=0`) so that a refusal is the server's: TLS 1.2 and 1.3 only,
+/// AEAD suites only.
+#[test]
+fn tls_offers_only_1_2_and_1_3_with_aead_suites() {
+  let (s, _, _) = start(true);
+  let legacy = ["-cipher", "ALL:@SECLEVEL=0"];
+  for version in ["-tls1", "-tls1_1"] {
+    assert_eq!(
+      handshake(s.port, &[&[version][..], &legacy[..]].concat()),
+      None,
+      "{version}"
+    );
+  }
+  // CBC with HMAC (not AEAD), offered alone over TLS 1.2.
+  for suite in ["ECDHE-ECDSA-AES128-SHA256", "ECDHE-ECDSA-AES256-SHA"] {
+    let cipher = format!("{suite}:@SECLEVEL=0");
+    assert_eq!(
+      handshake(s.port, &["-tls1_2", "-cipher", &cipher]),
+      None,
+      "{suite}"
+    );
+  }
+  assert_eq!(
+    handshake(
+      s.port,
+      &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]
+    )
+    .as_deref(),
+    Some("TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256")
+  );
+  assert_eq!(
+    handshake(
+      s.port,
+      &["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"]
+    )
+    .as_deref(),
+    Some("TLSv1.2 ECDHE-ECDSA-CHACHA20-POLY1305")
+  );
+  let tls13 = handshake(s.port, &["-tls1_3"]).expect("TLS 1.3");
+  assert!(tls13.starts_with("TLSv1.3 TLS_"), "{tls13}");
+  s.stop();
+}

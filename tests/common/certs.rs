@@ -59,24 +59,36 @@ pub struct PemSet {
 }
 
 /// A fresh CA and a certificate for `names` (DNS names or IP addresses).
+/// The two have different subject names (rcgen's default is one name for
+/// both, which OpenSSL clients such as curl take for a self-signed leaf).
 pub fn pem_set(names: &[&str]) -> PemSet {
   let ca_key = KeyPair::generate().unwrap();
   let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
   ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+  ca_params.distinguished_name = named("rt test CA");
   let ca_cert = ca_params.self_signed(&ca_key).unwrap();
   let leaf_key = KeyPair::generate().unwrap();
-  let leaf = CertificateParams::new(
+  let mut leaf_params = CertificateParams::new(
     names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
   )
-  .unwrap()
-  .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
   .unwrap();
+  leaf_params.distinguished_name = named(names.first().unwrap_or(&"leaf"));
+  let leaf = leaf_params
+    .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+    .unwrap();
   PemSet {
     ca: ca_cert.pem(),
     cert: leaf.pem(),
     cert_der: leaf.der().to_vec(),
     key: leaf_key.serialize_pem(),
   }
+}
+
+/// A distinguished name with only a common name.
+fn named(common_name: &str) -> rcgen::DistinguishedName {
+  let mut name = rcgen::DistinguishedName::new();
+  name.push(rcgen::DnType::CommonName, common_name);
+  name
 }
 
 /// Runs `openssl` with `args` in `dir`, failing the test if it fails.
