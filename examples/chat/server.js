@@ -1,10 +1,15 @@
 // A chat server: each room is a pub/sub topic, so a message is fanned out
 // to the room natively (one call into Rust however many are listening).
 //   rt serve examples/chat/server.js      then open http://localhost:3000/
+// With TLS_CERT and TLS_KEY (PEM files) it serves HTTPS, HTTP/2 included, and
+// browsers that offer it run the WebSockets over HTTP/2 (RFC 8441).
 import page from "./index.html" with { type: "text" };
+
+const { TLS_CERT, TLS_KEY } = process.env;
 
 export default {
   port: Number(process.env.PORT ?? 3000),
+  tls: TLS_CERT && TLS_KEY ? { cert: Bun.file(TLS_CERT), key: Bun.file(TLS_KEY) } : undefined,
   routes: {
     // A static route: served from Rust without entering JS.
     "/": new Response(page, { headers: { "content-type": "text/html;charset=utf-8" } }),

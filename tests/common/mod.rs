@@ -124,12 +124,14 @@ pub struct Served {
   readers: Vec<std::thread::JoinHandle<()>>,
 }
 
-/// Finds the port in `Listening on http://host:PORT/` or `PORT=NNN`.
+/// Finds the port in `Listening on http(s)://host:PORT/` or `PORT=NNN`.
 fn port_in(line: &str) -> Option<u16> {
   if let Some(rest) = line.strip_prefix("PORT=") {
     return rest.trim().parse().ok();
   }
-  let rest = line.strip_prefix("Listening on http://")?;
+  let rest = line
+    .strip_prefix("Listening on http://")
+    .or_else(|| line.strip_prefix("Listening on https://"))?;
   let host_port = rest.trim_end().trim_end_matches('/');
   host_port.rsplit(':').next()?.parse().ok()
 }
