@@ -34,6 +34,8 @@ export const kTrailers = Symbol("trailers");
 
 /** https://fetch.spec.whatwg.org/#null-body-status */
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+/** A URL with a scheme (RFC 3986 §3.1), which must parse on its own. */
+const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 const REDIRECT_STATUS = [301, 302, 303, 307, 308];
 const REASON_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -129,20 +131,30 @@ export class Response {
 
   /** https://fetch.spec.whatwg.org/#dom-response-redirect */
   static redirect(url, init = 302) {
-    const status = typeof init === "object" && init !== null ? init.status ?? 302 : +init;
-    let parsed;
+    // 1. Parse url with the current settings object's base URL. A page (rt
+    //    wpt) has one in `location`; a server has none, so there, as in
+    //    Bun, a relative URL such as "/login" is kept as given for the
+    //    client to resolve. An absolute URL that does not parse throws.
+    const given = `${url}`;
+    let location;
+    const base = globalThis.location?.href;
     try {
-      parsed = new URL(`${url}`);
+      location = new URL(given, base).href;
     } catch {
-      throw new TypeError(`Failed to parse URL from ${url}`);
+      if (base !== undefined || ABSOLUTE.test(given)) {
+        throw new TypeError(`Failed to parse URL from ${given}`);
+      }
+      location = given;
     }
+    // 2. A status that is not a redirect status is a RangeError.
+    const status = typeof init === "object" && init !== null ? init.status ?? 302 : +init;
     if (!REDIRECT_STATUS.includes(status)) {
-      throw new RangeError(`Invalid redirect status code ${status}`);
+      throw new RangeError("Failed to execute 'redirect' on 'Response': Invalid status code");
     }
     const response = new Response(null, typeof init === "object" && init !== null
       ? { ...init, status }
       : { status });
-    response.headers.set("location", parsed.href);
+    if (location !== "") response.headers.set("location", location);
     return response;
   }
 
