@@ -33,6 +33,8 @@ deflate deflated text\n\
 decompress false true gzip\n\
 big 3145728 true\n\
 abort before AbortError\n\
+abort at once AbortError\n\
+abort at once with body gone\n\
 abort waiting for headers AbortError\n\
 first chunk first\n\
 abort mid-body custom reason\n\

@@ -296,6 +296,9 @@ async function send(request, init, signal) {
     if (present[DEFAULTS[i][0]] === undefined) headers.push(DEFAULTS[i]);
   }
   const body = await requestBody(request);
+  // The signal may have fired while the body was gathered (an abort() just
+  // after fetch() lands here): nothing has been sent yet.
+  if (signal?.aborted) throw abortReason(signal);
   const streamed = body !== null && !(body instanceof Uint8Array);
   const id = op_fetch_start({
     method: request.method,
