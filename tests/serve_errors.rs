@@ -29,10 +29,22 @@ fn failures_in_development_show_the_error_page_and_serving_continues() {
   );
   // ...and when error() itself throws, the default 500 still goes out.
   assert_eq!(get(s.port, "/error-throws").status, 500);
-  // A handler returning a non-Response: Bun's welcome text in development.
-  let r = get(s.port, "/not-response");
-  assert_eq!(r.status, 200);
-  assert!(r.text().contains("return a Response object"));
+  // A handler returning a non-Response is a handler error (Bun answers 200
+  // with a welcome text; rt differs on purpose): error() gets a TypeError...
+  let r = get(s.port, "/number");
+  assert_eq!(
+    (r.status, r.text().as_str()),
+    (
+      597,
+      "caught: Expected a Response object, but received 'number'"
+    )
+  );
+  // ...and without an answer from error() it is the default 500.
+  for path in ["/not-response", "/undefined"] {
+    let r = get(s.port, path);
+    assert_eq!(r.status, 500, "{path}");
+    assert!(r.text().contains("Expected a Response object"), "{path}");
+  }
   assert_eq!(get(s.port, "/response-error").status, 500);
   assert_eq!(get(s.port, "/").text(), "ok");
   let out = s.stop();
@@ -59,7 +71,13 @@ fn failures_in_production_are_plain_500s() {
     (r.status, r.text().as_str()),
     (500, "Internal Server Error")
   );
-  assert_eq!(get(s.port, "/not-response").status, 204);
+  assert_eq!(
+    (
+      get(s.port, "/not-response").status,
+      get(s.port, "/number").status
+    ),
+    (500, 597)
+  );
   assert_eq!(get(s.port, "/handled").status, 599);
   let out = s.stop();
   assert!(out.stdout.contains("development=false production=true"));

@@ -468,18 +468,11 @@ class Server {
     // Upgraded: the 101 was the answer.
     if (req[kUpgraded] === true) return;
     if (!ObjectPrototypeIsPrototypeOf(Response.prototype, response)) {
+      // A handler bug, handled as one: `error()` gets the TypeError, else
+      // the default 500 (logged). Bun answers 200 with a welcome text here;
+      // rt differs on purpose (README).
       const kind = response === null ? "null" : typeof response;
-      reportError(new TypeError(`Expected a Response object, but received '${kind}'`));
-      if (this.#development) {
-        op_serve_respond_text(
-          id,
-          200,
-          "Welcome to rt! To get started, return a Response object from your fetch handler.",
-          1,
-        );
-      } else {
-        op_serve_respond_bytes(id, 204, [], EMPTY);
-      }
+      this.#failed(id, req, typeError(`Expected a Response object, but received '${kind}'`));
       return;
     }
     this.#write(id, response);
