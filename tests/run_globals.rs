@@ -214,3 +214,48 @@ changed
   );
   let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bun_write_creates_files_and_directories_and_file_sinks_append() {
+  let dir =
+    std::env::temp_dir().join(format!("rt-bun-write-{}", std::process::id()));
+  let _ = std::fs::remove_dir_all(&dir);
+  std::fs::create_dir_all(&dir).unwrap();
+  let mut cmd = rt_command();
+  cmd
+    .args(["run", "globals/bun_write.js"])
+    .current_dir(fixture(""))
+    .env("DIR", &dir);
+  let out = run_command(cmd);
+  // What Bun 1.4.4 prints for the same script ({dir} is the directory).
+  let expected = "6
+3
+5
+6
+13
+4
+héllo from response
+ENOTDIR open ENOTDIR: not a directory, open '{dir}/a.txt/x'
+ENOENT open ENOENT: no such file or directory, open '{dir}/nope'
+RangeError ERR_OUT_OF_RANGE The value of \"fd\" is out of range. It must be an integer. Received 42.5
+TypeError ERR_INVALID_ARG_TYPE Bun.write(pathOrFdOrBlob, blob) expects a Blob-y thing to write
+5 12345
+false
+ENOENT unlink ENOENT: no such file or directory, unlink '{dir}/a.txt'
+number 0
+abcd
+3145728
+11 overwritten
+"
+  .replace("{dir}", dir.to_str().unwrap());
+  assert_stdout(&out, &expected);
+  assert_eq!(
+    std::fs::read(dir.join("sub/dir/b.txt")).unwrap(),
+    [1u8, 2, 3]
+  );
+  assert_eq!(
+    std::fs::metadata(dir.join("big.bin")).unwrap().len(),
+    3 << 20
+  );
+  let _ = std::fs::remove_dir_all(&dir);
+}

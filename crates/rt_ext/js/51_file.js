@@ -4,7 +4,10 @@
 // (the `node:fs` ops), so the event loop never waits on the disk.
 
 import {
+  op_bun_file_delete,
   op_bun_file_type,
+  op_bun_write,
+  op_bun_write_sync,
   op_node_fs_read,
   op_node_fs_read_sync,
   op_node_fs_stat,
@@ -12,10 +15,12 @@ import {
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
 import { typeError } from "ext:rt/50_bun.js";
+import { Request } from "ext:rt/63_request.js";
+import { Response } from "ext:rt/64_response.js";
 
 const { Blob } = webScript("09_file");
 const { ReadableStream } = webScript("06_streams");
-const { TextDecoder } = webScript("08_text_encoding");
+const { TextDecoder, TextEncoder } = webScript("08_text_encoding");
 const { URL } = webScript("00_url");
 
 const kPath = Symbol("path");
@@ -25,6 +30,10 @@ const kEnd = Symbol("end");
 const kConstruct = Symbol("construct");
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+/** A FileSink writes what it holds once it holds this much (Bun's default). */
+const SINK_HIGH_WATER = 64 * 1024;
 /** Bytes per chunk of `stream()`: the read is whole, the queue is not. */
 const STREAM_CHUNK = 64 * 1024;
 
@@ -118,6 +127,21 @@ export class BunFile extends Blob {
     });
   }
 
+  /** Removes the file; rejects with Node's `ENOENT` (syscall `unlink`) if missing. */
+  async delete() {
+    await op_bun_file_delete(this[kPath]);
+  }
+
+  /** `Bun.write(this, data)`. */
+  write(data) {
+    return write(this, data);
+  }
+
+  /** An incremental writer; the file is emptied now. */
+  writer(options = undefined) {
+    return new FileSink(kConstruct, this[kPath], options?.highWaterMark);
+  }
+
   /**
    * https://w3c.github.io/FileAPI/#dfn-slice, over the file: negative
    * offsets count from the size the file has now.
@@ -186,4 +210,107 @@ export function file(path, options = undefined) {
   }
   const type = typeof options?.type === "string" ? options.type : op_bun_file_type(name);
   return new BunFile(kConstruct, name, 0, Infinity, type);
+}
+
+/**
+ * Bun's FileSink: `write()` holds chunks, `flush()` writes them to the file
+ * at once and returns the byte count, `end()` flushes and closes.
+ */
+class FileSink {
+  #path;
+  #chunks = [];
+  #held = 0;
+  #highWater;
+  #ended = false;
+
+  constructor(key, path, highWaterMark) {
+    if (key !== kConstruct) throw new TypeError("Illegal constructor: use Bun.file(path).writer()");
+    this.#path = path;
+    this.#highWater = typeof highWaterMark === "number" && highWaterMark > 0 ? highWaterMark : SINK_HIGH_WATER;
+    op_bun_write_sync(path, EMPTY, false);
+  }
+
+  /** Holds `chunk` (string or bytes); returns its byte count. */
+  write(chunk) {
+    if (this.#ended) throw new TypeError("FileSink is closed");
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : bufferBytes(chunk);
+    if (bytes === null) throw typeError("FileSink.write expects a string, an ArrayBuffer or a TypedArray", "ERR_INVALID_ARG_TYPE");
+    this.#chunks.push(bytes.slice());
+    this.#held += bytes.byteLength;
+    if (this.#held >= this.#highWater) this.flush();
+    return bytes.byteLength;
+  }
+
+  /** Writes what is held; returns the bytes written. */
+  flush() {
+    if (this.#held === 0) return 0;
+    const all = new Uint8Array(this.#held);
+    let at = 0;
+    for (const chunk of this.#chunks) {
+      all.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    this.#chunks = [];
+    this.#held = 0;
+    return op_bun_write_sync(this.#path, all, true);
+  }
+
+  /** Flushes and closes; returns the bytes written by this flush. */
+  end() {
+    if (this.#ended) return 0;
+    const n = this.flush();
+    this.#ended = true;
+    return n;
+  }
+
+  ref() {}
+  unref() {}
+}
+
+/** A Uint8Array over an ArrayBuffer or a view, or null. */
+function bufferBytes(value) {
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
+    return new Uint8Array(value);
+  }
+  return null;
+}
+
+/** `Bun.write`'s destination as a path. */
+function destinationPath(dest) {
+  if (dest instanceof BunFile) return dest[kPath];
+  if (typeof dest === "number") {
+    if (!Number.isInteger(dest)) {
+      const error = new RangeError(`The value of "fd" is out of range. It must be an integer. Received ${dest}`);
+      error.code = "ERR_OUT_OF_RANGE";
+      throw error;
+    }
+  }
+  if (typeof dest === "string" || typeof dest === "number" || dest instanceof URL) return file(dest)[kPath];
+  throw typeError("Bun.write(pathOrFdOrBlob, blob) expects a path, a file descriptor, a URL or a BunFile", "ERR_INVALID_ARG_TYPE");
+}
+
+/** `Bun.write`'s data as bytes. */
+async function dataBytes(data) {
+  if (typeof data === "string") return encoder.encode(data);
+  if (typeof data === "number" || typeof data === "bigint" || typeof data === "boolean") {
+    return encoder.encode(String(data));
+  }
+  const bytes = data === null || data === undefined ? null : bufferBytes(data);
+  if (bytes !== null) return bytes;
+  if (data instanceof Blob) return await data.bytes();
+  if (data instanceof Response || data instanceof Request) {
+    return new Uint8Array(await data.arrayBuffer());
+  }
+  throw typeError("Bun.write(pathOrFdOrBlob, blob) expects a Blob-y thing to write", "ERR_INVALID_ARG_TYPE");
+}
+
+/**
+ * `Bun.write(dest, data)`: writes (replacing) and resolves to the byte
+ * count; missing parent directories are created, as in Bun.
+ */
+export async function write(dest, data) {
+  const path = destinationPath(dest);
+  const bytes = await dataBytes(data);
+  return await op_bun_write(path, bytes);
 }

@@ -9,7 +9,7 @@ import { installTimers } from "ext:rt/20_timers.js";
 import { installCrypto } from "ext:rt/30_crypto.js";
 import { installProcess } from "ext:rt/40_process.js";
 import { Bun, installBun } from "ext:rt/50_bun.js";
-import { file } from "ext:rt/51_file.js";
+import { file, write } from "ext:rt/51_file.js";
 import { Headers } from "ext:rt/60_headers.js";
 import { FormData } from "ext:rt/62_formdata.js";
 import { Request } from "ext:rt/63_request.js";
@@ -46,6 +46,7 @@ for (const [name, value] of [
 }
 Bun.serve = serve;
 Bun.file = file;
+Bun.write = write;
 installAutoServe();
 
 // Node's and Bun's name for the global object.

@@ -1,7 +1,65 @@
-//! Ops behind `Bun.file()` in `js/51_file.js` that are not plain file I/O
-//! (reads and stats go through the `node:fs` ops in [`super::node`]).
+//! Ops behind `Bun.file()` and `Bun.write()` in `js/51_file.js`. Reads and
+//! stats go through the `node:fs` ops in [`super::node`]; writes here create
+//! missing parent directories, as Bun's do, and report bytes written.
 
 use deno_core::op2;
+
+use super::node::NodeError;
+use super::node::blocking;
+use super::node::write_file;
+
+/// Writes `data` to `path` (replacing it), creating missing parent
+/// directories; resolves to the byte count. Runs on the blocking pool.
+#[op2]
+#[number]
+pub async fn op_bun_write(
+  #[string] path: String,
+  #[buffer(copy)] data: Vec<u8>,
+) -> Result<usize, NodeError> {
+  blocking(move || write_creating_dirs(&path, &data, false)).await
+}
+
+/// `FileSink.flush()`: appends `data` to `path` now (Bun's file sinks write
+/// synchronously), creating parent directories; returns the byte count.
+#[op2(fast)]
+#[number]
+pub fn op_bun_write_sync(
+  #[string] path: &str,
+  #[buffer] data: &[u8],
+  append: bool,
+) -> Result<usize, NodeError> {
+  write_creating_dirs(path, data, append)
+}
+
+/// `BunFile.delete()`: unlinks the file (Node's `unlink` errors).
+#[op2]
+pub async fn op_bun_file_delete(
+  #[string] path: String,
+) -> Result<(), NodeError> {
+  blocking(move || {
+    std::fs::remove_file(&path).map_err(|e| NodeError::fs(e, "unlink", &path))
+  })
+  .await
+}
+
+fn write_creating_dirs(
+  path: &str,
+  data: &[u8],
+  append: bool,
+) -> Result<usize, NodeError> {
+  match write_file(path, data, append) {
+    Err(NodeError::Fs { code: "ENOENT", .. }) => {
+      // Only a missing parent is created; any other failure stands.
+      if let Some(parent) = std::path::Path::new(path).parent() {
+        std::fs::create_dir_all(parent)
+          .map_err(|e| NodeError::fs(e, "mkdir", path))?;
+      }
+      write_file(path, data, append)?;
+    }
+    other => other?,
+  }
+  Ok(data.len())
+}
 
 /// The MIME type `Bun.file(path).type` reports: guessed from the extension
 /// as Bun does, with `;charset=utf-8` on text types, and TypeScript and JSX

@@ -65,7 +65,11 @@ impl NodeError {
     }
   }
 
-  fn fs(err: std::io::Error, syscall: &'static str, path: &str) -> Self {
+  pub(crate) fn fs(
+    err: std::io::Error,
+    syscall: &'static str,
+    path: &str,
+  ) -> Self {
     let (code, description) = match err.raw_os_error() {
       Some(libc::ENOENT) => ("ENOENT", "no such file or directory"),
       Some(libc::EEXIST) => ("EEXIST", "file already exists"),
@@ -150,7 +154,11 @@ fn read_file(path: &str) -> Result<Vec<u8>, NodeError> {
   std::fs::read(path).map_err(|e| NodeError::fs(e, "open", path))
 }
 
-fn write_file(path: &str, data: &[u8], append: bool) -> Result<(), NodeError> {
+pub(crate) fn write_file(
+  path: &str,
+  data: &[u8],
+  append: bool,
+) -> Result<(), NodeError> {
   use std::io::Write;
   let mut file = std::fs::OpenOptions::new()
     .write(true)
@@ -222,7 +230,7 @@ fn rm(path: &str, recursive: bool, force: bool) -> Result<(), NodeError> {
 }
 
 /// Runs blocking file work off the event loop.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
   work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, NodeError> {
   tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
