@@ -362,6 +362,22 @@ fn curl_gets_h2_by_alpn_and_h2c_by_prior_knowledge() {
     curl(&["--http2-prior-knowledge", &h2c]),
     format!("2 GET {h2c} 0 yes")
   );
+  // A streamed body larger than the HTTP/1.1 pacing window arrives whole
+  // on HTTP/2, by ALPN and by prior knowledge.
+  for (args, url) in [
+    (
+      vec!["--http2", "--cacert", ca],
+      format!("https://localhost:{}/big-stream", s.port),
+    ),
+    (
+      vec!["--http2-prior-knowledge"],
+      format!("http://127.0.0.1:{plain}/big-stream"),
+    ),
+  ] {
+    let got = curl(&[&args[..], &[url.as_str()]].concat());
+    assert_eq!(got.len(), 2 + (1 << 20), "{url}");
+    assert!(got.starts_with("2 xxx"), "{url}");
+  }
   let _ = std::fs::remove_file(ca);
   s.stop();
 }

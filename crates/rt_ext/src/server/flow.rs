@@ -58,6 +58,10 @@ pub struct Flow {
   exchanges: AtomicUsize,
   /// Requests begun on this connection, ever.
   begun: AtomicUsize,
+  /// HTTP/2: hyper polls a body only when the stream has send capacity
+  /// (flow-control windows bound what is buffered), and nothing counts
+  /// written bytes, so bodies are not paced here.
+  unpaced: bool,
   /// The read side was ended to park the connection.
   parked: AtomicBool,
 }
@@ -123,14 +127,24 @@ impl Flow {
     fed.upgrade_end
   }
 
+  /// A flow for an HTTP/2 connection: bodies are paced by h2's windows.
+  pub fn unpaced() -> Self {
+    Self {
+      unpaced: true,
+      ..Self::default()
+    }
+  }
+
   /// Records a body chunk handed to hyper.
   pub fn queued(&self, bytes: usize) {
-    self.unsent.fetch_add(bytes, Ordering::Relaxed);
+    if !self.unpaced {
+      self.unsent.fetch_add(bytes, Ordering::Relaxed);
+    }
   }
 
   /// Ready when the body may yield another chunk.
   pub fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
-    if self.unsent.load(Ordering::Relaxed) < MAX_UNSENT {
+    if self.unpaced || self.unsent.load(Ordering::Relaxed) < MAX_UNSENT {
       return Poll::Ready(());
     }
     self.waker.register(cx.waker());

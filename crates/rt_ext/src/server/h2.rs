@@ -87,7 +87,7 @@ pub(super) async fn serve<T>(
 ) where
   T: AsyncRead + AsyncWrite + Unpin + 'static,
 {
-  let flow = Arc::new(Flow::default());
+  let flow = Arc::new(Flow::unpaced());
   let service = exchange_service(server, flow.clone(), peer);
   let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
   let mut graceful = false;
