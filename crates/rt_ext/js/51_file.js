@@ -168,6 +168,12 @@ function range(file, all) {
   return all.subarray(Math.min(start, all.byteLength), Math.min(end, all.byteLength));
 }
 
+/** A BunFile as Rust serves it: `{ path, start, end }` (end -1: to the end). */
+export function fileSource(file) {
+  const end = file[kEnd];
+  return { path: file[kPath], start: file[kStart], end: end === Infinity ? -1 : end };
+}
+
 /** Whether `value` is a `Bun.file()`. */
 export function isBunFile(value) {
   return value instanceof BunFile;

@@ -18,6 +18,7 @@ import {
   op_ws_upgrade,
   op_serve_respond,
   op_serve_respond_bytes,
+  op_serve_respond_file,
   op_serve_respond_stream,
   op_serve_respond_text,
   op_serve_start,
@@ -31,7 +32,7 @@ import {
 import { webScript } from "ext:rt/00_web.js";
 import { env } from "ext:rt/40_process.js";
 import { peerCertificate, typeError } from "ext:rt/50_bun.js";
-import { bunFileTextSync, isBunFile } from "ext:rt/51_file.js";
+import { bunFileTextSync, fileSource, isBunFile } from "ext:rt/51_file.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
 import { bodyStream, bufferSourceBytes, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
 import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
@@ -200,14 +201,22 @@ function staticTarget(path, response) {
     body = encoder.encode(source);
   } else if (source instanceof Uint8Array && response[kStream] === undefined) {
     body = source;
+  } else if (isBunFile(source) && response[kStream] === undefined) {
+    // A file: Rust opens it for each request (a missing one is a 404).
+    return { status: response[kStatus], headers: routeHeaders(response), file: fileSource(source) };
   } else {
     return null; // a Blob or stream body: served by a handler that clones it
   }
+  return { status: response[kStatus], headers: routeHeaders(response), body };
+}
+
+/** A route Response's header pairs, with its implied Content-Type. */
+function routeHeaders(response) {
   const headers = [];
   const list = response[kHeaders] === undefined ? [] : headerList(response[kHeaders]);
   for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
   if (response[kImpliedType] !== null) ArrayPrototypePush(headers, ["content-type", response[kImpliedType]]);
-  return { status: response[kStatus], headers, body };
+  return headers;
 }
 
 /**
@@ -227,6 +236,10 @@ function compileRoutes(routes, handlers) {
       ArrayPrototypePush(handlers, value);
       return { handler: handlers.length - 1 };
     }
+    if (isBunFile(value)) {
+      // `"/favicon.ico": Bun.file("./favicon.ico")`, as Bun takes it.
+      return { status: 200, headers: [["content-type", value.type]], file: fileSource(value) };
+    }
     if (ObjectPrototypeIsPrototypeOf(Response.prototype, value)) {
       const fixed = staticTarget(path, value);
       if (fixed !== null) return fixed;
@@ -234,7 +247,7 @@ function compileRoutes(routes, handlers) {
       return { handler: handlers.length - 1 };
     }
     throw typeError(
-      `Bun.serve: unsupported route value for "${path}"${where}: expected a Response, a function, a per-method object or false`,
+      `Bun.serve: unsupported route value for "${path}"${where}: expected a Response, a Bun.file(), a function, a per-method object or false`,
       "ERR_INVALID_ARG_TYPE",
     );
   };
@@ -243,7 +256,7 @@ function compileRoutes(routes, handlers) {
     const path = paths[i];
     const value = routes[path];
     if (value === false) continue; // falls through to fetch
-    if (value !== null && typeof value === "object" &&
+    if (value !== null && typeof value === "object" && !isBunFile(value) &&
       !ObjectPrototypeIsPrototypeOf(Response.prototype, value)) {
       const methods = [];
       for (const [method, handler] of ObjectEntries(value)) {
@@ -449,7 +462,7 @@ class Server {
 
   #afterError(id, error, response) {
     if (ObjectPrototypeIsPrototypeOf(Response.prototype, response)) {
-      this.#write(id, response);
+      this.#write(id, response, (inner) => this.#defaultError(id, inner));
     } else {
       this.#defaultError(id, error);
     }
@@ -479,12 +492,17 @@ class Server {
   }
 
   /** Sends a Response: one op for complete bodies, a pump for streams. */
-  #write(id, response) {
+  /**
+   * Sends a Response; a file that cannot be opened goes to `error()` (or,
+   * for the error handler's own Response, to the default 500).
+   */
+  #write(id, response, failed = (error) => this.#failed(id, null, error)) {
     try {
-      writeResponse(id, response);
+      const opening = writeResponse(id, response);
+      if (opening !== undefined) PromisePrototypeThen(opening, undefined, failed);
     } catch (error) {
       // An invalid header or status from the script's Response.
-      this.#failed(id, null, error);
+      failed(error);
     }
   }
 
@@ -687,7 +705,10 @@ class Server {
 const TEXT_CODE = 1;
 const JSON_CODE = 2;
 
-/** Sends a Response for request `id`. */
+/**
+ * Sends a Response for request `id`. Returns a promise only for a file body
+ * (rejecting when the file cannot be opened).
+ */
 export function writeResponse(id, response) {
   let status = response[kStatus];
   if (response[kType] === "error") status = 500;
@@ -725,6 +746,11 @@ export function writeResponse(id, response) {
     if (typeof source === "string") {
       op_serve_respond(id, status, list, source);
       return;
+    }
+    if (isBunFile(source)) {
+      // Sent from Rust; the promise rejects if the file cannot be opened.
+      const { path, start, end } = fileSource(source);
+      return op_serve_respond_file(id, status, list, path, start, end);
     }
     if (source === null || source instanceof Uint8Array) {
       op_serve_respond_bytes(id, status, list, source ?? EMPTY);

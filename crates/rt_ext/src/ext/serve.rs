@@ -29,6 +29,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::ext::node::NodeError;
 use crate::server::body::ResponseBody;
 use crate::server::body::StreamAborted;
 use crate::server::core::InFlightTable;
@@ -39,11 +40,18 @@ use crate::server::core::ServerConfig;
 use crate::server::core::ServerError;
 use crate::server::core::method_code;
 use crate::server::core::plain;
+use crate::server::file::Conditions;
+use crate::server::file::FileError;
+use crate::server::file::FileSource;
+use crate::server::file::OpenFile;
+use crate::server::file::file_response;
+use crate::server::routes::FileRoute;
 use crate::server::routes::RouteError;
 use crate::server::routes::RouteSpec;
 use crate::server::routes::RouteTable;
 use crate::server::routes::RouteTarget;
 use crate::server::routes::StaticResponse;
+use crate::server::routes::header_map;
 
 /// Errors from serve ops; the variant picks the JS class.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
@@ -82,6 +90,10 @@ pub enum ServeError {
   #[error("Failed to read the request body: {0}")]
   #[property("code" = "ECONNRESET")]
   BodyRead(String),
+  /// A file response that cannot be opened (Node's code and message).
+  #[class(inherit)]
+  #[error(transparent)]
+  File(#[from] crate::ext::node::NodeError),
 }
 
 /// Per-runtime serve state in `OpState`.
@@ -124,6 +136,32 @@ pub struct TargetJs {
   status: Option<u16>,
   headers: Option<Vec<(String, String)>>,
   body: Option<JsBuffer>,
+  /// A `Bun.file()` (or a Response of one): served from Rust.
+  file: Option<FileJs>,
+}
+
+/// A BunFile as JS describes it: path and slice.
+#[derive(Deserialize)]
+pub struct FileJs {
+  path: String,
+  start: f64,
+  /// End of the slice, or negative for the end of the file.
+  end: f64,
+}
+
+impl FileJs {
+  fn source(self) -> FileSource {
+    file_source(self.path, self.start, self.end)
+  }
+}
+
+/// JS numbers (byte offsets below 2^53) to a [`FileSource`].
+fn file_source(path: String, start: f64, end: f64) -> FileSource {
+  FileSource {
+    path: path.into(),
+    start: start.max(0.0) as u64,
+    end: (end >= 0.0).then_some(end as u64),
+  }
 }
 
 /// One entry of `routes`.
@@ -164,6 +202,16 @@ pub struct ServeInfo {
 fn target(path: &str, js: TargetJs) -> Result<RouteTarget, RouteError> {
   if let Some(index) = js.handler {
     return Ok(RouteTarget::Handler(index));
+  }
+  if let Some(file) = js.file {
+    let status = StatusCode::from_u16(js.status.unwrap_or(200))
+      .map_err(|_| RouteError::BadHeader(path.to_string()))?;
+    let headers = header_map(path, &js.headers.unwrap_or_default())?;
+    return Ok(RouteTarget::File(std::sync::Arc::new(FileRoute {
+      source: file.source(),
+      status,
+      headers,
+    })));
   }
   let body = js
     .body
@@ -636,6 +684,51 @@ pub fn op_serve_respond_bytes(
   let body = ResponseBody::full(Bytes::from_owner(body.into_parts()));
   let response = build_head(status_code, headers, body)?;
   respond_with(state, id, response);
+  Ok(())
+}
+
+/// A file as the response body (`new Response(Bun.file(p))`): opened off
+/// the event loop, then sent from Rust with validators and ranges (see
+/// [`crate::server::file`]). A file that cannot be opened rejects with
+/// Node's error, for the handler's `error()`, as in Bun.
+#[op2]
+pub async fn op_serve_respond_file(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: RequestId,
+  #[smi] status_code: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[string] path: String,
+  start: f64,
+  end: f64,
+) -> Result<(), ServeError> {
+  let status = status(status_code)?;
+  let mut map = http::HeaderMap::new();
+  append_fields(&mut map, headers, "header")?;
+  let Some((conditions, flow)) = requests(&state.borrow()).with(id, |r| {
+    (
+      Conditions::of(&r.parts.method, &r.parts.headers),
+      r.flow.clone(),
+    )
+  }) else {
+    // Answered or gone already: nothing to send.
+    return Ok(());
+  };
+  let source = file_source(path, start, end);
+  let file = OpenFile::open(&source).await.map_err(|e| {
+    let path = source.path.to_string_lossy();
+    match e {
+      FileError::Io(e) => NodeError::fs(e, "open", &path),
+      FileError::Directory => NodeError::Fs {
+        code: "EISDIR",
+        errno: -libc::EISDIR,
+        description: FileError::Directory.to_string(),
+        syscall: "open",
+        path: path.into_owned(),
+      },
+    }
+  })?;
+  let response = file_response(file, status, map, &conditions, flow);
+  respond_with(&state.borrow(), id, response);
   Ok(())
 }
 

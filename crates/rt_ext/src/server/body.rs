@@ -1,5 +1,6 @@
-//! Response bodies: a buffer, nothing, or a stream fed from JS with
-//! backpressure (a bounded channel that hyper drains as the socket allows).
+//! Response bodies: a buffer, nothing, a file read as the socket drains, or
+//! a stream fed from JS with backpressure (a bounded channel that hyper
+//! drains as the socket allows).
 
 use std::pin::Pin;
 use std::task::Context;
@@ -13,6 +14,7 @@ use http_body::Frame;
 use http_body::SizeHint;
 use tokio::sync::mpsc;
 
+use super::file::FileBody;
 use super::flow::Flow;
 
 /// How many chunks may wait between JS and the socket. Small on purpose: a
@@ -30,6 +32,8 @@ pub enum ResponseBody {
   Empty,
   /// A complete body.
   Full(Option<Bytes>),
+  /// A file (or part of one), read in chunks off the event loop.
+  File(FileBody),
   /// Chunks sent by JS, then maybe trailers (`Err` aborts the response),
   /// paced by the connection's [`Flow`].
   Stream(
@@ -93,6 +97,17 @@ impl http_body::Body for ResponseBody {
       Self::Full(bytes) => {
         Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))))
       }
+      Self::File(file) => match file.poll_chunk(cx) {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(None) => Poll::Ready(None),
+        Poll::Ready(Some(Ok(chunk))) => {
+          Poll::Ready(Some(Ok(Frame::data(chunk))))
+        }
+        // The length was announced: all rt can do is cut the response.
+        Poll::Ready(Some(Err(e))) => {
+          Poll::Ready(Some(Err(StreamAborted(e.to_string()))))
+        }
+      },
       Self::Stream(rx, flow, idle) => match flow.poll_room(cx) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(()) => match rx.poll_recv(cx) {
@@ -126,6 +141,7 @@ impl http_body::Body for ResponseBody {
     match self {
       Self::Empty => true,
       Self::Full(bytes) => bytes.is_none(),
+      Self::File(file) => file.remaining() == 0,
       Self::Stream(..) => false,
     }
   }
@@ -135,6 +151,7 @@ impl http_body::Body for ResponseBody {
       Self::Empty => SizeHint::with_exact(0),
       Self::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
       Self::Full(None) => SizeHint::with_exact(0),
+      Self::File(file) => SizeHint::with_exact(file.remaining()),
       Self::Stream(..) => SizeHint::default(),
     }
   }

@@ -34,6 +34,9 @@ use tokio::sync::watch;
 use super::body::ResponseBody;
 use super::conn::Listener;
 use super::conn::accept_loop;
+use super::file::Conditions;
+use super::file::OpenFile;
+use super::file::file_response;
 use super::flow::Flow;
 use super::routes::RouteTable;
 use super::routes::RouteTarget;
@@ -604,6 +607,24 @@ impl Server {
             .get(header::IF_NONE_MATCH)
             .is_some_and(|v| response.not_modified(v));
           return ready(static_response(response, not_modified));
+        }
+        RouteTarget::File(route) => {
+          let route = route.clone();
+          let conditions = Conditions::of(req.method(), req.headers());
+          let flow = flow.clone();
+          return Box::pin(async move {
+            Ok(match OpenFile::open(&route.source).await {
+              Ok(file) => file_response(
+                file,
+                route.status,
+                route.headers.clone(),
+                &conditions,
+                flow,
+              ),
+              // Missing, unreadable or a directory: as if no route.
+              Err(_) => plain(StatusCode::NOT_FOUND, "Not Found"),
+            })
+          });
         }
         RouteTarget::Handler(index) => (Some(*index), found.params),
       },

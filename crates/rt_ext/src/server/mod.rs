@@ -4,6 +4,7 @@
 pub mod body;
 pub mod conn;
 pub mod core;
+pub mod file;
 pub mod flow;
 pub mod framing;
 pub mod h2;

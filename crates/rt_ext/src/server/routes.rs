@@ -69,14 +69,7 @@ impl StaticResponse {
   ) -> Result<Self, RouteError> {
     let status = StatusCode::from_u16(status)
       .map_err(|_| RouteError::BadHeader(path.to_string()))?;
-    let mut map = HeaderMap::with_capacity(headers.len() + 1);
-    for (name, value) in headers {
-      let name = header::HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| RouteError::BadHeader(path.to_string()))?;
-      let value = HeaderValue::from_str(value)
-        .map_err(|_| RouteError::BadHeader(path.to_string()))?;
-      map.append(name, value);
-    }
+    let mut map = header_map(path, headers)?;
     let etag = match map.get(header::ETAG) {
       Some(given) => given.clone(),
       None => {
@@ -137,11 +130,42 @@ impl std::hash::Hasher for Fnv1a {
   }
 }
 
+/// A route's headers from JS's pairs; a pair HTTP cannot carry is an error
+/// naming the route.
+pub fn header_map(
+  path: &str,
+  headers: &[(String, String)],
+) -> Result<HeaderMap, RouteError> {
+  let mut map = HeaderMap::with_capacity(headers.len() + 1);
+  for (name, value) in headers {
+    let name = header::HeaderName::from_bytes(name.as_bytes())
+      .map_err(|_| RouteError::BadHeader(path.to_string()))?;
+    let value = HeaderValue::from_str(value)
+      .map_err(|_| RouteError::BadHeader(path.to_string()))?;
+    map.append(name, value);
+  }
+  Ok(map)
+}
+
+/// A route answered with a file (`Bun.file(p)` or a Response of one),
+/// opened for each request so the current file is sent.
+#[derive(Debug, Clone)]
+pub struct FileRoute {
+  /// The file (or slice of it).
+  pub source: super::file::FileSource,
+  /// Status for the whole file (200 unless the Response said otherwise).
+  pub status: StatusCode,
+  /// The Response's headers (with its Content-Type).
+  pub headers: HeaderMap,
+}
+
 /// What a route answers with for one method.
 #[derive(Debug, Clone)]
 pub enum RouteTarget {
   /// A buffered response, served natively.
   Static(std::sync::Arc<StaticResponse>),
+  /// A file, served natively; a missing one is a 404.
+  File(std::sync::Arc<FileRoute>),
   /// The JS handler with this index in the server's handler list.
   Handler(u32),
 }
@@ -430,7 +454,7 @@ mod tests {
   fn index(table: &RouteTable, method: Method, path: &str) -> Option<u32> {
     match table.find(&method, path)?.target {
       RouteTarget::Handler(i) => Some(*i),
-      RouteTarget::Static(_) => None,
+      RouteTarget::Static(_) | RouteTarget::File(_) => None,
     }
   }
 
