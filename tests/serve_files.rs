@@ -84,6 +84,18 @@ fn files_are_sent_with_validators_and_ranges() {
       200
     );
 
+    // If-Match / If-Unmodified-Since: 412 unless the file is as expected.
+    assert_eq!(with(s.port, path, &[("if-match", "\"other\"")]).status, 412);
+    assert_eq!(with(s.port, path, &[("if-match", &etag)]).status, 200);
+    assert_eq!(
+      with(s.port, path, &[("if-unmodified-since", earlier)]).status,
+      412
+    );
+    assert_eq!(
+      with(s.port, path, &[("if-unmodified-since", later)]).status,
+      200
+    );
+
     // Ranges.
     let r = with(s.port, path, &[("range", "bytes=2-5")]);
     assert_eq!((r.status, r.text().as_str()), (206, "2345"), "{path}");

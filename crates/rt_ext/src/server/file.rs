@@ -2,7 +2,8 @@
 //! route): opened and read off the event loop, streamed to the socket in
 //! chunks as it drains (paced by the connection's [`Flow`], as JS streams
 //! are), never copied through JS. Validators and ranges follow RFC 9110:
-//! `ETag`, `Last-Modified`, `If-None-Match`/`If-Modified-Since` → 304,
+//! `ETag`, `Last-Modified`, `If-Match`/`If-Unmodified-Since` → 412,
+//! `If-None-Match`/`If-Modified-Since` → 304,
 //! a single `Range` → 206 (`If-Range` respected), unsatisfiable → 416.
 //! Several ranges in one request get the whole file (200), as RFC 9110
 //! allows.
@@ -17,22 +18,21 @@ use std::time::SystemTime;
 use std::time::UNIX_EPOCH;
 
 use bytes::Bytes;
-use futures::Stream;
 use http::HeaderMap;
 use http::HeaderValue;
 use http::Method;
 use http::Response;
 use http::StatusCode;
 use http::header;
-use tokio::io::AsyncReadExt as _;
-use tokio::io::AsyncSeekExt as _;
-use tokio_util::io::ReaderStream;
 
 use super::body::ResponseBody;
 use super::flow::Flow;
 
 /// Bytes read from the file per chunk.
-const CHUNK: usize = 128 * 1024;
+const CHUNK: usize = 256 * 1024;
+/// Bytes a file body may have handed to hyper and not yet written: enough
+/// that the next read overlaps the socket writes, bounded per download.
+const READ_AHEAD: usize = 1024 * 1024;
 
 /// Why a file cannot be a response.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +58,7 @@ pub struct FileSource {
 
 /// An opened file and what the response needs to know about it.
 pub struct OpenFile {
-  file: tokio::fs::File,
+  file: std::fs::File,
   /// Start of the entity (the slice) in the file.
   offset: u64,
   /// Length of the entity.
@@ -69,8 +69,15 @@ pub struct OpenFile {
 impl OpenFile {
   /// Opens `source` on the blocking pool; a directory is an error.
   pub async fn open(source: &FileSource) -> Result<Self, FileError> {
-    let file = tokio::fs::File::open(&source.path).await?;
-    let meta = file.metadata().await?;
+    let source = source.clone();
+    tokio::task::spawn_blocking(move || Self::open_now(&source))
+      .await
+      .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?
+  }
+
+  fn open_now(source: &FileSource) -> Result<Self, FileError> {
+    let file = std::fs::File::open(&source.path)?;
+    let meta = file.metadata()?;
     if meta.is_dir() {
       return Err(FileError::Directory);
     }
@@ -107,6 +114,8 @@ impl OpenFile {
 pub struct Conditions {
   head_or_get: bool,
   get: bool,
+  if_match: Option<HeaderValue>,
+  if_unmodified_since: Option<HeaderValue>,
   if_none_match: Option<HeaderValue>,
   if_modified_since: Option<HeaderValue>,
   range: Option<HeaderValue>,
@@ -119,6 +128,8 @@ impl Conditions {
     Self {
       head_or_get: method == Method::GET || method == Method::HEAD,
       get: method == Method::GET,
+      if_match: headers.get(header::IF_MATCH).cloned(),
+      if_unmodified_since: headers.get(header::IF_UNMODIFIED_SINCE).cloned(),
       if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
       if_modified_since: headers.get(header::IF_MODIFIED_SINCE).cloned(),
       range: headers.get(header::RANGE).cloned(),
@@ -148,6 +159,9 @@ pub fn file_response(
       && let Ok(value) = HeaderValue::try_from(date.as_str())
     {
       headers.entry(header::LAST_MODIFIED).or_insert(value);
+    }
+    if precondition_failed(&file, &etag, conditions) {
+      return bodiless(StatusCode::PRECONDITION_FAILED, headers, &[]);
     }
     if conditions.head_or_get && not_modified(&file, &etag, conditions) {
       return bodiless(StatusCode::NOT_MODIFIED, headers, &[]);
@@ -215,6 +229,38 @@ fn bodiless(
   response
 }
 
+/// RFC 9110 §13.2.2 steps 1-2: If-Match (strong comparison) decides when
+/// present; otherwise If-Unmodified-Since.
+fn precondition_failed(
+  file: &OpenFile,
+  etag: &HeaderValue,
+  conditions: &Conditions,
+) -> bool {
+  if let Some(value) = &conditions.if_match {
+    let Ok(list) = value.to_str() else {
+      return true;
+    };
+    return !list
+      .split(',')
+      .map(str::trim)
+      .any(|tag| tag == "*" || tag.as_bytes() == etag.as_bytes());
+  }
+  match (
+    http_date(conditions.if_unmodified_since.as_ref()),
+    file.modified,
+  ) {
+    (Some(since), Some(modified)) => seconds(modified) > seconds(since),
+    _ => false,
+  }
+}
+
+/// A header's HTTP date, if it has a valid one.
+fn http_date(value: Option<&HeaderValue>) -> Option<SystemTime> {
+  value
+    .and_then(|v| v.to_str().ok())
+    .and_then(|s| httpdate::parse_http_date(s).ok())
+}
+
 /// RFC 9110 §13.2.2: If-None-Match decides when present (weak comparison);
 /// otherwise If-Modified-Since, at one-second precision.
 fn not_modified(
@@ -232,19 +278,13 @@ fn not_modified(
       .map(str::trim)
       .any(|tag| tag == "*" || weak(tag) == ours);
   }
-  let (Some(since), Some(modified)) =
-    (&conditions.if_modified_since, file.modified)
-  else {
-    return false;
-  };
-  let Some(since) = since
-    .to_str()
-    .ok()
-    .and_then(|s| httpdate::parse_http_date(s).ok())
-  else {
-    return false;
-  };
-  seconds(modified) <= seconds(since)
+  match (
+    http_date(conditions.if_modified_since.as_ref()),
+    file.modified,
+  ) {
+    (Some(since), Some(modified)) => seconds(modified) <= seconds(since),
+    _ => false,
+  }
 }
 
 /// If-Range (RFC 9110 §13.1.5): the range applies only if the validator
@@ -333,23 +373,26 @@ fn parse_range(value: &[u8], len: u64) -> Range {
 /// A file's bytes as a response body, read in chunks as hyper asks.
 pub struct FileBody {
   state: FileState,
+  /// Where the next read starts.
+  position: u64,
   remaining: u64,
   flow: Arc<Flow>,
 }
 
+/// A chunk read on the blocking pool, and the file handed back.
+type Read = tokio::task::JoinHandle<(std::fs::File, std::io::Result<Vec<u8>>)>;
+
 enum FileState {
-  /// Not positioned yet (the seek happens on the first poll).
-  Start(Option<(tokio::fs::File, u64)>),
-  Seeking(
-    Pin<Box<dyn Future<Output = std::io::Result<tokio::fs::File>> + Send>>,
-  ),
-  Reading(ReaderStream<tokio::io::Take<tokio::fs::File>>),
+  /// Between reads (`None` once ended).
+  Idle(Option<std::fs::File>),
+  Reading(Read),
 }
 
 impl FileBody {
   fn new(file: OpenFile, flow: Arc<Flow>) -> Self {
     Self {
-      state: FileState::Start(Some((file.file, file.offset))),
+      state: FileState::Idle(Some(file.file)),
+      position: file.offset,
       remaining: file.len,
       flow,
     }
@@ -368,54 +411,94 @@ impl FileBody {
   ) -> Poll<Option<std::io::Result<Bytes>>> {
     loop {
       match &mut self.state {
-        FileState::Start(slot) => {
+        FileState::Idle(slot) => {
           if self.remaining == 0 {
             return Poll::Ready(None);
           }
-          let Some((mut file, offset)) = slot.take() else {
-            return Poll::Ready(None);
-          };
-          self.state = FileState::Seeking(Box::pin(async move {
-            if offset > 0 {
-              file.seek(std::io::SeekFrom::Start(offset)).await?;
-            }
-            Ok(file)
-          }));
-        }
-        FileState::Seeking(seek) => match seek.as_mut().poll(cx) {
-          Poll::Pending => return Poll::Pending,
-          Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(e))),
-          Poll::Ready(Ok(file)) => {
-            let take = file.take(self.remaining);
-            self.state =
-              FileState::Reading(ReaderStream::with_capacity(take, CHUNK));
-          }
-        },
-        FileState::Reading(stream) => {
           // No read ahead of the socket: wait while hyper holds enough.
-          if self.flow.poll_room(cx).is_pending() {
+          if self.flow.poll_room_below(cx, READ_AHEAD).is_pending() {
             return Poll::Pending;
           }
-          return match Pin::new(stream).poll_next(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(chunk))) => {
-              self.remaining -= chunk.len() as u64;
-              self.flow.queued(chunk.len());
-              Poll::Ready(Some(Ok(chunk)))
+          let Some(file) = slot.take() else {
+            return Poll::Ready(None);
+          };
+          let (at, n) = (self.position, self.remaining.min(CHUNK as u64));
+          self.state =
+            FileState::Reading(tokio::task::spawn_blocking(move || {
+              let result = read_at(&file, at, n as usize);
+              (file, result)
+            }));
+        }
+        FileState::Reading(read) => {
+          let (file, result) = match Pin::new(read).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(done)) => done,
+            Poll::Ready(Err(e)) => {
+              self.state = FileState::Idle(None);
+              return Poll::Ready(Some(Err(std::io::Error::other(e))));
             }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
-            Poll::Ready(None) if self.remaining > 0 => {
-              Poll::Ready(Some(Err(std::io::Error::new(
+          };
+          self.state = FileState::Idle(Some(file));
+          let chunk = match result {
+            Ok(chunk) if chunk.is_empty() => {
+              self.state = FileState::Idle(None);
+              return Poll::Ready(Some(Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "the file shrank while it was sent",
-              ))))
+              ))));
             }
-            Poll::Ready(None) => Poll::Ready(None),
+            Ok(chunk) => chunk,
+            Err(e) => return Poll::Ready(Some(Err(e))),
           };
+          self.position += chunk.len() as u64;
+          self.remaining -= chunk.len() as u64;
+          self.flow.queued(chunk.len());
+          return Poll::Ready(Some(Ok(Bytes::from(chunk))));
         }
       }
     }
   }
+}
+
+/// Reads up to `n` bytes at `offset` (pread) into fresh, uninitialised
+/// capacity: the page cache is copied once, straight into the chunk hyper
+/// writes. Short only at the end of the file.
+fn read_at(
+  file: &std::fs::File,
+  offset: u64,
+  n: usize,
+) -> std::io::Result<Vec<u8>> {
+  use std::os::fd::AsRawFd as _;
+  let mut chunk: Vec<u8> = Vec::with_capacity(n);
+  let mut filled = 0;
+  while filled < n {
+    let at = libc::off_t::try_from(offset + filled as u64)
+      .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    // SAFETY: the pointer and length describe the vector's spare capacity
+    // (`filled < n <= capacity`); the kernel writes into it through a raw
+    // pointer, and no reference to uninitialised bytes is made.
+    let read = unsafe {
+      libc::pread(
+        file.as_raw_fd(),
+        chunk.as_mut_ptr().add(filled).cast(),
+        n - filled,
+        at,
+      )
+    };
+    match read {
+      0 => break,
+      r if r > 0 => filled += r as usize,
+      _ => {
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+          return Err(e);
+        }
+      }
+    }
+  }
+  // SAFETY: pread initialised the first `filled` bytes.
+  unsafe { chunk.set_len(filled) };
+  Ok(chunk)
 }
 
 #[cfg(test)]

@@ -144,12 +144,22 @@ impl Flow {
 
   /// Ready when the body may yield another chunk.
   pub fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
-    if self.unpaced || self.unsent.load(Ordering::Relaxed) < MAX_UNSENT {
+    self.poll_room_below(cx, MAX_UNSENT)
+  }
+
+  /// Ready when fewer than `limit` bytes wait unsent (a file body reads
+  /// ahead further than a JS stream, to overlap disk and socket).
+  pub fn poll_room_below(
+    &self,
+    cx: &mut Context<'_>,
+    limit: usize,
+  ) -> Poll<()> {
+    if self.unpaced || self.unsent.load(Ordering::Relaxed) < limit {
       return Poll::Ready(());
     }
     self.waker.register(cx.waker());
     // Re-check: a write may have landed between the load and the register.
-    if self.unsent.load(Ordering::Relaxed) < MAX_UNSENT {
+    if self.unsent.load(Ordering::Relaxed) < limit {
       Poll::Ready(())
     } else {
       Poll::Pending
