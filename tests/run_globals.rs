@@ -259,3 +259,29 @@ abcd
   );
   let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bun_cookie_and_cookie_map_serialize_as_bun_does() {
+  let out = run_fixture("globals/cookie.js", &[]);
+  // What Bun 1.4.4 prints for the same script.
+  assert_stdout(
+    &out,
+    "sid=a%20b%3Bc; Domain=example.com; Path=/app; Max-Age=60; Secure; HttpOnly; SameSite=Strict
+x=1; Path=/; SameSite=Lax
+{\"name\":\"x\",\"value\":\"1\",\"path\":\"/\",\"secure\":false,\"sameSite\":\"lax\",\"httpOnly\":false,\"partitioned\":false}
+theme dark / 10 true none true 2037-10-21T07:28:00.000Z false
+true e=1; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax
+3 1 hello world  null true
+[\"d=4; Path=/; SameSite=Lax\",\"e=5; Path=/; Max-Age=100; HttpOnly; SameSite=Lax\",\"a=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax\",\"f=6; Path=/f; SameSite=Lax\",\"g=7; Path=/; Secure; SameSite=Lax\"]
+{\"d\":\"4\",\"e\":\"5\",\"f\":\"6\",\"g\":\"7\",\"b\":\"hello world\",\"c\":\"\"} 6 d,e,f,g,b,c d=4&e=5&f=6&g=7&b=hello world&c=
+[[\"x\",\"1\"],[\"y\",\"2\"]] [[\"p\",\"q\"]]
+[\"d=4; Path=/; SameSite=Lax\",\"e=5; Path=/; Max-Age=100; HttpOnly; SameSite=Lax\",\"a=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax\",\"f=6; Path=/f; SameSite=Lax\",\"g=7; Path=/; Secure; SameSite=Lax\",\"b=; Domain=d.com; Path=/x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax\"]
+TypeError undefined Invalid cookie name: contains invalid characters
+TypeError undefined Invalid sameSite value. Must be 'strict', 'lax', or 'none'
+TypeError undefined Invalid initializer type
+o=v; Path=/; Secure; Partitioned; SameSite=Lax
+u=%C3%BC%3D%3Bx; Path=/; SameSite=Lax ü
+[object CookieMap] function
+",
+  );
+}

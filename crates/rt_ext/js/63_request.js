@@ -12,8 +12,10 @@ import {
   op_serve_url,
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
+import { CookieMap } from "ext:rt/52_cookie.js";
 import {
   appendTrusted,
+  headerList,
   Headers,
   kGuard,
   lazyHeaders,
@@ -27,10 +29,13 @@ import {
 } from "ext:rt/61_body.js";
 
 const {
+  ArrayPrototypeJoin,
+  ArrayPrototypePush,
   ObjectCreate,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeThen,
   RegExpPrototypeTest,
+  StringPrototypeToLowerCase,
   StringPrototypeToUpperCase,
   Symbol,
   SymbolFor,
@@ -47,6 +52,8 @@ export const kHeaders = Symbol("headers");
 export const kSignal = Symbol("signal");
 /** The Rust request id of a server request, 0 otherwise. */
 export const kServerId = Symbol("server request id");
+/** The request's CookieMap, once `cookies` was read. */
+export const kCookies = Symbol("cookies");
 const kInit = Symbol("init");
 
 /** Method codes from Rust (see `method_code` in src/server/core.rs). */
@@ -170,6 +177,27 @@ export class Request {
       headers = this[kHeaders] = id !== 0 ? serverHeaders(id) : new Headers();
     }
     return headers;
+  }
+
+  /**
+   * Bun's `req.cookies` on requests Bun.serve hands to handlers: a
+   * CookieMap of the `Cookie` header(s), made on first use; changes made to
+   * it are sent as `Set-Cookie` with the response. `undefined` on requests
+   * the script made.
+   */
+  get cookies() {
+    let map = this[kCookies];
+    if (map === undefined) {
+      if (this[kServerId] === 0) return undefined;
+      // HTTP/2 may split cookies over several fields (RFC 9113 §8.2.3).
+      const values = [];
+      const list = headerList(this.headers);
+      for (let i = 0; i < list.length; i++) {
+        if (StringPrototypeToLowerCase(list[i][0]) === "cookie") ArrayPrototypePush(values, list[i][1]);
+      }
+      map = this[kCookies] = new CookieMap(ArrayPrototypeJoin(values, "; "));
+    }
+    return map;
   }
 
   get signal() {

@@ -35,7 +35,8 @@ import { peerCertificate, typeError } from "ext:rt/50_bun.js";
 import { bunFileTextSync, fileSource, isBunFile } from "ext:rt/51_file.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
 import { bodyStream, bufferSourceBytes, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
-import { createServerRequest, kServerId, Request } from "ext:rt/63_request.js";
+import { cookieChanges } from "ext:rt/52_cookie.js";
+import { createServerRequest, kCookies, kServerId, Request } from "ext:rt/63_request.js";
 import { SocketHub } from "ext:rt/65_server_websocket.js";
 import {
   JSON_TYPE,
@@ -51,6 +52,7 @@ const {
   ArrayBufferIsView,
   ArrayBufferPrototype,
   ArrayIsArray,
+  ArrayPrototypeSlice,
   ArrayPrototypeJoin,
   ArrayPrototypeMap,
   ArrayPrototypePush,
@@ -488,17 +490,19 @@ class Server {
       this.#failed(id, req, typeError(`Expected a Response object, but received '${kind}'`));
       return;
     }
-    this.#write(id, response);
+    // Changes to `req.cookies` go out as Set-Cookie, as in Bun.
+    const cookies = req[kCookies];
+    this.#write(id, response, undefined, cookies === undefined ? null : cookieChanges(cookies));
   }
 
-  /** Sends a Response: one op for complete bodies, a pump for streams. */
   /**
-   * Sends a Response; a file that cannot be opened goes to `error()` (or,
+   * Sends a Response: one op for complete bodies, a pump for streams, Rust
+   * for files. A file that cannot be opened goes to `error()` (or,
    * for the error handler's own Response, to the default 500).
    */
-  #write(id, response, failed = (error) => this.#failed(id, null, error)) {
+  #write(id, response, failed = (error) => this.#failed(id, null, error), setCookies = null) {
     try {
-      const opening = writeResponse(id, response);
+      const opening = writeResponse(id, response, setCookies);
       if (opening !== undefined) PromisePrototypeThen(opening, undefined, failed);
     } catch (error) {
       // An invalid header or status from the script's Response.
@@ -709,14 +713,15 @@ const JSON_CODE = 2;
  * Sends a Response for request `id`. Returns a promise only for a file body
  * (rejecting when the file cannot be opened).
  */
-export function writeResponse(id, response) {
+export function writeResponse(id, response, setCookies = null) {
   let status = response[kStatus];
   if (response[kType] === "error") status = 500;
   const source = response[kSource];
   const headers = response[kHeaders];
   const trailers = response[kTrailers];
   // The fast path: a string body and no Headers object built.
-  if (headers === undefined && typeof source === "string" && response[kStream] === undefined && trailers === undefined) {
+  if (headers === undefined && typeof source === "string" && response[kStream] === undefined &&
+    trailers === undefined && setCookies === null) {
     const implied = response[kImpliedType];
     const code = implied === "text/plain;charset=utf-8" ? TEXT_CODE : implied === JSON_TYPE ? JSON_CODE : 0;
     if (code !== 0 || implied === null) {
@@ -724,9 +729,14 @@ export function writeResponse(id, response) {
       return;
     }
   }
-  const list = headers === undefined ? [] : headerList(headers);
+  let list = headers === undefined ? [] : headerList(headers);
   if (headers === undefined && response[kImpliedType] !== null) {
     ArrayPrototypePush(list, ["content-type", response[kImpliedType]]);
+  }
+  if (setCookies !== null) {
+    // A copy: the Response's own headers stay as the script made them.
+    if (headers !== undefined) list = ArrayPrototypeSlice(list);
+    for (let i = 0; i < setCookies.length; i++) ArrayPrototypePush(list, ["set-cookie", setCookies[i]]);
   }
   if (trailers !== undefined) {
     // Trailers go after a chunked (or HTTP/2) body. HTTP/1.1 sends only the

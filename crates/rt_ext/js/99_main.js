@@ -10,6 +10,7 @@ import { installCrypto } from "ext:rt/30_crypto.js";
 import { installProcess } from "ext:rt/40_process.js";
 import { Bun, installBun } from "ext:rt/50_bun.js";
 import { file, write } from "ext:rt/51_file.js";
+import { Cookie, CookieMap } from "ext:rt/52_cookie.js";
 import { Headers } from "ext:rt/60_headers.js";
 import { FormData } from "ext:rt/62_formdata.js";
 import { Request } from "ext:rt/63_request.js";
@@ -47,6 +48,8 @@ for (const [name, value] of [
 Bun.serve = serve;
 Bun.file = file;
 Bun.write = write;
+Bun.Cookie = Cookie;
+Bun.CookieMap = CookieMap;
 installAutoServe();
 
 // Node's and Bun's name for the global object.

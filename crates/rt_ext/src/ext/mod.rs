@@ -163,6 +163,7 @@ deno_core::extension!(
     "40_process.js",
     "50_bun.js",
     "51_file.js",
+    "52_cookie.js",
     "60_headers.js",
     "61_body.js",
     "62_formdata.js",
