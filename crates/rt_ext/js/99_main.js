@@ -18,6 +18,7 @@ import { Response } from "ext:rt/64_response.js";
 import { installAutoServe, serve } from "ext:rt/70_serve.js";
 import { fetch } from "ext:rt/80_fetch.js";
 import { WebSocket } from "ext:rt/85_websocket.js";
+import { EventSource } from "ext:rt/86_eventsource.js";
 import { installLocationHook } from "ext:rt/90_location.js";
 
 preloadWebScripts();
@@ -36,6 +37,7 @@ for (const [name, value] of [
   ["FormData", FormData],
   ["fetch", fetch],
   ["WebSocket", WebSocket],
+  ["EventSource", EventSource],
 ]) {
   Object.defineProperty(globalThis, name, {
     __proto__: null,

@@ -173,6 +173,7 @@ deno_core::extension!(
     "70_serve.js",
     "80_fetch.js",
     "85_websocket.js",
+    "86_eventsource.js",
     "90_location.js",
     "99_main.js",
   ],
