@@ -52,6 +52,8 @@ const {
   ArrayBufferIsView,
   ArrayBufferPrototype,
   ArrayIsArray,
+  ArrayPrototypeEvery,
+  ArrayPrototypeIncludes,
   ArrayPrototypeSlice,
   ArrayPrototypeJoin,
   ArrayPrototypeMap,
@@ -154,6 +156,34 @@ function resolveTls(tls) {
     rejectUnauthorized: first.rejectUnauthorized !== false,
     ca: pemText(first.ca, ArrayIsArray(tls) ? "tls[0].ca" : "tls.ca"),
   };
+}
+
+const ENCODINGS = ["br", "zstd", "gzip", "deflate"];
+
+/**
+ * rt's `compression` option (Bun has none): `true` for br, zstd, gzip and
+ * deflate over 1 KiB, or `{ encodings, threshold, level }`.
+ */
+function resolveCompression(value) {
+  if (value === undefined || value === null || value === false) return null;
+  if (value === true) return { encodings: ENCODINGS, threshold: 1024, level: null };
+  if (typeof value !== "object") {
+    throw typeError("Bun.serve: compression must be a boolean or an object", "ERR_INVALID_ARG_TYPE");
+  }
+  const encodings = value.encodings ?? ENCODINGS;
+  if (!ArrayIsArray(encodings) || encodings.length === 0 ||
+    !ArrayPrototypeEvery(encodings, (e) => ArrayPrototypeIncludes(ENCODINGS, e))) {
+    throw typeError(`Bun.serve: compression.encodings must list some of ${ENCODINGS.join(", ")}`, "ERR_INVALID_ARG_VALUE");
+  }
+  const threshold = value.threshold ?? 1024;
+  if (typeof threshold !== "number" || !NumberIsFinite(threshold) || threshold < 0) {
+    throw new RangeError("Bun.serve: compression.threshold must be a non-negative number of bytes");
+  }
+  const level = value.level ?? null;
+  if (level !== null && (!NumberIsInteger(level) || level < 0 || level > 19)) {
+    throw new RangeError("Bun.serve: compression.level must be an integer from 0 to 19");
+  }
+  return { encodings, threshold, level };
 }
 
 /** `port` option → integer 0..65535 (RangeError otherwise), with Bun's env defaults. */
@@ -358,6 +388,7 @@ class Server {
       routes,
       tls,
       http2: options.http2 !== false,
+      compression: resolveCompression(options.compression),
     });
     this.#id = info.id;
     this.#options = options;

@@ -32,6 +32,8 @@ use tokio::sync::mpsc;
 use crate::ext::node::NodeError;
 use crate::server::body::ResponseBody;
 use crate::server::body::StreamAborted;
+use crate::server::compress::Compression;
+use crate::server::compress::Encoding;
 use crate::server::core::InFlightTable;
 use crate::server::core::ListenAddr;
 use crate::server::core::RequestId;
@@ -189,6 +191,31 @@ pub struct ServeOptions {
   tls: Option<crate::server::tls::TlsOptions>,
   /// Offer HTTP/2 by ALPN on TLS (Bun's `http2`; on unless `false`).
   http2: bool,
+  /// rt's `compression` option, validated in JS.
+  compression: Option<CompressionJs>,
+}
+
+/// `compression` as JS resolved it.
+#[derive(Deserialize)]
+pub struct CompressionJs {
+  /// Tokens, most preferred first (`br`, `zstd`, `gzip`, `deflate`).
+  encodings: Vec<String>,
+  threshold: f64,
+  level: Option<u32>,
+}
+
+impl CompressionJs {
+  fn build(self) -> Compression {
+    Compression {
+      encodings: self
+        .encodings
+        .iter()
+        .filter_map(|t| Encoding::from_token(t))
+        .collect(),
+      threshold: self.threshold.max(0.0) as u64,
+      level: self.level,
+    }
+  }
 }
 
 /// What JS learns about a started server.
@@ -278,6 +305,7 @@ pub fn op_serve_start(
       )?)),
       None => None,
     },
+    compression: options.compression.map(|c| Arc::new(c.build())),
   };
   let serve = state.borrow_mut::<ServeState>();
   let server =

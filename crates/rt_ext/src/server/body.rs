@@ -14,6 +14,7 @@ use http_body::Frame;
 use http_body::SizeHint;
 use tokio::sync::mpsc;
 
+use super::compress::CompressedBody;
 use super::file::FileBody;
 use super::flow::Flow;
 
@@ -34,6 +35,8 @@ pub enum ResponseBody {
   Full(Option<Bytes>),
   /// A file (or part of one), read in chunks off the event loop.
   File(FileBody),
+  /// Another body, compressed as it streams (`compression` option).
+  Compressed(Box<CompressedBody>),
   /// Chunks sent by JS, then maybe trailers (`Err` aborts the response),
   /// paced by the connection's [`Flow`].
   Stream(
@@ -97,6 +100,7 @@ impl http_body::Body for ResponseBody {
       Self::Full(bytes) => {
         Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))))
       }
+      Self::Compressed(body) => body.poll_frame(cx),
       Self::File(file) => match file.poll_chunk(cx) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(None) => Poll::Ready(None),
@@ -142,7 +146,7 @@ impl http_body::Body for ResponseBody {
       Self::Empty => true,
       Self::Full(bytes) => bytes.is_none(),
       Self::File(file) => file.remaining() == 0,
-      Self::Stream(..) => false,
+      Self::Stream(..) | Self::Compressed(_) => false,
     }
   }
 
@@ -152,7 +156,7 @@ impl http_body::Body for ResponseBody {
       Self::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
       Self::Full(None) => SizeHint::with_exact(0),
       Self::File(file) => SizeHint::with_exact(file.remaining()),
-      Self::Stream(..) => SizeHint::default(),
+      Self::Stream(..) | Self::Compressed(_) => SizeHint::default(),
     }
   }
 }

@@ -32,6 +32,7 @@ use tokio::sync::oneshot;
 use tokio::sync::watch;
 
 use super::body::ResponseBody;
+use super::compress::Compression;
 use super::conn::Listener;
 use super::conn::accept_loop;
 use super::file::Conditions;
@@ -108,6 +109,8 @@ pub struct ServerConfig {
   pub max_request_body_size: u64,
   /// Serve HTTPS with this configuration (see `tls.rs`).
   pub tls: Option<Arc<TlsSetup>>,
+  /// Compress responses (rt's `compression` option; see `compress.rs`).
+  pub compression: Option<Arc<Compression>>,
 }
 
 /// Who is on the other end of a connection, as requests see it.
@@ -599,6 +602,14 @@ impl Server {
     }
     let routes = self.routes.borrow().clone();
     let path = normalize_path(req.uri().path());
+    let compression = self.config.compression.clone();
+    let encoding = compression
+      .as_ref()
+      .and_then(|c| c.negotiate(req.headers().get(header::ACCEPT_ENCODING)));
+    let finish = move |response, cache| match &compression {
+      Some(c) => c.apply(encoding, response, cache),
+      None => response,
+    };
     let (handler, params) = match routes.find(req.method(), &path) {
       Some(found) => match found.target {
         RouteTarget::Static(response) => {
@@ -606,14 +617,18 @@ impl Server {
             .headers()
             .get(header::IF_NONE_MATCH)
             .is_some_and(|v| response.not_modified(v));
-          return ready(static_response(response, not_modified));
+          let cache = response.compressed.clone();
+          return ready(finish(
+            static_response(response, not_modified),
+            Some(&cache),
+          ));
         }
         RouteTarget::File(route) => {
           let route = route.clone();
           let conditions = Conditions::of(req.method(), req.headers());
           let flow = flow.clone();
           return Box::pin(async move {
-            Ok(match OpenFile::open(&route.source).await {
+            let response = match OpenFile::open(&route.source).await {
               Ok(file) => file_response(
                 file,
                 route.status,
@@ -623,7 +638,8 @@ impl Server {
               ),
               // Missing, unreadable or a directory: as if no route.
               Err(_) => plain(StatusCode::NOT_FOUND, "Not Found"),
-            })
+            };
+            Ok(finish(response, None))
           });
         }
         RouteTarget::Handler(index) => (Some(*index), found.params),
@@ -676,7 +692,7 @@ impl Server {
       };
       guard.0.done.set(true);
       drop(guard);
-      Ok(response)
+      Ok(finish(response, None))
     })
   }
 }

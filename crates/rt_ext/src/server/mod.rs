@@ -2,6 +2,7 @@
 //! route table, response bodies and WebSockets. `src/ext/serve.rs` adapts it to ops.
 
 pub mod body;
+pub mod compress;
 pub mod conn;
 pub mod core;
 pub mod file;

@@ -57,6 +57,8 @@ pub struct StaticResponse {
   pub body: Bytes,
   /// The strong ETag (with quotes), compared against `If-None-Match`.
   pub etag: HeaderValue,
+  /// The body compressed per encoding, made on first use.
+  pub compressed: std::sync::Arc<super::compress::StaticCache>,
 }
 
 impl StaticResponse {
@@ -83,6 +85,7 @@ impl StaticResponse {
       headers: map,
       body,
       etag,
+      compressed: Default::default(),
     })
   }
 
