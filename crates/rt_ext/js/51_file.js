@@ -15,6 +15,7 @@ import {
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
 import { typeError } from "ext:rt/50_bun.js";
+import { bufferSourceBytes } from "ext:rt/61_body.js";
 import { Request } from "ext:rt/63_request.js";
 import { Response } from "ext:rt/64_response.js";
 
@@ -239,8 +240,8 @@ class FileSink {
   /** Holds `chunk` (string or bytes); returns its byte count. */
   write(chunk) {
     if (this.#ended) throw new TypeError("FileSink is closed");
-    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : bufferBytes(chunk);
-    if (bytes === null) throw typeError("FileSink.write expects a string, an ArrayBuffer or a TypedArray", "ERR_INVALID_ARG_TYPE");
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : bufferSourceBytes(chunk);
+    if (bytes === undefined) throw typeError("FileSink.write expects a string, an ArrayBuffer or a TypedArray", "ERR_INVALID_ARG_TYPE");
     this.#chunks.push(bytes.slice());
     this.#held += bytes.byteLength;
     if (this.#held >= this.#highWater) this.flush();
@@ -273,15 +274,6 @@ class FileSink {
   unref() {}
 }
 
-/** A Uint8Array over an ArrayBuffer or a view, or null. */
-function bufferBytes(value) {
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
-    return new Uint8Array(value);
-  }
-  return null;
-}
-
 /** `Bun.write`'s destination as a path. */
 function destinationPath(dest) {
   if (dest instanceof BunFile) return dest[kPath];
@@ -302,8 +294,8 @@ async function dataBytes(data) {
   if (typeof data === "number" || typeof data === "bigint" || typeof data === "boolean") {
     return encoder.encode(String(data));
   }
-  const bytes = data === null || data === undefined ? null : bufferBytes(data);
-  if (bytes !== null) return bytes;
+  const bytes = bufferSourceBytes(data);
+  if (bytes !== undefined) return bytes;
   if (data instanceof Blob) return await data.bytes();
   if (data instanceof Response || data instanceof Request) {
     return new Uint8Array(await data.arrayBuffer());

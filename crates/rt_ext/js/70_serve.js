@@ -788,14 +788,14 @@ export function writeResponse(id, response, setCookies = null) {
       op_serve_respond(id, status, list, source);
       return;
     }
+    if (source === null || source instanceof Uint8Array) {
+      op_serve_respond_bytes(id, status, list, source ?? EMPTY);
+      return;
+    }
     if (isBunFile(source)) {
       // Sent from Rust; the promise rejects if the file cannot be opened.
       const { path, start, end } = fileSource(source);
       return op_serve_respond_file(id, status, list, path, start, end);
-    }
-    if (source === null || source instanceof Uint8Array) {
-      op_serve_respond_bytes(id, status, list, source ?? EMPTY);
-      return;
     }
     if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
       PromisePrototypeThen(source.bytes(), (bytes) => op_serve_respond_bytes(id, status, list, bytes));

@@ -27,6 +27,7 @@ use http::header;
 
 use super::body::ResponseBody;
 use super::flow::Flow;
+use super::routes::none_match_hits;
 
 /// Bytes read from the file per chunk.
 const CHUNK: usize = 256 * 1024;
@@ -269,14 +270,7 @@ fn not_modified(
   conditions: &Conditions,
 ) -> bool {
   if let Some(value) = &conditions.if_none_match {
-    let Ok(list) = value.to_str() else {
-      return false;
-    };
-    let ours = weak(etag.to_str().unwrap_or(""));
-    return list
-      .split(',')
-      .map(str::trim)
-      .any(|tag| tag == "*" || weak(tag) == ours);
+    return none_match_hits(value, etag);
   }
   match (
     http_date(conditions.if_modified_since.as_ref()),
@@ -304,10 +298,6 @@ fn if_range_holds(
     return value.as_bytes() == etag.as_bytes();
   }
   last_modified == Some(value)
-}
-
-fn weak(tag: &str) -> &str {
-  tag.strip_prefix("W/").unwrap_or(tag)
 }
 
 fn seconds(time: SystemTime) -> u64 {

@@ -89,19 +89,27 @@ impl StaticResponse {
     })
   }
 
-  /// Whether an `If-None-Match` value matches this response's ETag
-  /// (RFC 9110 §13.1.2: weak comparison, `*`, comma-separated lists).
+  /// Whether an `If-None-Match` value matches this response's ETag.
   pub fn not_modified(&self, if_none_match: &HeaderValue) -> bool {
-    let Ok(list) = if_none_match.to_str() else {
-      return false;
-    };
-    let ours = self.etag.as_bytes();
-    let ours = ours.strip_prefix(b"W/").unwrap_or(ours);
-    list.split(',').map(str::trim).any(|candidate| {
-      candidate == "*"
-        || candidate.strip_prefix("W/").unwrap_or(candidate).as_bytes() == ours
-    })
+    none_match_hits(if_none_match, &self.etag)
   }
+}
+
+/// Whether an `If-None-Match` value matches `etag` (RFC 9110 §13.1.2: weak
+/// comparison, `*`, comma-separated lists); static routes and files share it.
+pub fn none_match_hits(
+  if_none_match: &HeaderValue,
+  etag: &HeaderValue,
+) -> bool {
+  let Ok(list) = if_none_match.to_str() else {
+    return false;
+  };
+  let ours = etag.as_bytes();
+  let ours = ours.strip_prefix(b"W/").unwrap_or(ours);
+  list.split(',').map(str::trim).any(|candidate| {
+    candidate == "*"
+      || candidate.strip_prefix("W/").unwrap_or(candidate).as_bytes() == ours
+  })
 }
 
 /// A strong ETag from a 64-bit FNV-1a hash of the body and its length.
