@@ -51,6 +51,12 @@ enum Command {
   /// Run web-platform-tests from `../shared/wpt` (or `$WPT_ROOT`) against
   /// the expectations in `wpt/expectations/`.
   Wpt(crate::wpt::WptArgs),
+  /// Run tests written with `bun:test` (`*.test.ts`, `*_test.js`,
+  /// `*.spec.*`, ...), each file in its own process, as `bun test` does.
+  Test(crate::test::TestArgs),
+  /// Runs one test file's tests (used by `rt test`).
+  #[command(hide = true)]
+  TestRun(crate::test::TestRunArgs),
   /// Runs one test page's classic scripts in order (used by `rt wpt`).
   #[command(hide = true)]
   WptRun {
@@ -74,7 +80,17 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       return code;
     }
   };
-  if matches!(cli.command, Command::Run { .. } | Command::Serve { .. }) {
+  if matches!(cli.command, Command::Test(_))
+    && std::env::var_os("NODE_ENV").is_none()
+  {
+    // Bun runs tests with NODE_ENV=test (and so reads .env.test).
+    // SAFETY: no other thread exists yet.
+    unsafe { std::env::set_var("NODE_ENV", "test") };
+  }
+  if matches!(
+    cli.command,
+    Command::Run { .. } | Command::Serve { .. } | Command::TestRun(_)
+  ) {
     let (files, required) = if cli.env_file.is_empty() {
       let cwd = std::env::current_dir().unwrap_or_default();
       (crate::modules::dotenv::default_files(&cwd), false)
@@ -92,13 +108,17 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       args,
       serve: None,
       classic: None,
+      test: None,
     }),
     Command::Wpt(args) => crate::wpt::main(args),
+    Command::Test(args) => crate::test::main(args),
+    Command::TestRun(args) => crate::test::run_file(args),
     Command::WptRun { location, files } => run_script(ScriptOptions {
       main: files[0].clone(),
       args: Vec::new(),
       serve: None,
       classic: Some(ClassicScripts { location, files }),
+      test: None,
     }),
     Command::Serve {
       port,
@@ -114,6 +134,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         announce: true,
       }),
       classic: None,
+      test: None,
     }),
   }
 }
@@ -125,6 +146,8 @@ fn shorthand(mut args: Vec<OsString>) -> Vec<OsString> {
     "serve",
     "wpt",
     "wpt-run",
+    "test",
+    "test-run",
     "help",
     "-h",
     "--help",

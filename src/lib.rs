@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod modules;
 pub mod runtime;
+pub mod test;
 pub mod wpt;
 
 pub use rt_ext::client;

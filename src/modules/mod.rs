@@ -102,6 +102,9 @@ pub fn display_specifier(specifier: &str) -> String {
     .unwrap_or_else(|| specifier.to_string())
 }
 
+/// The module `rt test-run` starts from (its code is given, not loaded).
+pub const TEST_ENTRY: &str = "rt:test-entry";
+
 /// How deep CommonJS re-exports are followed for named exports.
 const MAX_REEXPORT_DEPTH: usize = 8;
 
@@ -129,6 +132,14 @@ impl Default for ModuleHost {
       package_types: RefCell::default(),
       jsx_sources: RefCell::default(),
     }
+  }
+}
+
+impl ModuleHost {
+  /// Under `rt test`: `harness` imports load rt's stand-in for Bun's
+  /// test harness.
+  pub fn use_test_harness(&self) {
+    self.resolvers.test_harness.set(true);
   }
 }
 
@@ -178,7 +189,10 @@ impl ModuleHost {
           .map_err(|()| ModuleError::UnsupportedScheme(url.to_string()))?;
         specifier_path.to_str().unwrap_or(specifier)
       }
-      Ok(url) if url.scheme() != "node" && url.scheme().len() > 1 => {
+      Ok(url)
+        if !matches!(url.scheme(), "node" | "bun")
+          && url.scheme().len() > 1 =>
+      {
         return Err(ModuleError::UnsupportedScheme(url.scheme().to_string()));
       }
       _ => specifier,
@@ -454,6 +468,9 @@ impl ModuleLoader for ModuleHost {
     referrer: &str,
     _kind: ResolutionKind,
   ) -> ModuleResolveResponse {
+    if specifier == TEST_ENTRY {
+      return Url::parse(TEST_ENTRY).map_err(JsErrorBox::from_err);
+    }
     match self.resolve_path(specifier, &referrer_path(referrer), false) {
       Ok(Resolved::File(path)) => Url::from_file_path(&path).map_err(|()| {
         JsErrorBox::from_err(ModuleError::NotFound {
@@ -462,7 +479,7 @@ impl ModuleLoader for ModuleHost {
         })
       }),
       Ok(Resolved::Builtin(name)) => {
-        Url::parse(&format!("node:{name}")).map_err(JsErrorBox::from_err)
+        Url::parse(&name).map_err(JsErrorBox::from_err)
       }
       Err(e) => Err(JsErrorBox::from_err(e)),
     }
@@ -536,7 +553,7 @@ impl RequireHost for ModuleHost {
   ) -> Result<String, JsErrorBox> {
     match self.resolve_path(specifier, Path::new(parent), true) {
       Ok(Resolved::File(path)) => Ok(path.display().to_string()),
-      Ok(Resolved::Builtin(name)) => Ok(format!("node:{name}")),
+      Ok(Resolved::Builtin(name)) => Ok(name),
       Err(e) => Err(JsErrorBox::from_err(e)),
     }
   }

@@ -31,12 +31,24 @@ pub const BUILTINS: &[&str] = &[
   "util",
 ];
 
+/// Bun's own modules: the specifier and the module rt registers for it.
+pub const BUN_MODULES: &[(&str, &str)] = &[
+  ("bun", "bun:main"),
+  ("bun:test", "bun:test"),
+  ("bun:jsc", "bun:jsc"),
+  ("bun:internal-for-testing", "bun:internal-for-testing"),
+];
+
+/// The module `rt test` puts in place of Bun's test `harness`.
+pub const HARNESS: &str = "rt:harness";
+
 /// Where a specifier leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
   /// A file on disk.
   File(PathBuf),
-  /// A Node built-in rt provides, by its bare name (`path`).
+  /// A module built into rt, by the specifier it is registered under
+  /// (`node:path`, `bun:test`).
   Builtin(String),
 }
 
@@ -57,6 +69,9 @@ pub enum Unresolved {
 pub struct Resolvers {
   import: Resolver,
   require: Resolver,
+  /// Under `rt test`: `harness`, and a path to a file named `harness.ts`,
+  /// resolve to rt's stand-in ([`HARNESS`]).
+  pub test_harness: std::cell::Cell<bool>,
 }
 
 fn options(kind: &str) -> ResolveOptions {
@@ -84,7 +99,11 @@ impl Default for Resolvers {
   fn default() -> Self {
     let import = Resolver::new(options("import"));
     let require = import.clone_with_options(options("require"));
-    Self { import, require }
+    Self {
+      import,
+      require,
+      test_harness: std::cell::Cell::new(false),
+    }
   }
 }
 
@@ -106,8 +125,14 @@ impl Resolvers {
     referrer: &Path,
     require: bool,
   ) -> Result<Resolved, Unresolved> {
+    if let Some((_, module)) = BUN_MODULES.iter().find(|m| m.0 == specifier) {
+      return Ok(Resolved::Builtin((*module).to_string()));
+    }
     if let Some(name) = builtin_name(specifier) {
       return builtin(name);
+    }
+    if self.test_harness.get() && is_harness(specifier) {
+      return Ok(Resolved::Builtin(HARNESS.to_string()));
     }
     let resolver = if require { &self.require } else { &self.import };
     match resolver.resolve_file(referrer, specifier) {
@@ -128,9 +153,22 @@ impl Resolvers {
   }
 }
 
+/// `harness`, or a relative path whose last segment is `harness` or
+/// `harness.ts` (Bun's tests import `../../harness` too).
+fn is_harness(specifier: &str) -> bool {
+  if specifier == "harness" {
+    return true;
+  }
+  (specifier.starts_with("./") || specifier.starts_with("../"))
+    && matches!(
+      specifier.rsplit('/').next(),
+      Some("harness" | "harness.ts" | "harness.js")
+    )
+}
+
 fn builtin(name: &str) -> Result<Resolved, Unresolved> {
   if BUILTINS.contains(&name) {
-    Ok(Resolved::Builtin(name.to_string()))
+    Ok(Resolved::Builtin(format!("node:{name}")))
   } else {
     Err(Unresolved::Builtin(format!("node:{name}")))
   }
@@ -157,12 +195,36 @@ mod tests {
     let here = Path::new("/tmp/x.js");
     assert_eq!(
       r.resolve("node:fs/promises", here, false),
-      Ok(Resolved::Builtin("fs/promises".into()))
+      Ok(Resolved::Builtin("node:fs/promises".into()))
+    );
+    assert_eq!(
+      r.resolve("bun", here, false),
+      Ok(Resolved::Builtin("bun:main".into()))
+    );
+    assert_eq!(
+      r.resolve("bun:test", here, false),
+      Ok(Resolved::Builtin("bun:test".into()))
     );
     assert_eq!(
       r.resolve("node:http2", here, false),
       Err(Unresolved::Builtin("node:http2".into()))
     );
+  }
+
+  #[test]
+  fn harness_only_under_rt_test() {
+    let r = Resolvers::default();
+    let here = Path::new("/tmp/x.test.ts");
+    assert!(r.resolve("../../harness", here, false).is_err());
+    r.test_harness.set(true);
+    for specifier in ["harness", "../../../harness", "./harness.ts"] {
+      assert_eq!(
+        r.resolve(specifier, here, false),
+        Ok(Resolved::Builtin(HARNESS.into())),
+        "{specifier}"
+      );
+    }
+    assert!(r.resolve("./harnessx", here, false).is_err());
   }
 
   #[test]

@@ -12,9 +12,11 @@ use deno_core::JsRuntime;
 use deno_core::PollEventLoopOptions;
 use deno_core::RuntimeOptions;
 use deno_core::url::Url;
+use deno_error::JsErrorBox;
 
 use crate::ext::process::ProcessState;
 use crate::ext::serve::ServeOverrides;
+use crate::ext::test::TestRun;
 
 /// How long in-flight requests get to finish after SIGINT/SIGTERM.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -36,14 +38,19 @@ fn init_engine() {
 }
 
 /// Creates a runtime with the web platform globals, `process` and `Bun`.
-/// `page`: keep the hook `run_classic` sets `location` through.
+/// `page`: keep the hook `run_classic` sets `location` through. `test`:
+/// the `rt test` settings `bun:test` reads (and `harness` imports allowed).
 pub fn create_runtime(
   process: ProcessState,
   serve: Option<ServeOverrides>,
   page: bool,
+  test: Option<TestRun>,
 ) -> JsRuntime {
   init_engine();
   let modules = Rc::new(crate::modules::ModuleHost::default());
+  if test.is_some() {
+    modules.use_test_harness();
+  }
   let mut runtime = JsRuntime::new(RuntimeOptions {
     module_loader: Some(modules.clone()),
     startup_snapshot: Some(snapshot::SNAPSHOT),
@@ -54,6 +61,9 @@ pub fn create_runtime(
   // require() resolves and loads through the same host as `import`.
   let require_host: rt_ext::ext::modules::SharedRequireHost = modules;
   runtime.op_state().borrow_mut().put(require_host);
+  if let Some(test) = test {
+    runtime.op_state().borrow_mut().put(test);
+  }
   // The snapshot keeps `Deno.core` (deno_core binds ops through it when it
   // restores one); a Bun script must not see it. Lazy deno_web scripts keep
   // working: deno_core hands them a captured copy of `__bootstrap`.
@@ -90,6 +100,8 @@ pub struct ScriptOptions {
   pub args: Vec<String>,
   /// `rt serve` flags; `None` under `rt run`.
   pub serve: Option<ServeOverrides>,
+  /// `rt test-run`: run `main`'s `bun:test` tests with these settings.
+  pub test: Option<TestRun>,
 }
 
 /// Classic scripts run in one global, in order (a test page's scripts).
@@ -150,13 +162,16 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
 
   let serve = options.serve;
   let classic = options.classic;
+  let testing = options.test.is_some();
   tokio.block_on(async move {
-    let mut runtime = create_runtime(process, serve, classic.is_some());
+    let mut runtime =
+      create_runtime(process, serve, classic.is_some(), options.test);
     let op_state = runtime.op_state();
     let result = {
       let run = async {
         match &classic {
           Some(scripts) => run_classic(&mut runtime, scripts).await,
+          None if testing => run_tests(&mut runtime, &url).await,
           None => run_module(&mut runtime, &url).await,
         }
       };
@@ -179,9 +194,12 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
     };
     // The script is done, but a stopped server's connections may still be
     // writing their last responses (they run as tasks beside the script).
-    let _ =
-      tokio::time::timeout(SHUTDOWN_GRACE, stopped_servers_closed(&op_state))
-        .await;
+    // A test file is done when its tests are: what it left open ends with it.
+    if !testing {
+      let _ =
+        tokio::time::timeout(SHUTDOWN_GRACE, stopped_servers_closed(&op_state))
+          .await;
+    }
     match result {
       Ok(()) => exit_code(&runtime),
       Err(err) => {
@@ -204,6 +222,28 @@ pub async fn run_module(
     .run_event_loop(PollEventLoopOptions::default())
     .await?;
   evaluation.await
+}
+
+/// `rt test-run`: imports the test file through `bun:test`'s runner, runs
+/// its tests, and returns once they have (servers or timers the tests left
+/// behind do not keep the file running, as under `bun test`).
+pub async fn run_tests(
+  runtime: &mut JsRuntime,
+  url: &Url,
+) -> Result<(), deno_core::error::CoreError> {
+  let entry = Url::parse(crate::modules::TEST_ENTRY)
+    .map_err(|e| deno_core::error::CoreError::from(JsErrorBox::from_err(e)))?;
+  let code = format!(
+    "import t from \"bun:test\";\n\
+     const totals = await t[Symbol.for(\"rt.test.run\")]({});\n\
+     if (totals.fail > 0) process.exitCode = 1;\n",
+    serde_json::Value::from(url.as_str())
+  );
+  let id = runtime.load_main_es_module_from_code(&entry, code).await?;
+  let evaluation = Box::pin(runtime.mod_evaluate(id));
+  runtime
+    .with_event_loop_future(evaluation, PollEventLoopOptions::default())
+    .await
 }
 
 /// Runs classic scripts in order (an error stops the page, as an

@@ -11,6 +11,7 @@ pub mod modules;
 pub mod node;
 pub mod process;
 pub mod serve;
+pub mod test;
 pub mod ws;
 pub mod ws_client;
 
@@ -152,6 +153,9 @@ deno_core::extension!(
     node::op_node_os_info,
     node::op_node_hash,
     node::op_node_hmac,
+    test::op_test_config,
+    test::op_test_report,
+    test::op_test_certificate,
   ],
   esm_entry_point = "ext:rt/99_main.js",
   esm = [
@@ -196,6 +200,16 @@ deno_core::extension!(
     "node/timers.js",
     "node/url.js",
     "node/util.js",
+    "bun/bun.js",
+    "bun/equals.js",
+    "bun/expect.js",
+    "bun/format.js",
+    "bun/harness.js",
+    "bun/internal_for_testing.js",
+    "bun/jsc.js",
+    "bun/mock.js",
+    "bun/report.js",
+    "bun/test.js",
   ],
   synthetic_esm = [
     "node:assert" = "ext:rt/node/assert.js",
@@ -213,6 +227,11 @@ deno_core::extension!(
     "node:timers" = "ext:rt/node/timers.js",
     "node:url" = "ext:rt/node/url.js",
     "node:util" = "ext:rt/node/util.js",
+    "bun:main" = "ext:rt/bun/bun.js",
+    "bun:test" = "ext:rt/bun/test.js",
+    "bun:jsc" = "ext:rt/bun/jsc.js",
+    "bun:internal-for-testing" = "ext:rt/bun/internal_for_testing.js",
+    "rt:harness" = "ext:rt/bun/harness.js",
   ],
   options = { process: ProcessState, serve: Option<serve::ServeOverrides> },
   state = |state, options| {
