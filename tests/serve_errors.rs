@@ -88,9 +88,9 @@ fn bad_options_throw_typed_errors() {
   let out = run_fixture("serve/options.js", &[]);
   assert_eq!(
     out.stdout,
-    "port out of range: RangeError\n\
-negative port: RangeError\n\
-port not a number: RangeError\n\
+    "port out of range: RangeError ERR_OUT_OF_RANGE\n\
+negative port: RangeError ERR_OUT_OF_RANGE\n\
+port not a number: RangeError ERR_OUT_OF_RANGE\n\
 routes not an object: TypeError ERR_INVALID_ARG_TYPE\n\
 unknown route value: TypeError ERR_INVALID_ARG_TYPE\n\
 route param starting with digit: TypeError\n\

@@ -22,6 +22,7 @@ pub const BUILTINS: &[&str] = &[
   "fs",
   "fs/promises",
   "module",
+  "net",
   "os",
   "path",
   "path/posix",

@@ -1,8 +1,10 @@
 // The `Bun` global: process-level facts and helpers. Server and client APIs
 // attach to it from their own modules.
 
+import { core } from "ext:core/mod.js";
 import { op_rt_nanoseconds } from "ext:core/ops";
 import { BUN_VERSION, env, processInfo } from "ext:rt/40_process.js";
+import { webScript } from "ext:rt/00_web.js";
 
 /** A TypeError with Bun's `.code` (e.g. "ERR_INVALID_ARG_TYPE"). */
 export function typeError(message, code) {
@@ -39,11 +41,31 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
+/**
+ * `Bun.inspect(value, options)`: the string console.log prints for a value
+ * (deno_web's formatter; Bun's own layout is not reproduced yet).
+ */
+function inspect(value, options = undefined) {
+  const opts = typeof options === "object" && options !== null ? options : {};
+  return webScript("01_console").inspect(value, {
+    depth: opts.depth ?? 2,
+    colors: !!opts.colors,
+    compact: opts.compact ?? 3,
+    sorted: !!opts.sorted,
+  });
+}
+inspect.custom = Symbol.for("nodejs.util.inspect.custom");
+
+const sockets = () => core.loadExtScript("ext:rt/bun/socket.js");
+
 /** The `Bun` namespace object. */
 export const Bun = {
   version: BUN_VERSION,
   revision: "rt",
   sleep,
+  inspect,
+  listen: (options) => sockets().listen(options),
+  connect: (options) => sockets().connect(options),
   nanoseconds: () => op_rt_nanoseconds(),
 };
 

@@ -11,7 +11,8 @@ const {
   ArrayPrototypePush,
   ArrayPrototypeSort,
   ArrayPrototypeSplice,
-  ObjectKeys,
+  ObjectGetOwnPropertyDescriptor,
+  ReflectOwnKeys,
   RegExpPrototypeTest,
   StringPrototypeToLowerCase,
   Symbol,
@@ -39,32 +40,31 @@ function normalizeValue(value) {
 
 /** A header name argument: a valid token, returned lowercased. */
 function headerName(name) {
-  name = toByteString(name, "Header name");
+  name = `${name}`;
   if (!RegExpPrototypeTest(TOKEN_RE, name)) {
-    throw new TypeError(`Header name is not valid: "${name}"`);
+    // Bun's message.
+    throw new TypeError(`Invalid header name: '${name}'`);
   }
   return StringPrototypeToLowerCase(name);
 }
 
 /** A header value argument, normalized and checked (fetch §2.2.2). */
 function headerValue(name, value) {
-  value = normalizeValue(toByteString(value, "Header value"));
-  if (RegExpPrototypeTest(INVALID_VALUE_RE, value)) {
-    throw new TypeError(`Header value for "${name}" is not valid`);
+  value = `${value}`;
+  const normalized = normalizeValue(value);
+  if (
+    !isLatin1(normalized) || RegExpPrototypeTest(INVALID_VALUE_RE, normalized)
+  ) {
+    throw new TypeError(`Header '${name}' has invalid value: '${value}'`);
   }
-  return value;
+  return normalized;
 }
 
-function toByteString(value, what) {
-  value = `${value}`;
+function isLatin1(value) {
   for (let i = 0; i < value.length; i++) {
-    if (value.charCodeAt(i) > 255) {
-      throw new TypeError(
-        `${what} contains a character outside Latin-1 (code point ${value.charCodeAt(i)})`,
-      );
-    }
+    if (value.charCodeAt(i) > 255) return false;
   }
-  return value;
+  return true;
 }
 
 function list(headers) {
@@ -121,10 +121,33 @@ function fill(headers, init) {
     }
     return;
   }
-  const keys = ObjectKeys(init);
+  // WebIDL record<ByteString, ByteString>: each own enumerable key still
+  // present when its turn comes, its value read and converted in turn (a
+  // value's toString() may change the keys after it).
+  const keys = ReflectOwnKeys(init);
   for (let i = 0; i < keys.length; i++) {
-    headers.append(keys[i], init[keys[i]]);
+    const key = keys[i];
+    const desc = ObjectGetOwnPropertyDescriptor(init, key);
+    if (desc === undefined || !desc.enumerable) continue;
+    if (typeof key === "symbol") {
+      throw new TypeError("Cannot convert a Symbol value to a string");
+    }
+    headers.append(key, init[key]);
   }
+}
+
+/** WebIDL: a TypeError when fewer than `required` arguments were given. */
+function requireArgs(given, required) {
+  if (given < required) {
+    const error = new TypeError("Not enough arguments");
+    error.code = "ERR_MISSING_ARGS";
+    throw error;
+  }
+}
+
+/** Values of one name joined: "; " for cookie (RFC 6265, as Bun), else ", ". */
+function combine(name, a, b) {
+  return name === "cookie" ? `${a}; ${b}` : `${a}, ${b}`;
 }
 
 /** Headers that may appear once per response line set. */
@@ -140,6 +163,7 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-append */
   append(name, value) {
+    requireArgs(arguments.length, 2);
     // 1-2. Normalize value; throw if name or value is not valid.
     const lower = headerName(name);
     value = headerValue(name, value);
@@ -149,6 +173,7 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-delete */
   delete(name) {
+    requireArgs(arguments.length, 1);
     const lower = headerName(name);
     checkMutable(this);
     const l = list(this);
@@ -159,12 +184,13 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-get */
   get(name) {
+    requireArgs(arguments.length, 1);
     const lower = headerName(name);
     const l = list(this);
     let result = null;
     for (let i = 0; i < l.length; i++) {
       if (l[i][0] === lower) {
-        result = result === null ? l[i][1] : `${result}, ${l[i][1]}`;
+        result = result === null ? l[i][1] : combine(lower, result, l[i][1]);
       }
     }
     return result;
@@ -190,6 +216,7 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-has */
   has(name) {
+    requireArgs(arguments.length, 1);
     const lower = headerName(name);
     const l = list(this);
     for (let i = 0; i < l.length; i++) if (l[i][0] === lower) return true;
@@ -198,6 +225,7 @@ export class Headers {
 
   /** https://fetch.spec.whatwg.org/#dom-headers-set */
   set(name, value) {
+    requireArgs(arguments.length, 2);
     const lower = headerName(name);
     value = headerValue(name, value);
     checkMutable(this);
@@ -280,7 +308,7 @@ export class Headers {
       if (name === SET_COOKIE) {
         (out[name] ??= []).push(value);
       } else {
-        out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+        out[name] = out[name] === undefined ? value : combine(name, out[name], value);
       }
     }
     return out;

@@ -37,6 +37,13 @@ const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
 /** A URL with a scheme (RFC 3986 §3.1), which must parse on its own. */
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 const REDIRECT_STATUS = [301, 302, 303, 307, 308];
+
+/** WebIDL unsigned short: truncated, modulo 2^16 (NaN and ±Infinity are 0). */
+function toUnsignedShort(n) {
+  if (!Number.isFinite(n)) return 0;
+  const t = Math.trunc(n) % 65536;
+  return t < 0 ? t + 65536 : t;
+}
 const REASON_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export const JSON_TYPE = "application/json;charset=utf-8";
@@ -147,14 +154,21 @@ export class Response {
       location = given;
     }
     // 2. A status that is not a redirect status is a RangeError.
-    const status = typeof init === "object" && init !== null ? init.status ?? 302 : +init;
+    //    As in Bun, a number is the status, an object is a ResponseInit and
+    //    anything else leaves the default 302; the number converts as a
+    //    WebIDL unsigned short.
+    let status = 302;
+    if (typeof init === "number") status = toUnsignedShort(init);
+    else if (typeof init === "object" && init !== null && init.status !== undefined) {
+      status = toUnsignedShort(+init.status);
+    }
     if (!REDIRECT_STATUS.includes(status)) {
       throw new RangeError("Failed to execute 'redirect' on 'Response': Invalid status code");
     }
     const response = new Response(null, typeof init === "object" && init !== null
       ? { ...init, status }
       : { status });
-    if (location !== "") response.headers.set("location", location);
+    if (location !== "") response.headers.set("Location", location);
     return response;
   }
 

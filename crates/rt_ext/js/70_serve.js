@@ -186,19 +186,57 @@ function resolveCompression(value) {
   return { encodings, threshold, level };
 }
 
+/** Bun's (Node's) ERR_OUT_OF_RANGE for `options.port`. */
+function portRangeError(what, received) {
+  const error = new RangeError(
+    `The value of "options.port" is out of range. It must be ${what}. Received ${received}`,
+  );
+  error.code = "ERR_OUT_OF_RANGE";
+  return error;
+}
+
 /** `port` option → integer 0..65535 (RangeError otherwise), with Bun's env defaults. */
 function resolvePort(port) {
   if (port === undefined || port === null) {
     const e = env();
     port = e.BUN_PORT ?? e.PORT ?? e.NODE_PORT ?? 3000;
   }
-  const n = typeof port === "string" && port.trim() !== "" ? +port : port;
-  if (typeof n !== "number" || !NumberIsInteger(n) || n < 0 || n > 65535) {
-    throw new RangeError(
-      `Bun.serve: port must be an integer between 0 and 65535, got ${port}`,
+  const n = typeof port === "number" ? port : Number(port);
+  if (!NumberIsInteger(n)) throw portRangeError("an integer", n);
+  if (n < 0 || n > 65535) throw portRangeError(">= 0 and <= 65535", n);
+  return n;
+}
+
+/**
+ * A `hostname` or `unix` option as Bun reads it: null, undefined and the
+ * empty string (or an empty Buffer) mean "not given"; a Buffer is its
+ * text; anything else is converted with String() (a symbol, or a toString
+ * that does not give a string, is a TypeError).
+ */
+function stringOption(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "symbol") {
+    throw typeError(
+      `The "${name}" property must be of type string. Received a symbol`,
+      "ERR_INVALID_ARG_TYPE",
     );
   }
-  return n;
+  let text;
+  if (ArrayBuffer.isView(value)) {
+    text = new TextDecoder().decode(value);
+  } else if (typeof value === "object" || typeof value === "function") {
+    const converted = value.toString();
+    if (typeof converted !== "string") {
+      throw typeError(
+        `The "${name}" property must be of type string. Received ${typeof converted}`,
+        "ERR_INVALID_ARG_TYPE",
+      );
+    }
+    text = converted;
+  } else {
+    text = `${value}`;
+  }
+  return text === "" ? undefined : text;
 }
 
 function resolveIdleTimeout(value) {
@@ -213,11 +251,16 @@ function resolveIdleTimeout(value) {
 }
 
 function resolveMaxBody(value) {
-  if (value === undefined) return DEFAULT_MAX_BODY;
-  if (typeof value !== "number" || !NumberIsFinite(value) || value < 0) {
-    throw new RangeError("Bun.serve: maxRequestBodySize must be a non-negative number");
+  if (value === undefined || value === null) return DEFAULT_MAX_BODY;
+  if (typeof value !== "number" || !NumberIsInteger(value) || value < 0) {
+    throw typeError(
+      `Bun.serve expects maxRequestBodySize to be a non-negative integer, got ${
+        typeof value === "string" ? JSON.stringify(value) : String(value)
+      }`,
+      "ERR_INVALID_ARG_TYPE",
+    );
   }
-  return MathTrunc(value);
+  return value;
 }
 
 /** A Response route value, buffered now so Rust can serve it alone. */
@@ -354,6 +397,8 @@ class Server {
   #hostname;
   #address;
   #unix;
+  /** The `id` option (Bun's server.id), "" when not given. */
+  #userId = "";
   #tls = false;
   #listening = true;
   /** The `websocket` side, when configured. */
@@ -369,14 +414,14 @@ class Server {
       ? env().NODE_ENV !== "production"
       : !!options.development;
     const routes = compileRoutes(options.routes ?? options.static, this.#handlers);
-    const unix = options.unix;
-    if (unix !== undefined && typeof unix !== "string") {
-      throw typeError("Bun.serve: unix must be a socket path string", "ERR_INVALID_ARG_TYPE");
+    const unix = stringOption(options.unix, "unix");
+    const given = overrides?.hostname ?? stringOption(options.hostname, "hostname");
+    if (unix !== undefined && given !== undefined) {
+      throw typeError("Cannot specify both hostname and unix", "ERR_INVALID_ARG_TYPE");
     }
-    const hostname = overrides?.hostname ?? options.hostname ?? "0.0.0.0";
-    if (typeof hostname !== "string") {
-      throw typeError("Bun.serve: hostname must be a string", "ERR_INVALID_ARG_TYPE");
-    }
+    // Without a hostname Bun listens on every interface and calls itself
+    // "localhost" (server.hostname, server.url).
+    const hostname = given ?? "0.0.0.0";
     const port = resolvePort(overrides?.port ?? options.port);
     const info = op_serve_start({
       hostname,
@@ -391,11 +436,12 @@ class Server {
       compression: resolveCompression(options.compression),
     });
     this.#id = info.id;
+    this.#userId = options.id === undefined || options.id === null ? "" : `${options.id}`;
     this.#options = options;
     this.#unix = unix;
     this.#tls = tls !== null;
     this.#port = info.port ?? undefined;
-    this.#hostname = unix === undefined ? hostname : undefined;
+    this.#hostname = unix === undefined ? given ?? "localhost" : undefined;
     this.#address = info.address;
     if (options.websocket !== undefined && options.websocket !== null) {
       this.#ws = new SocketHub(this.#id, this, options.websocket);
@@ -575,7 +621,7 @@ class Server {
   }
 
   get id() {
-    return `${this.#id}`;
+    return this.#userId;
   }
 
   get pendingRequests() {
@@ -687,6 +733,9 @@ class Server {
       if (tls !== null) op_serve_reload_tls(this.#id, tls, (options.http2 ?? this.#options.http2) !== false);
     }
     const merged = { ...this.#options, ...options };
+    // Bun checks the options as it would for a new server; the listener
+    // itself stays where it is.
+    if (options.port !== undefined) resolvePort(options.port);
     const handlers = [];
     const routes = compileRoutes(merged.routes ?? merged.static, handlers);
     this.#setHandlers(merged);

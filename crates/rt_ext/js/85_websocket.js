@@ -268,15 +268,16 @@ export class WebSocket extends EventTarget {
       code = Number(code);
       if (!Number.isInteger(code) || (code !== 1000 && (code < 3000 || code > 4999))) {
         throw new DOMException(
-          `Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`,
+          `Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. Received ${code}`,
           "InvalidAccessError",
         );
       }
     }
     // 2. The reason must fit a control frame.
     const text = reason === undefined ? "" : `${reason}`;
-    if (encoder.encode(text).length > 123) {
-      throw new DOMException("Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes.", "SyntaxError");
+    const size = encoder.encode(text).length;
+    if (size > 123) {
+      throw new DOMException(`Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes (got ${size} bytes).`, "SyntaxError");
     }
     // 3. Already closing or closed: nothing to do.
     if (this[kState] === CLOSING || this[kState] === CLOSED) return;

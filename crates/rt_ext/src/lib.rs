@@ -4,9 +4,11 @@
 //! script and its binary compile the same crate: `ext` (the op adapters and
 //! the JS shim in `js/`), and the protocol code they adapt: `server`
 //! (Bun.serve on hyper), `client` (fetch and the WebSocket handshake) and
-//! `ws` (WebSocket connections and pub/sub).
+//! `ws` (WebSocket connections and pub/sub), `net` (TCP and Unix sockets
+//! for node:net and Bun.listen/connect).
 
 pub mod client;
 pub mod ext;
+pub mod net;
 pub mod server;
 pub mod ws;

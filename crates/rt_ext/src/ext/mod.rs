@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod fetch;
 pub mod file;
 pub mod modules;
+pub mod net;
 pub mod node;
 pub mod process;
 pub mod serve;
@@ -153,6 +154,17 @@ deno_core::extension!(
     node::op_node_os_info,
     node::op_node_hash,
     node::op_node_hmac,
+    net::op_net_listen,
+    net::op_net_accept,
+    net::op_net_connect,
+    net::op_net_read,
+    net::op_net_write,
+    net::op_net_try_write,
+    net::op_net_writable,
+    net::op_net_shutdown,
+    net::op_net_set_nodelay,
+    net::op_net_set_keepalive,
+    net::op_net_close,
     test::op_test_config,
     test::op_test_report,
     test::op_test_certificate,
@@ -194,6 +206,7 @@ deno_core::extension!(
     "node/fs.js",
     "node/fs_promises.js",
     "node/module.js",
+    "node/net.js",
     "node/os.js",
     "node/path.js",
     "node/process.js",
@@ -209,6 +222,7 @@ deno_core::extension!(
     "bun/jsc.js",
     "bun/mock.js",
     "bun/report.js",
+    "bun/socket.js",
     "bun/test.js",
   ],
   synthetic_esm = [
@@ -220,6 +234,7 @@ deno_core::extension!(
     "node:fs" = "ext:rt/node/fs.js",
     "node:fs/promises" = "ext:rt/node/fs_promises.js",
     "node:module" = "ext:rt/node/module.js",
+    "node:net" = "ext:rt/node/net.js",
     "node:os" = "ext:rt/node/os.js",
     "node:path" = "ext:rt/node/path.js",
     "node:path/posix" = "ext:rt/node/path.js",

@@ -613,10 +613,7 @@ impl Server {
     let (handler, params) = match routes.find(req.method(), &path) {
       Some(found) => match found.target {
         RouteTarget::Static(response) => {
-          let not_modified = req
-            .headers()
-            .get(header::IF_NONE_MATCH)
-            .is_some_and(|v| response.not_modified(v));
+          let not_modified = response.not_modified(req.method(), req.headers());
           let cache = response.compressed.clone();
           return ready(finish(
             static_response(response, not_modified),
@@ -758,7 +755,19 @@ fn static_response(
   if not_modified {
     let mut r = Response::new(ResponseBody::Empty);
     *r.status_mut() = StatusCode::NOT_MODIFIED;
-    r.headers_mut().insert(header::ETAG, response.etag.clone());
+    // RFC 9110 §15.4.5: the validators and caching fields a 200 would carry.
+    for name in [
+      header::ETAG,
+      header::LAST_MODIFIED,
+      header::CACHE_CONTROL,
+      header::EXPIRES,
+      header::VARY,
+      header::CONTENT_LOCATION,
+    ] {
+      for value in response.headers.get_all(&name) {
+        r.headers_mut().append(name.clone(), value.clone());
+      }
+    }
     return r;
   }
   let mut r = Response::new(ResponseBody::full(response.body.clone()));

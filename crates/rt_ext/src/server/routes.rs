@@ -89,34 +89,99 @@ impl StaticResponse {
     })
   }
 
-  /// Whether an `If-None-Match` value matches this response's ETag.
-  pub fn not_modified(&self, if_none_match: &HeaderValue) -> bool {
-    none_match_hits(if_none_match, &self.etag)
+  /// Whether a request gets `304 Not Modified` instead of this response
+  /// (RFC 9110 §13.2.2): only GET and HEAD of a 200; If-None-Match decides
+  /// when present, otherwise If-Modified-Since against `Last-Modified`.
+  pub fn not_modified(
+    &self,
+    method: &http::Method,
+    request: &HeaderMap,
+  ) -> bool {
+    if self.status != StatusCode::OK
+      || (method != http::Method::GET && method != http::Method::HEAD)
+    {
+      return false;
+    }
+    if let Some(value) = request.get(header::IF_NONE_MATCH) {
+      return none_match_hits(value, &self.etag);
+    }
+    let date = |value: Option<&HeaderValue>| {
+      value
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| httpdate::parse_http_date(s).ok())
+    };
+    match (
+      date(request.get(header::IF_MODIFIED_SINCE)),
+      date(self.headers.get(header::LAST_MODIFIED)),
+    ) {
+      (Some(since), Some(modified)) => modified <= since,
+      _ => false,
+    }
   }
 }
 
 /// Whether an `If-None-Match` value matches `etag` (RFC 9110 §13.1.2: weak
-/// comparison, `*`, comma-separated lists); static routes and files share it.
+/// comparison, `*`, a list of entity-tags); static routes and files share it.
 pub fn none_match_hits(
   if_none_match: &HeaderValue,
   etag: &HeaderValue,
 ) -> bool {
-  let Ok(list) = if_none_match.to_str() else {
-    return false;
-  };
   let ours = etag.as_bytes();
   let ours = ours.strip_prefix(b"W/").unwrap_or(ours);
-  list.split(',').map(str::trim).any(|candidate| {
-    candidate == "*"
-      || candidate.strip_prefix("W/").unwrap_or(candidate).as_bytes() == ours
+  EntityTags(if_none_match.as_bytes()).any(|candidate| match candidate {
+    Tag::Any => true,
+    Tag::Opaque { tag, .. } => tag == ours,
   })
 }
 
-/// A strong ETag from a 64-bit FNV-1a hash of the body and its length.
+/// One member of an entity-tag list.
+#[derive(Debug, PartialEq)]
+enum Tag<'a> {
+  /// `*`
+  Any,
+  /// `"xyz"` or `W/"xyz"`: the quoted tag, quotes included.
+  Opaque { tag: &'a [u8] },
+}
+
+/// RFC 9110 §8.8.3 entity-tag lists: `"a", W/"b"`. A comma inside quotes
+/// belongs to the tag; parsing stops at the first malformed member.
+struct EntityTags<'a>(&'a [u8]);
+
+impl<'a> Iterator for EntityTags<'a> {
+  type Item = Tag<'a>;
+
+  fn next(&mut self) -> Option<Tag<'a>> {
+    let rest = self.0;
+    let start = rest
+      .iter()
+      .position(|b| !matches!(b, b' ' | b'\t' | b','))?;
+    let rest = &rest[start..];
+    if rest[0] == b'*' {
+      self.0 = &rest[1..];
+      return Some(Tag::Any);
+    }
+    let quoted = rest.strip_prefix(b"W/").unwrap_or(rest);
+    if quoted.first() != Some(&b'"') {
+      self.0 = &[];
+      return None;
+    }
+    let Some(close) = quoted[1..].iter().position(|b| *b == b'"') else {
+      self.0 = &[];
+      return None;
+    };
+    let tag = &quoted[..close + 2];
+    self.0 = &quoted[close + 2..];
+    Some(Tag::Opaque { tag })
+  }
+}
+
+/// A strong ETag as Bun writes one: hex digits of a 64-bit FNV-1a hash of
+/// the body and its length.
 fn etag_for(body: &[u8]) -> HeaderValue {
   let mut hasher = Fnv1a::default();
   hasher.write(body);
-  let tag = format!("\"{:x}-{:x}\"", body.len(), hasher.finish());
+  hasher.write(&(body.len() as u64).to_le_bytes());
+  let tag = format!("\"{:016x}\"", hasher.finish());
   HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
@@ -543,15 +608,71 @@ mod tests {
     let r =
       StaticResponse::new("/", 200, &[], Bytes::from_static(b"hi")).unwrap();
     let tag = r.etag.clone();
-    assert!(r.not_modified(&tag));
+    let hit = |value: HeaderValue| none_match_hits(&value, &r.etag);
+    assert!(hit(tag.clone()));
     let weak =
       HeaderValue::from_str(&format!("W/{}", tag.to_str().unwrap())).unwrap();
-    assert!(r.not_modified(&weak));
-    assert!(r.not_modified(&HeaderValue::from_static("\"x\", *")));
-    assert!(!r.not_modified(&HeaderValue::from_static("\"other\"")));
+    assert!(hit(weak));
+    assert!(hit(HeaderValue::from_static("\"x\", *")));
+    assert!(!hit(HeaderValue::from_static("\"other\"")));
     let same =
       StaticResponse::new("/", 200, &[], Bytes::from_static(b"hi")).unwrap();
     assert_eq!(same.etag, tag);
+    // Bun's shape: hex digits in quotes.
+    let hex = tag.to_str().unwrap().trim_matches('"');
+    assert!(hex.chars().all(|c| c.is_ascii_hexdigit()), "{hex}");
+  }
+
+  #[test]
+  fn entity_tag_lists_keep_commas_inside_quotes() {
+    let etag = HeaderValue::from_static("\"ab,cd\"");
+    let hit =
+      |v: &'static str| none_match_hits(&HeaderValue::from_static(v), &etag);
+    assert!(hit("\"ab,cd\""));
+    assert!(hit("\"zzz\", \"ab,cd\""));
+    assert!(hit(" W/\"ab,cd\" "));
+    assert!(!hit("\"a,\"ab,cd\",b\""));
+    assert!(!hit("\"ab"));
+    assert!(!hit("ab,cd"));
+  }
+
+  #[test]
+  fn only_get_and_head_of_a_200_are_not_modified() {
+    let lm = "Wed, 01 Jan 2020 00:00:00 GMT";
+    let headers = vec![("last-modified".to_string(), lm.to_string())];
+    let r = StaticResponse::new("/", 200, &headers, Bytes::from_static(b"x"))
+      .unwrap();
+    let request = |name: &'static str, value: &'static str| {
+      let mut map = HeaderMap::new();
+      map.insert(name, HeaderValue::from_static(value));
+      map
+    };
+    let ims = |v| request("if-modified-since", v);
+    assert!(r.not_modified(&http::Method::GET, &ims(lm)));
+    assert!(r.not_modified(
+      &http::Method::HEAD,
+      &ims("Fri, 01 Jan 2027 00:00:00 GMT")
+    ));
+    assert!(
+      !r.not_modified(
+        &http::Method::GET,
+        &ims("Tue, 01 Jan 2019 00:00:00 GMT")
+      )
+    );
+    assert!(!r.not_modified(&http::Method::GET, &ims("not a date")));
+    assert!(!r.not_modified(&http::Method::POST, &ims(lm)));
+    // If-None-Match decides when present.
+    let mut both = ims(lm);
+    both.insert("if-none-match", HeaderValue::from_static("\"nope\""));
+    assert!(!r.not_modified(&http::Method::GET, &both));
+    assert!(
+      !r.not_modified(&http::Method::POST, &request("if-none-match", "*"))
+    );
+    let redirect = StaticResponse::new("/", 302, &[], Bytes::new()).unwrap();
+    assert!(
+      !redirect
+        .not_modified(&http::Method::GET, &request("if-none-match", "*"))
+    );
   }
 
   #[test]
