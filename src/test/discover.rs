@@ -33,7 +33,9 @@ pub fn find(cwd: &Path, args: &[String]) -> Result<Vec<PathBuf>, String> {
     if path.is_file() {
       files.push(path);
     } else if path.is_dir() {
-      walk(&path, &mut files)?;
+      let mut found = Vec::new();
+      walk(&path, &mut found)?;
+      files.extend(found);
     } else {
       filters.push(arg.trim_start_matches("./").to_string());
     }
@@ -50,8 +52,10 @@ pub fn find(cwd: &Path, args: &[String]) -> Result<Vec<PathBuf>, String> {
       }));
     }
   }
-  files.sort();
-  files.dedup();
+  // Files named on the command line keep their order; what a directory
+  // holds is sorted. Each file runs once.
+  let mut seen = std::collections::HashSet::new();
+  files.retain(|f| seen.insert(f.clone()));
   Ok(files)
 }
 

@@ -20,6 +20,13 @@ fn escape(text: &str) -> String {
   out
 }
 
+/// `12 |   code`: a line of the source shown above a failure.
+fn is_code_frame(line: &str) -> bool {
+  line.split_once(" |").is_some_and(|(n, _)| {
+    !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+  })
+}
+
 /// The report for these files.
 pub fn render(files: &[FileResults]) -> String {
   let count = |f: &FileResults, s: &str| {
@@ -62,9 +69,13 @@ pub fn render(files: &[FileResults]) -> String {
       match r.status.as_str() {
         "fail" => {
           let message = r.message.as_deref().unwrap_or("failed");
+          // The error line, not the source lines and caret above it.
           let first = message
             .lines()
-            .find(|l| !l.trim().is_empty())
+            .find(|l| {
+              let t = l.trim();
+              !t.is_empty() && t != "^" && !is_code_frame(t)
+            })
             .unwrap_or("failed");
           out.push_str(&format!(
             ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",

@@ -759,6 +759,12 @@ expect.extend = (added) => {
   }
 };
 
+function assertionError(message) {
+  const error = new Error(message);
+  error.name = "AssertionError";
+  return error;
+}
+
 /** Checks expect.assertions / hasAssertions after a test, then resets. */
 function checkAssertions() {
   const { calls, expected, hasAssertions } = counters;
@@ -766,10 +772,10 @@ function checkAssertions() {
   counters.expected = null;
   counters.hasAssertions = false;
   if (expected !== null && calls !== expected) {
-    return new ExpectError(`expect.assertions(${expected})\n\nExpected ${expected} assertion${expected === 1 ? "" : "s"} to be called but received ${calls} assertion call${calls === 1 ? "" : "s"}.`);
+    return assertionError(`expected ${expected} assertion${expected === 1 ? "" : "s"}, but test ended with ${calls} assertion${calls === 1 ? "" : "s"}`);
   }
   if (hasAssertions && calls === 0) {
-    return new ExpectError("expect.hasAssertions()\n\nExpected at least one assertion to be called but received none.");
+    return assertionError("expected at least one assertion, but test ended with none");
   }
   return null;
 }

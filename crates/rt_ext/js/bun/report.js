@@ -65,7 +65,7 @@ function formatError(error) {
   let out = frames.length ? codeFrame(frames[0]) : "";
   out += head;
   const extra = Object.keys(error).filter((k) =>
-    !["stack", "message", "matcherResult", "timedOut"].includes(k)
+    !["stack", "message", "name", "matcherResult", "timedOut"].includes(k)
   );
   if (extra.length && name !== "Error") {
     out += ` ${show(Object.fromEntries(extra.map((k) => [k, error[k]])))}`;

@@ -416,7 +416,8 @@ async function runSuite(suite) {
       continue;
     }
     if (!selected(child)) {
-      totals.filtered++;
+      // Bun counts what -t left out; tests .only left out go unmentioned.
+      if (!hasOnly || child.flags.only) totals.filtered++;
       continue;
     }
     if (child.flags.skip) {
