@@ -220,6 +220,27 @@ const accessSync = sync((path) => {
   ops.op_node_fs_stat_sync(pathArg(path), true);
 });
 
+/** `prefix` and six random characters, created as a directory (EEXIST retried). */
+function tempName(prefix) {
+  const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  let suffix = "";
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  for (const b of bytes) suffix += chars[b % chars.length];
+  return `${pathArg(prefix, "prefix")}${suffix}`;
+}
+
+const mkdtempSync = (prefix) => {
+  for (;;) {
+    const path = tempName(prefix);
+    try {
+      ops.op_node_fs_mkdir_sync(path, false);
+      return path;
+    } catch (err) {
+      if (err?.code !== "EEXIST") throw err;
+    }
+  }
+};
+
 const promises = {
   readFile: async(async (path, options) =>
     decode(await ops.op_node_fs_read(pathArg(path)), options)),
@@ -241,6 +262,17 @@ const promises = {
     const existed = recursive && existsSync(p);
     await ops.op_node_fs_mkdir(p, recursive);
     return recursive && !existed ? p : undefined;
+  }),
+  mkdtemp: async(async (prefix) => {
+    for (;;) {
+      const path = tempName(prefix);
+      try {
+        await ops.op_node_fs_mkdir(path, false);
+        return path;
+      } catch (err) {
+        if (err?.code !== "EEXIST") throw err;
+      }
+    }
   }),
   rm: async(async (path, options) =>
     await ops.op_node_fs_rm(pathArg(path), !!options?.recursive, !!options?.force)),
@@ -273,6 +305,7 @@ const fs = {
   lstatSync,
   readdirSync,
   mkdirSync,
+  mkdtempSync,
   rmSync,
   unlinkSync,
   rmdirSync,

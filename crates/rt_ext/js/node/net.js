@@ -174,7 +174,10 @@ class Socket extends EventEmitter {
     this.remoteFamily = opened.remote?.family;
     this.localAddress = opened.local?.address;
     this.localPort = opened.local?.port || undefined;
-    if (!state.paused) this._read();
+    // Read at once, as Node does: data waits in the buffer (up to the
+    // high-water mark) until someone listens, and the peer's end is seen
+    // even by a socket nobody reads from.
+    this._read();
     this._touch();
   }
 
@@ -206,10 +209,11 @@ class Socket extends EventEmitter {
         const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         if (state.paused) {
           state.pendingData.push(buf);
-          break;
+          // Backpressure: stop reading once a paused socket holds enough.
+          if (this.readableLength >= HIGH_WATER_MARK) break;
+          continue;
         }
         this._emitData(buf);
-        if (state.paused) break;
       }
       state.reading = false;
     };
@@ -244,13 +248,16 @@ class Socket extends EventEmitter {
     const state = this[kState];
     state.paused = false;
     state.explicitPause = false;
-    while (state.pendingData.length && !state.paused) this._emitData(state.pendingData.shift());
-    if (!state.pendingData.length && state.onDrainedData) {
-      const f = state.onDrainedData;
-      state.onDrainedData = null;
-      f();
-    }
-    if (!state.paused) this._read();
+    // As in Node, buffered data flows on a later tick, not inside resume().
+    nextTick(() => {
+      while (state.pendingData.length && !state.paused) this._emitData(state.pendingData.shift());
+      if (!state.pendingData.length && state.onDrainedData) {
+        const f = state.onDrainedData;
+        state.onDrainedData = null;
+        f();
+      }
+      if (!state.paused) this._read();
+    });
     return this;
   }
 

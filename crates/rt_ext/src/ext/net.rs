@@ -34,6 +34,9 @@ impl Resource for ListenerResource {
     "netListener".into()
   }
   fn close(self: Rc<Self>) {
+    // Stop listening now, not when the last waiting accept lets go of the
+    // socket: a connect right after stop() is refused, as in Bun and Node.
+    self.listener.stop();
     self.cancel.cancel();
   }
 }

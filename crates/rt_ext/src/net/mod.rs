@@ -195,6 +195,17 @@ impl Listener {
     }
   }
 
+  /// Stops listening at once (Linux ends a listen on `shutdown`); new
+  /// connections are refused, waiting accepts fail.
+  pub fn stop(&self) {
+    let fd = match self {
+      Self::Tcp(l) => l.as_raw_fd(),
+      Self::Unix(l, _) => l.as_raw_fd(),
+    };
+    // SAFETY: the descriptor belongs to this listener and is open.
+    unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
+  }
+
   /// The next connection.
   pub async fn accept(&self) -> Result<Stream, NetError> {
     match self {
