@@ -52,3 +52,10 @@ fn bun_listen_serves_a_rust_client() {
   assert_eq!(out.code, 0, "{}", out.stderr);
   assert!(out.stdout.contains("closed"), "{}", out.stdout);
 }
+
+#[test]
+fn node_builtins_that_socket_clients_load() {
+  let out = run_in(&fixture("node"), &["test", "modules.test.ts"]);
+  assert_eq!(out.code, 0, "{}", out.stderr);
+  assert!(out.stderr.contains("\n 6 pass\n"), "{}", out.stderr);
+}

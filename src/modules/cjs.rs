@@ -259,7 +259,9 @@ impl Visit for Finder {
       match callee_name.as_deref() {
         // Object.defineProperty(exports, "x", { ... })
         Some("Object.defineProperty")
-          if args.len() >= 2 && is_exports(args[0]) =>
+          if args.len() >= 2
+            && is_exports(args[0])
+            && args.get(2).is_none_or(|d| exported_descriptor(d)) =>
         {
           if let Some(name) = string_lit(args[1]) {
             self.exports.names.insert(name);
@@ -278,6 +280,34 @@ impl Visit for Finder {
     }
     call.visit_children_with(self);
   }
+}
+
+/// A descriptor cjs-module-lexer counts as an export: one with a `value`,
+/// or a getter marked `enumerable: true` (a bare accessor, such as a
+/// deprecation warning on read, is not one, and is not read at import).
+fn exported_descriptor(descriptor: &Expr) -> bool {
+  let Expr::Object(object) = descriptor else {
+    return true;
+  };
+  fn key(prop: &PropOrSpread) -> Option<(String, Option<&Expr>)> {
+    match prop {
+      PropOrSpread::Prop(p) => match &**p {
+        Prop::KeyValue(kv) => prop_name(&kv.key).map(|k| (k, Some(&*kv.value))),
+        Prop::Method(m) => prop_name(&m.key).map(|k| (k, None)),
+        Prop::Getter(g) => prop_name(&g.key).map(|k| (k, None)),
+        _ => None,
+      },
+      PropOrSpread::Spread(_) => None,
+    }
+  }
+  let props: Vec<(String, Option<&Expr>)> =
+    object.props.iter().filter_map(key).collect();
+  if props.iter().any(|(k, _)| k == "value") {
+    return true;
+  }
+  props.iter().any(|(k, v)| {
+    k == "enumerable" && matches!(v, Some(Expr::Lit(Lit::Bool(b))) if b.value)
+  })
 }
 
 /// The ES module the engine loads for a CommonJS file: it runs the file
@@ -334,7 +364,8 @@ mod tests {
     assert_eq!(
       names(
         "Object.defineProperty(exports, \"__esModule\", { value: true });\n\
-         Object.defineProperty(exports, 'v4', { enumerable: true, get: function () { return x; } });"
+         Object.defineProperty(exports, 'v4', { enumerable: true, get: function () { return x; } });\n\
+         Object.defineProperty(exports, 'warns', { get() { console.warn('x'); } });"
       ),
       ["__esModule", "v4"]
     );

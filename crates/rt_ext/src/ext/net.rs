@@ -252,3 +252,24 @@ pub fn op_net_close(state: &mut OpState, #[smi] rid: ResourceId) {
     resource.close();
   }
 }
+
+/// `dns.lookup`: every address `hostname` resolves to, with its family
+/// (4 or 6), from the system resolver.
+#[op2]
+#[serde]
+pub async fn op_net_lookup(
+  #[string] hostname: String,
+) -> Result<Vec<(String, u8)>, NetError> {
+  let addrs = tokio::net::lookup_host((hostname.as_str(), 0))
+    .await
+    .map_err(|_| NetError::NotFound(hostname.clone()))?;
+  let mut out: Vec<(String, u8)> = Vec::new();
+  for addr in addrs {
+    let ip = addr.ip().to_canonical();
+    let entry = (ip.to_string(), if ip.is_ipv4() { 4 } else { 6 });
+    if !out.contains(&entry) {
+      out.push(entry);
+    }
+  }
+  Ok(out)
+}
