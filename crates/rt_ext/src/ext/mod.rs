@@ -220,6 +220,7 @@ deno_core::extension!(
     "node/tty.js",
     "node/url.js",
     "node/util.js",
+    "bun/asymmetric.js",
     "bun/bun.js",
     "bun/equals.js",
     "bun/expect.js",
