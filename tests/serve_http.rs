@@ -71,6 +71,30 @@ fn chunked_request_body_streams_through_req_body() {
 }
 
 #[test]
+fn a_request_body_sent_back_unread_streams_through() {
+  // Regression: `new Response(req.body)` failed with "Body already used"
+  // once the response went out, and the connection was reset.
+  let s = Served::serve("serve/app.js");
+  let big: Vec<u8> = (0..(1 << 20)).map(|i| (i % 251) as u8).collect();
+  let mut c = Conn::open(s.port);
+  for _ in 0..2 {
+    let head = format!(
+      "POST /echo-stream HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+      big.len()
+    );
+    c.send(head.as_bytes());
+    c.send(&big);
+    let r = c.read_response(false);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-piped"), Some("yes"));
+    assert!(r.body == big, "{} bytes back", r.body.len());
+  }
+  let mut c = Conn::open(s.port);
+  c.send(b"POST /echo-stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  assert_eq!(c.read_response(false).text(), "hello");
+}
+
+#[test]
 fn request_headers_url_and_response_headers() {
   let s = Served::serve("serve/app.js");
   let r = raw(

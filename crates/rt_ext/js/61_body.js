@@ -210,9 +210,12 @@ async function readStreamBytes(stream) {
   return out;
 }
 
+/** On a server request's body stream: the request id it reads. */
+export const kServerBody = Symbol("server body");
+
 /** A stream of the server request body, pulled from Rust chunk by chunk. */
 function serverBodyStream(id) {
-  return new ReadableStream({
+  const stream = new ReadableStream({
     type: "bytes",
     async pull(controller) {
       const chunk = await op_serve_body_chunk(id);
@@ -224,6 +227,9 @@ function serverBodyStream(id) {
       }
     },
   });
+  // Sent back unread (`new Response(req.body)`), Rust pipes it instead.
+  stream[kServerBody] = id;
+  return stream;
 }
 
 /** Makes (once) and returns the body as a ReadableStream, or null. */

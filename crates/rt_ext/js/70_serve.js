@@ -19,6 +19,7 @@ import {
   op_serve_respond,
   op_serve_respond_bytes,
   op_serve_respond_file,
+  op_serve_respond_piped,
   op_serve_respond_stream,
   op_serve_respond_text,
   op_serve_start,
@@ -34,7 +35,7 @@ import { env } from "ext:rt/40_process.js";
 import { peerCertificate, typeError } from "ext:rt/50_bun.js";
 import { bunFileTextSync, fileSource, isBunFile } from "ext:rt/51_file.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
-import { bodyStream, bufferSourceBytes, chunkToBytes, kSource, kStream } from "ext:rt/61_body.js";
+import { bodyStream, bufferSourceBytes, chunkToBytes, kServerBody, kSource, kStream } from "ext:rt/61_body.js";
 import { cookieChanges } from "ext:rt/52_cookie.js";
 import { createServerRequest, kCookies, kServerId, Request } from "ext:rt/63_request.js";
 import { SocketHub } from "ext:rt/65_server_websocket.js";
@@ -850,6 +851,14 @@ export function writeResponse(id, response, setCookies = null) {
       PromisePrototypeThen(source.bytes(), (bytes) => op_serve_respond_bytes(id, status, list, bytes));
       return;
     }
+  }
+  // A request's body sent back unread (echo, proxy): the response body is
+  // the request body itself, streamed by Rust without entering JS. The
+  // request's record would otherwise go with the response, body and all.
+  if (response[kStream] === undefined && source !== null && typeof source === "object" &&
+    source[kServerBody] !== undefined && !source.locked) {
+    op_serve_respond_piped(id, status, list, source[kServerBody]);
+    return;
   }
   pump(op_serve_respond_stream(id, status, list), bodyStream(response));
 }

@@ -102,6 +102,7 @@ deno_core::extension!(
     serve::op_serve_respond,
     serve::op_serve_respond_bytes,
     serve::op_serve_respond_file,
+    serve::op_serve_respond_piped,
     serve::op_serve_respond_stream,
     serve::op_serve_stream_write,
     serve::op_serve_stream_close,

@@ -782,6 +782,29 @@ pub fn op_serve_respond_stream(
   Ok(stream)
 }
 
+/// Answers with another in-flight request's body, unread so far, as the
+/// response body (`new Response(req.body)`): it streams from the client
+/// back out without entering JS.
+#[op2]
+pub fn op_serve_respond_piped(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+  #[smi] status_code: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[smi] source: RequestId,
+) -> Result<(), ServeError> {
+  let body = requests(state)
+    .with(source, |r| r.body.take())
+    .ok_or(ServeError::BodyUsed)?;
+  let body = match body {
+    Some(incoming) => ResponseBody::Piped(incoming),
+    None => ResponseBody::Empty,
+  };
+  let response = build_head(status_code, headers, body)?;
+  respond_with(state, id, response);
+  Ok(())
+}
+
 /// Writes a chunk, waiting while the client is slower than the producer.
 /// Resolves `false` once the client has gone.
 #[op2]

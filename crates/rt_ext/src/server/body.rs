@@ -1,5 +1,5 @@
-//! Response bodies: a buffer, nothing, a file read as the socket drains, or
-//! a stream fed from JS with backpressure (a bounded channel that hyper
+//! Response bodies: a buffer, nothing, a file read as the socket drains, the
+//! request's own body piped back, or a stream fed from JS with backpressure (a bounded channel that hyper
 //! drains as the socket allows).
 
 use std::pin::Pin;
@@ -37,6 +37,8 @@ pub enum ResponseBody {
   File(FileBody),
   /// Another body, compressed as it streams (`compression` option).
   Compressed(Box<CompressedBody>),
+  /// A request's own body, sent back as it arrives (`new Response(req.body)`).
+  Piped(hyper::body::Incoming),
   /// Chunks sent by JS, then maybe trailers (`Err` aborts the response),
   /// paced by the connection's [`Flow`].
   Stream(
@@ -101,6 +103,16 @@ impl http_body::Body for ResponseBody {
         Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))))
       }
       Self::Compressed(body) => body.poll_frame(cx),
+      Self::Piped(incoming) => {
+        match http_body::Body::poll_frame(Pin::new(incoming), cx) {
+          Poll::Ready(Some(Err(e))) => {
+            Poll::Ready(Some(Err(StreamAborted(e.to_string()))))
+          }
+          Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
+          Poll::Ready(None) => Poll::Ready(None),
+          Poll::Pending => Poll::Pending,
+        }
+      }
       Self::File(file) => match file.poll_chunk(cx) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(None) => Poll::Ready(None),
@@ -146,6 +158,7 @@ impl http_body::Body for ResponseBody {
       Self::Empty => true,
       Self::Full(bytes) => bytes.is_none(),
       Self::File(file) => file.remaining() == 0,
+      Self::Piped(incoming) => http_body::Body::is_end_stream(incoming),
       Self::Stream(..) | Self::Compressed(_) => false,
     }
   }
@@ -156,6 +169,7 @@ impl http_body::Body for ResponseBody {
       Self::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
       Self::Full(None) => SizeHint::with_exact(0),
       Self::File(file) => SizeHint::with_exact(file.remaining()),
+      Self::Piped(incoming) => http_body::Body::size_hint(incoming),
       Self::Stream(..) | Self::Compressed(_) => SizeHint::default(),
     }
   }

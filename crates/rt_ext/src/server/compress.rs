@@ -113,7 +113,7 @@ impl Compression {
     };
     let worth_it = match response.body() {
       ResponseBody::Full(Some(bytes)) => bytes.len() as u64 >= self.threshold,
-      ResponseBody::Stream(..) => true,
+      ResponseBody::Stream(..) | ResponseBody::Piped(_) => true,
       // Files keep their ranges and validators; empty bodies stay empty.
       ResponseBody::File(_)
       | ResponseBody::Empty
