@@ -101,3 +101,10 @@ fn a_small_body_split_across_packets_is_read_whole() {
   let out = run_fixture("fetch/split_body.js", &[&port.to_string()]);
   assert_stdout(&out, "hello world\nhello world\n");
 }
+
+#[test]
+fn redirect_failures_carry_buns_codes() {
+  let out = run_in(&fixture("fetch"), &["test", "redirects.test.ts"]);
+  assert_eq!(out.code, 0, "{}", out.stderr);
+  assert!(out.stderr.contains("\n 4 pass\n"), "{}", out.stderr);
+}

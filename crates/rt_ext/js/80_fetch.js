@@ -284,6 +284,17 @@ function makeResponse(head, id, method, signal, onAbort) {
   return response;
 }
 
+/** Bun's `maxRedirects`: a non-negative integer, or the default (20). */
+function maxRedirectsOption(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    const error = new TypeError(`fetch: maxRedirects must be a non-negative integer, got ${value}`);
+    error.code = "ERR_INVALID_ARG_TYPE";
+    throw error;
+  }
+  return value;
+}
+
 async function send(request, init, signal) {
   const list = headerList(request.headers);
   const headers = [];
@@ -305,6 +316,7 @@ async function send(request, init, signal) {
     url: request.url,
     headers,
     redirect: request.redirect,
+    maxRedirects: maxRedirectsOption(init?.maxRedirects),
     decompress: init?.decompress !== false,
     streamBody: streamed,
     tls: tlsOptions(init?.tls),

@@ -50,9 +50,15 @@ pub enum FetchError {
   /// `redirect: "error"` met a redirect.
   #[error("Unexpected redirect to {0}")]
   UnexpectedRedirect(String),
-  /// More than [`MAX_REDIRECTS`].
-  #[error("Too many redirects (more than {MAX_REDIRECTS})")]
-  TooManyRedirects,
+  /// More redirects than allowed ([`MAX_REDIRECTS`] by default).
+  #[error("The response redirected too many times (more than {0})")]
+  TooManyRedirects(usize),
+  /// A redirect to a scheme other than http(s).
+  #[error("Cannot follow a redirect to {0}: only http and https are followed")]
+  UnsupportedRedirectProtocol(String),
+  /// A Location that is not a URL.
+  #[error("The redirect Location '{0}' is not a valid URL")]
+  RedirectUrlInvalid(String),
   /// A redirect needs the body again but it was a stream.
   #[error("Cannot follow a {0} redirect with a streamed request body")]
   StreamRedirect(u16),
@@ -62,6 +68,9 @@ pub enum FetchError {
   /// The script's `checkServerIdentity` refused the server.
   #[error("{0}")]
   Identity(String),
+  /// The server's response is not HTTP (a bad status line or header).
+  #[error("Malformed HTTP response: {0}")]
+  Malformed(String),
   /// Anything else from the connection.
   #[error("{0}")]
   Other(String),
@@ -78,10 +87,13 @@ impl FetchError {
       }
       Self::Reset(_) => "ECONNRESET",
       Self::UnexpectedRedirect(_) => "UnexpectedRedirect",
-      Self::TooManyRedirects => "TooManyRedirects",
+      Self::TooManyRedirects(_) => "TooManyRedirects",
+      Self::UnsupportedRedirectProtocol(_) => "UnsupportedRedirectProtocol",
+      Self::RedirectUrlInvalid(_) => "RedirectURLInvalid",
       Self::StreamRedirect(_) => "ERR_STREAM_REDIRECT",
       Self::BadUrl(_) => "ERR_INVALID_URL",
       Self::Identity(_) => "ERR_TLS_CERT_ALTNAME_INVALID",
+      Self::Malformed(_) => "Malformed_HTTP_Response",
       Self::Other(_) => "ERR_FETCH",
     }
   }
@@ -129,10 +141,13 @@ impl FetchError {
       if let Some(rejected) = err.downcast_ref::<identity::IdentityRejected>() {
         return Self::Identity(rejected.0.clone());
       }
-      if let Some(hyper) = err.downcast_ref::<hyper::Error>()
-        && (hyper.is_incomplete_message() || hyper.is_canceled())
-      {
-        return Self::Reset(hyper.to_string());
+      if let Some(hyper) = err.downcast_ref::<hyper::Error>() {
+        if hyper.is_incomplete_message() || hyper.is_canceled() {
+          return Self::Reset(hyper.to_string());
+        }
+        if hyper.is_parse() {
+          return Self::Malformed(hyper.to_string());
+        }
       }
       source = err.source();
     }
@@ -217,6 +232,8 @@ pub struct FetchRequest {
   pub body: RequestBody,
   /// Redirect mode.
   pub redirect: RedirectMode,
+  /// Most redirects followed (Bun's `maxRedirects`; [`MAX_REDIRECTS`]).
+  pub max_redirects: usize,
   /// Decode gzip/deflate/br/zstd bodies.
   pub decompress: bool,
 }
@@ -409,21 +426,33 @@ impl HttpClient {
       drop(first);
       request.body = replay;
       let status = response.status();
-      let location = response
-        .headers()
-        .get(header::LOCATION)
+      let raw_location = response.headers().get(header::LOCATION);
+      let location = raw_location
         .and_then(|v| v.to_str().ok())
         .and_then(|v| request.url.join(v).ok());
-      if status.is_redirection()
-        && let Some(next) = location
+      let redirecting = raw_location.is_some()
         && request.redirect != RedirectMode::Manual
-        && matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
-      {
+        && matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308);
+      if redirecting && location.is_none() {
+        // HTTP-redirect fetch step 3: a Location that does not parse is a
+        // network error.
+        let raw = raw_location
+          .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+          .unwrap_or_default();
+        return Err(FetchError::RedirectUrlInvalid(raw));
+      }
+      if redirecting && let Some(next) = location {
         if request.redirect == RedirectMode::Error {
           return Err(FetchError::UnexpectedRedirect(next.to_string()));
         }
-        if url_list.len() > MAX_REDIRECTS {
-          return Err(FetchError::TooManyRedirects);
+        // Step 4: only HTTP(S) locations are followed.
+        if !matches!(next.scheme(), "http" | "https") {
+          return Err(FetchError::UnsupportedRedirectProtocol(
+            next.to_string(),
+          ));
+        }
+        if url_list.len() > request.max_redirects {
+          return Err(FetchError::TooManyRedirects(request.max_redirects));
         }
         redirect(&mut request, status, next)?;
         url_list.push(request.url.clone());

@@ -127,6 +127,8 @@ pub struct FetchArgs {
   headers: Vec<(ByteString, ByteString)>,
   /// "follow" | "error" | "manual"
   redirect: String,
+  /// Bun's `maxRedirects` (default 20).
+  max_redirects: Option<u32>,
   decompress: bool,
   /// The body will be uploaded through `op_fetch_upload`.
   stream_body: bool,
@@ -204,6 +206,7 @@ pub fn op_fetch_get(
     headers: fetch.defaults.clone(),
     body: RequestBody::empty(),
     redirect: RedirectMode::Follow,
+    max_redirects: crate::client::MAX_REDIRECTS,
     decompress: true,
   };
   Ok(fetch.register(options, request, None, None))
@@ -287,6 +290,9 @@ pub fn op_fetch_start(
     headers,
     body,
     redirect,
+    max_redirects: args
+      .max_redirects
+      .map_or(crate::client::MAX_REDIRECTS, |n| n as usize),
     decompress: args.decompress,
   };
   let fetch = state.borrow_mut::<FetchState>();
