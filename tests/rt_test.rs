@@ -127,6 +127,20 @@ fn name_patterns_filter_and_are_counted() {
 }
 
 #[test]
+fn a_bad_name_pattern_is_a_clear_error() {
+  let out = rt_test(&["-t", "(", "only.test.js"]);
+  assert_eq!(out.code, 1, "{}", out.stderr);
+  assert!(
+    out.stderr.contains(
+      "error: -t/--test-name-pattern is not a valid regular expression"
+    ),
+    "{}",
+    out.stderr
+  );
+  assert!(!out.stderr.contains("(pass)"), "{}", out.stderr);
+}
+
+#[test]
 fn bail_stops_at_the_first_failure() {
   let out = rt_test(&["--bail", "outcomes.test.js", "only.test.js"]);
   assert_eq!(out.code, 1, "{}", out.stderr);

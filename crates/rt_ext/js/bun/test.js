@@ -220,6 +220,8 @@ function hook(kind) {
 
 const totals = { pass: 0, fail: 0, skip: 0, todo: 0, filtered: 0, expectCalls: 0 };
 let config;
+/** `-t`, compiled once. */
+let namePattern = null;
 let bailed = false;
 /** The test running now, for errors nobody awaited (unhandled rejections). */
 let active = null;
@@ -279,9 +281,8 @@ function eachHooks(suite, kind) {
 
 function selected(item) {
   if (hasOnly && !item.flags.only) return false;
-  if (config.namePattern) {
-    const re = new RegExp(config.namePattern);
-    if (!re.test([...item.parent.path, item.name].join(" "))) return false;
+  if (namePattern !== null && !namePattern.test([...item.parent.path, item.name].join(" "))) {
+    return false;
   }
   return true;
 }
@@ -503,6 +504,16 @@ async function runConcurrent(batch) {
 async function run(url) {
   config = ops.op_test_config();
   if (pendingTimeout !== undefined) config.timeout = pendingTimeout;
+  if (config.namePattern) {
+    try {
+      namePattern = new RegExp(config.namePattern);
+    } catch (error) {
+      print(`error: -t/--test-name-pattern is not a valid regular expression: ${error.message}`);
+      totals.fail++;
+      report({ path: ["(invalid --test-name-pattern)"], status: "fail", ms: 0, message: error.message });
+      return finish();
+    }
+  }
   if (config.only) hasOnly = true;
   core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
     if (active) {
