@@ -296,15 +296,12 @@ function countRunnable(suite) {
   return n;
 }
 
-async function runTest(item, preError) {
-  const name = fullName(item);
+/** Runs the beforeEach hooks, the test and the afterEach hooks; the first
+ * error wins (a failed beforeEach skips the test, afterEach still runs). */
+async function execute(item, preError = undefined) {
   const timeout = item.options.timeout ?? config.timeout;
-  counters.calls = 0;
-  counters.expected = null;
-  counters.hasAssertions = false;
   const started = performance.now();
   let error = preError;
-  active = { errors: [] };
   if (error === undefined) {
     for (const h of eachHooks(item.parent, "beforeEach")) {
       try {
@@ -329,13 +326,11 @@ async function runTest(item, preError) {
       error ??= e;
     }
   }
-  if (error === undefined && active.errors.length) error = active.errors[0];
-  active = null;
-  const calls = counters.calls;
-  totals.expectCalls += calls;
-  const assertionError = checkAssertions();
-  if (error === undefined && assertionError) error = assertionError;
-  const ms = performance.now() - started;
+  return { error, ms: performance.now() - started };
+}
+
+/** Prints and reports a test's outcome; `.todo` and `.failing` turn it round. */
+function settle(item, error, ms) {
   const timing = ms >= 0.005 ? ` [${ms.toFixed(2)}ms]` : "";
   let status;
   let note = "";
@@ -368,7 +363,7 @@ async function runTest(item, preError) {
       print(message);
     }
   }
-  print(`(${status}) ${name}${timing}`);
+  print(`(${status}) ${fullName(item)}${timing}`);
   if (note) print(note);
   totals[status]++;
   report({
@@ -378,6 +373,20 @@ async function runTest(item, preError) {
     message: message ?? (note ? note.trim() : undefined),
   });
   if (status === "fail" && config.bail > 0 && totals.fail >= config.bail) bailed = true;
+}
+
+async function runTest(item, preError) {
+  counters.calls = 0;
+  counters.expected = null;
+  counters.hasAssertions = false;
+  active = { errors: [] };
+  let { error, ms } = await execute(item, preError);
+  if (error === undefined && active.errors.length) error = active.errors[0];
+  active = null;
+  totals.expectCalls += counters.calls;
+  const assertionError = checkAssertions();
+  if (error === undefined && assertionError) error = assertionError;
+  settle(item, error, ms);
 }
 
 function reportStatic(item, status) {
@@ -460,38 +469,8 @@ async function runConcurrent(batch) {
   // without its own assertion count check.
   for (let start = 0; start < batch.length; start += 20) {
     const slice = batch.slice(start, start + 20);
-    const outcomes = await Promise.all(slice.map(async (item) => {
-      const started = performance.now();
-      let error;
-      try {
-        for (const h of eachHooks(item.parent, "beforeEach")) await invoke(h.fn, h.timeout ?? config.timeout);
-        await invoke(item.fn, item.options.timeout ?? config.timeout);
-      } catch (e) {
-        error = e;
-      }
-      for (const h of eachHooks(item.parent, "afterEach")) {
-        try {
-          await invoke(h.fn, h.timeout ?? config.timeout);
-        } catch (e) {
-          error ??= e;
-        }
-      }
-      return { item, error, ms: performance.now() - started };
-    }));
-    for (const { item, error, ms } of outcomes) {
-      const pass = item.flags.failing ? error !== undefined : error === undefined;
-      const status = pass ? "pass" : "fail";
-      let message;
-      if (!pass && error !== undefined) {
-        message = error?.timedOut ? error.message : formatError(error);
-        if (!error?.timedOut) print(message);
-      }
-      print(`(${status}) ${fullName(item)} [${ms.toFixed(2)}ms]`);
-      if (error?.timedOut && !pass) print(`  ^ ${error.message}`);
-      totals[status]++;
-      report({ path: [...item.parent.path, item.name], status, ms, message });
-      if (!pass && config.bail > 0 && totals.fail >= config.bail) bailed = true;
-    }
+    const outcomes = await Promise.all(slice.map((item) => execute(item)));
+    slice.forEach((item, i) => settle(item, outcomes[i].error, outcomes[i].ms));
   }
   totals.expectCalls += counters.calls;
   counters.calls = 0;
