@@ -14,25 +14,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A directory with playwright-core installed and the driver script.
 fn driver_dir() -> PathBuf {
-  let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
-  std::fs::create_dir_all(&dir).expect("temp dir");
-  std::fs::write(
-    dir.join("package.json"),
-    r#"{ "name": "rt-browser-test", "private": true }"#,
-  )
-  .expect("package.json");
-  let status = Command::new("npm")
-    .args([
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      "playwright-core@1",
-    ])
-    .current_dir(&dir)
-    .status()
-    .expect("npm must be installed (.ci/deps installs it)");
-  assert!(status.success(), "npm install playwright-core failed");
+  let dir = npm_project("browser", &["playwright-core@1"]);
   // The script imports playwright-core, so it lives beside node_modules.
   std::fs::write(dir.join("chat.mjs"), include_str!("browser/chat.mjs"))
     .expect("chat.mjs");

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use common::http;
@@ -29,28 +28,7 @@ const PACKAGES: &[&str] = &[
 fn project() -> &'static PathBuf {
   static DIR: OnceLock<PathBuf> = OnceLock::new();
   DIR.get_or_init(|| {
-    // Under target/ (ignored by git), replaced on every run.
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("npm-packages");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(
-      dir.join("package.json"),
-      r#"{ "name": "rt-npm-test", "private": true }"#,
-    )
-    .expect("package.json");
-    let status = Command::new("npm")
-      .args([
-        "install",
-        "--no-audit",
-        "--no-fund",
-        "--ignore-scripts",
-        "--loglevel=error",
-      ])
-      .args(PACKAGES)
-      .current_dir(&dir)
-      .status()
-      .expect("npm must be installed (.ci/deps installs it)");
-    assert!(status.success(), "npm install failed");
+    let dir = npm_project("npm-packages", PACKAGES);
     for (name, text) in FILES {
       std::fs::write(dir.join(name), text).expect("write fixture");
     }

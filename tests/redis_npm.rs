@@ -58,27 +58,7 @@ impl Drop for RedisServer {
 }
 
 fn project() -> PathBuf {
-  let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("npm-redis");
-  let _ = std::fs::remove_dir_all(&dir);
-  std::fs::create_dir_all(&dir).expect("temp dir");
-  std::fs::write(
-    dir.join("package.json"),
-    r#"{ "name": "rt-redis-test", "private": true }"#,
-  )
-  .expect("package.json");
-  let status = Command::new("npm")
-    .args([
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--ignore-scripts",
-      "--loglevel=error",
-      "ioredis@5",
-    ])
-    .current_dir(&dir)
-    .status()
-    .expect("npm must be installed (.ci/deps installs it)");
-  assert!(status.success(), "npm install failed");
+  let dir = npm_project("npm-redis", &["ioredis@5"]);
   std::fs::write(
     dir.join("redis.mjs"),
     include_str!("fixtures/npm/redis.mjs"),

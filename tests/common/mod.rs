@@ -300,3 +300,30 @@ pub fn python() -> Command {
   cmd.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python"));
   cmd
 }
+
+/// A fresh directory under `target/` (ignored by git) with `packages`
+/// installed from the npm registry, for tests of real packages.
+pub fn npm_project(name: &str, packages: &[&str]) -> PathBuf {
+  let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+  let _ = std::fs::remove_dir_all(&dir);
+  std::fs::create_dir_all(&dir).expect("temp dir");
+  std::fs::write(
+    dir.join("package.json"),
+    format!(r#"{{ "name": "rt-{name}", "private": true }}"#),
+  )
+  .expect("package.json");
+  let status = Command::new("npm")
+    .args([
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--loglevel=error",
+    ])
+    .args(packages)
+    .current_dir(&dir)
+    .status()
+    .expect("npm must be installed (.ci/deps installs it)");
+  assert!(status.success(), "npm install {packages:?} failed");
+  dir
+}
