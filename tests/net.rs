@@ -15,7 +15,7 @@ fn node_net_and_bun_socket_suites_pass() {
     &["test", "node_net.test.ts", "bun_socket.test.ts"],
   );
   assert_eq!(out.code, 0, "{}", out.stderr);
-  assert!(out.stderr.contains("\n 15 pass\n"), "{}", out.stderr);
+  assert!(out.stderr.contains("\n 16 pass\n"), "{}", out.stderr);
   assert!(out.stderr.contains("\n 0 fail\n"), "{}", out.stderr);
 }
 

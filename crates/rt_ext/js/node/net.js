@@ -13,6 +13,7 @@ const { Buffer } = core.loadExtScript("ext:rt/node/buffer.js");
 const { invalidArgType } = core.loadExtScript("ext:rt/node/_errors.js");
 
 const HIGH_WATER_MARK = 16 * 1024;
+const streams = () => core.loadExtScript("ext:rt/node/stream.js");
 const kState = Symbol("kState");
 
 function nextTick(fn, ...args) {
@@ -438,41 +439,14 @@ class Socket extends EventEmitter {
     return this;
   }
 
+  // A socket pipes and iterates as a Readable does (node:stream's own
+  // code, loaded on first use).
   pipe(destination, options = {}) {
-    this.on("data", (chunk) => {
-      if (destination.write(chunk) === false && typeof destination.once === "function") {
-        this.pause();
-        destination.once("drain", () => this.resume());
-      }
-    });
-    if (options.end !== false) this.on("end", () => destination.end?.());
-    return destination;
+    return streams().Stream.prototype.pipe.call(this, destination, options);
   }
 
-  async *[Symbol.asyncIterator]() {
-    const queue = [];
-    let wake = null;
-    let done = false;
-    let failure = null;
-    this.on("data", (chunk) => {
-      queue.push(chunk);
-      wake?.();
-    });
-    this.on("end", () => {
-      done = true;
-      wake?.();
-    });
-    this.on("error", (e) => {
-      failure = e;
-      wake?.();
-    });
-    while (true) {
-      if (queue.length) yield queue.shift();
-      else if (failure) throw failure;
-      else if (done) return;
-      else await new Promise((r) => (wake = r));
-      wake = null;
-    }
+  [Symbol.asyncIterator]() {
+    return streams().Readable.prototype[Symbol.asyncIterator].call(this);
   }
 }
 
