@@ -2,6 +2,7 @@
 
 pub mod error_fmt;
 pub mod snapshot;
+pub mod worker;
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Native stack for the JS thread. The engine is told to use 6 MiB of it
 /// (`--stack-size`), which allows deep but not unbounded recursion.
-const JS_THREAD_STACK: usize = 16 << 20;
+pub(crate) const JS_THREAD_STACK: usize = 16 << 20;
 
 /// Engine flags, set once per process before the first isolate exists.
 fn init_engine() {
@@ -37,14 +38,27 @@ fn init_engine() {
   });
 }
 
+/// What makes a runtime a worker's: its port to the parent, its name and
+/// the handle `terminate()` stops it by.
+pub struct WorkerBoot {
+  /// The worker's end of the message channel.
+  pub port: rt_ext::ext::worker::MessagePort,
+  /// `self.name`.
+  pub name: String,
+  /// Shared with the parent.
+  pub control: std::sync::Arc<rt_ext::ext::worker::WorkerControl>,
+}
+
 /// Creates a runtime with the web platform globals, `process` and `Bun`.
 /// `page`: keep the hook `run_classic` sets `location` through. `test`:
 /// the `rt test` settings `bun:test` reads (and `harness` imports allowed).
+/// `worker`: the runtime is a Web Worker's (its global becomes `self`).
 pub fn create_runtime(
   process: ProcessState,
   serve: Option<ServeOverrides>,
   page: bool,
   test: Option<TestRun>,
+  worker: Option<WorkerBoot>,
 ) -> JsRuntime {
   init_engine();
   let modules = Rc::new(crate::modules::ModuleHost::default());
@@ -56,6 +70,9 @@ pub fn create_runtime(
     startup_snapshot: Some(snapshot::SNAPSHOT),
     residual_lazy_js_sources: snapshot::RESIDUAL_LAZY_JS,
     extensions: crate::ext::extensions(process, serve),
+    // One store for the whole process: an ArrayBuffer transferred to a
+    // worker's runtime is found there by id.
+    shared_array_buffer_store: Some(shared_buffers()),
     ..Default::default()
   });
   // require() resolves and loads through the same host as `import`.
@@ -63,6 +80,19 @@ pub fn create_runtime(
   runtime.op_state().borrow_mut().put(require_host);
   if let Some(test) = test {
     runtime.op_state().borrow_mut().put(test);
+  }
+  {
+    let state = runtime.op_state();
+    let mut state = state.borrow_mut();
+    state.put(worker::factory());
+    if let Some(boot) = worker {
+      rt_ext::ext::worker::WorkerScope::install(
+        &mut state,
+        boot.port,
+        boot.name,
+        boot.control,
+      );
+    }
   }
   // The snapshot keeps `Deno.core` (deno_core binds ops through it when it
   // restores one); a Bun script must not see it. Lazy deno_web scripts keep
@@ -81,12 +111,23 @@ pub fn create_runtime(
     "delete globalThis.Deno; delete globalThis.__bootstrap; \
      delete globalThis.__rtSetLocation;"
   };
-  let bootstrap = format!("{NATIVE_ERRORS}\n{cleanup}");
+  // Inside a worker this makes the global its `self`; elsewhere it only
+  // removes the hook.
+  const WORKER: &str =
+    "globalThis.__rtWorkerInit?.(); delete globalThis.__rtWorkerInit;";
+  let bootstrap = format!("{NATIVE_ERRORS}\n{cleanup}\n{WORKER}");
   if let Err(e) = runtime.execute_script("ext:rt/bootstrap", bootstrap) {
     // Only an engine bug could make two deletes throw; report it plainly.
     eprintln!("error: runtime bootstrap failed: {e}");
   }
   runtime
+}
+
+/// The process-wide store transferred ArrayBuffers pass through.
+fn shared_buffers() -> deno_core::SharedArrayBufferStore {
+  static STORE: std::sync::OnceLock<deno_core::SharedArrayBufferStore> =
+    std::sync::OnceLock::new();
+  STORE.get_or_init(Default::default).clone()
 }
 
 /// What `rt run` was asked to run.
@@ -165,7 +206,7 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
   let testing = options.test.is_some();
   tokio.block_on(async move {
     let mut runtime =
-      create_runtime(process, serve, classic.is_some(), options.test);
+      create_runtime(process, serve, classic.is_some(), options.test, None);
     let op_state = runtime.op_state();
     let result = {
       let run = async {
@@ -303,7 +344,7 @@ pub fn exit_code(runtime: &JsRuntime) -> i32 {
 }
 
 /// The absolute path of the entry script, or Bun's message when it is missing.
-fn resolve_main(path: &Path) -> Result<PathBuf, String> {
+pub(crate) fn resolve_main(path: &Path) -> Result<PathBuf, String> {
   let absolute = if path.is_absolute() {
     path.to_path_buf()
   } else {

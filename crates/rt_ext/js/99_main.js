@@ -20,6 +20,7 @@ import { fetch } from "ext:rt/80_fetch.js";
 import { WebSocket } from "ext:rt/85_websocket.js";
 import { EventSource } from "ext:rt/86_eventsource.js";
 import { installLocationHook } from "ext:rt/90_location.js";
+import { installWorker } from "ext:rt/66_worker.js";
 
 preloadWebScripts();
 installWebGlobals();
@@ -29,6 +30,7 @@ installCrypto();
 installProcess();
 installBun();
 installLocationHook();
+installWorker();
 
 for (const [name, value] of [
   ["Headers", Headers],

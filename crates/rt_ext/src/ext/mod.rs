@@ -13,6 +13,7 @@ pub mod node;
 pub mod process;
 pub mod serve;
 pub mod test;
+pub mod worker;
 pub mod ws;
 pub mod ws_client;
 
@@ -170,6 +171,11 @@ deno_core::extension!(
     test::op_test_config,
     test::op_test_report,
     test::op_test_certificate,
+    worker::op_worker_create,
+    worker::op_worker_event,
+    worker::op_worker_terminate,
+    worker::op_worker_scope,
+    worker::op_worker_exit,
   ],
   esm_entry_point = "ext:rt/99_main.js",
   esm = [
@@ -188,6 +194,7 @@ deno_core::extension!(
     "63_request.js",
     "64_response.js",
     "65_server_websocket.js",
+    "66_worker.js",
     "70_serve.js",
     "80_fetch.js",
     "85_websocket.js",

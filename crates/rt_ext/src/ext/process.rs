@@ -19,6 +19,8 @@ pub struct ProcessState {
   pub exit_code: Cell<i32>,
   /// Origin for `Bun.nanoseconds()`.
   pub started: Instant,
+  /// `process.env` of a worker given an `env` option (else the process's).
+  pub env: Option<HashMap<String, String>>,
 }
 
 impl ProcessState {
@@ -29,6 +31,7 @@ impl ProcessState {
       main,
       exit_code: Cell::new(0),
       started: Instant::now(),
+      env: None,
     }
   }
 }
@@ -79,7 +82,10 @@ pub fn op_rt_process_info(state: &mut OpState) -> ProcessInfo {
 /// The environment as a plain map: `process.env` is a snapshot taken on first use.
 #[op2]
 #[serde]
-pub fn op_rt_env() -> HashMap<String, String> {
+pub fn op_rt_env(state: &mut OpState) -> HashMap<String, String> {
+  if let Some(env) = &state.borrow::<ProcessState>().env {
+    return env.clone();
+  }
   std::env::vars_os()
     .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
     .collect()
@@ -90,9 +96,14 @@ pub fn op_rt_set_exit_code(state: &mut OpState, #[smi] code: i32) {
   state.borrow::<ProcessState>().exit_code.set(code);
 }
 
-/// `process.exit(code)`: flushes what was printed and leaves at once, as Bun does.
+/// `process.exit(code)`: flushes what was printed and leaves at once, as Bun
+/// does. Inside a worker it ends the worker instead.
 #[op2(fast)]
-pub fn op_rt_exit(#[smi] code: i32) {
+pub fn op_rt_exit(state: &mut OpState, #[smi] code: i32) {
+  if let Some(scope) = state.try_borrow::<super::worker::WorkerScope>() {
+    scope.control.terminate(code);
+    return;
+  }
   let _ = std::io::stdout().flush();
   let _ = std::io::stderr().flush();
   std::process::exit(code);

@@ -1,0 +1,417 @@
+// Web Workers as Bun has them (https://html.spec.whatwg.org/multipage/workers.html):
+// `new Worker(url | path, { name, env, argv })` runs a module on a thread of
+// its own with its own runtime (src/ext/worker.rs); messages cross on a pair
+// of deno_web message ports, so structured clone and transfer are deno_web's.
+// Inside the worker, `initWorkerScope` turns the global into its `self`.
+
+import { core } from "ext:core/mod.js";
+import {
+  op_message_port_post_message,
+  op_message_port_recv_message,
+  op_worker_create,
+  op_worker_event,
+  op_worker_exit,
+  op_worker_scope,
+  op_worker_terminate,
+} from "ext:core/ops";
+import { webScript } from "ext:rt/00_web.js";
+import { processInfo } from "ext:rt/40_process.js";
+import { Bun, typeError } from "ext:rt/50_bun.js";
+
+const {
+  CloseEvent,
+  defineEventHandler,
+  ErrorEvent,
+  Event,
+  EventTarget,
+  EventTargetPrototype,
+  listenerCount,
+  MessageEvent,
+  setEventTargetData,
+  setIsTrusted,
+} = webScript("02_event");
+const { deserializeJsMessageData, serializeJsMessageData } = webScript(
+  "13_message_port",
+);
+
+const kId = Symbol("id");
+const kPort = Symbol("port");
+const kEvents = Symbol("events");
+const kRefed = Symbol("refed");
+const kPortOpen = Symbol("portOpen");
+const kExit = Symbol("exit");
+
+/** The transfer list of `postMessage(message, transfer | { transfer })`. */
+function transferList(transferOrOptions) {
+  if (transferOrOptions === undefined || transferOrOptions === null) return [];
+  if (Array.isArray(transferOrOptions)) return transferOrOptions;
+  if (typeof transferOrOptions !== "object") {
+    throw typeError("postMessage's second argument must be an array or an object", "ERR_INVALID_ARG_TYPE");
+  }
+  const transfer = transferOrOptions.transfer;
+  return transfer === undefined ? [] : Array.from(transfer);
+}
+
+/** Marks a message whose Error objects were boxed (the engine's
+ * serializer clones no Error; HTML's structured clone does). */
+const ERRORS_BOXED = "\u0000rt.errorsBoxed";
+const ERROR_BOX = "\u0000rt.error";
+const ERROR_TYPES = {
+  __proto__: null,
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+/** A copy of `value` with each Error replaced by a plain box (HTML's
+ * serializable Error fields: name, message, stack, cause). */
+function boxErrors(value, seen = new Map()) {
+  if (typeof value !== "object" || value === null) return value;
+  if (seen.has(value)) return seen.get(value);
+  if (value instanceof Error) {
+    const box = { [ERROR_BOX]: true };
+    seen.set(value, box);
+    box.name = String(value.name);
+    box.message = String(value.message);
+    if (typeof value.stack === "string") box.stack = value.stack;
+    if ("cause" in value) box.cause = boxErrors(value.cause, seen);
+    return box;
+  }
+  if (Array.isArray(value)) {
+    const copy = [];
+    seen.set(value, copy);
+    for (let i = 0; i < value.length; i++) copy[i] = boxErrors(value[i], seen);
+    return copy;
+  }
+  if (value instanceof Map) {
+    const copy = new Map();
+    seen.set(value, copy);
+    for (const [k, v] of value) copy.set(boxErrors(k, seen), boxErrors(v, seen));
+    return copy;
+  }
+  if (value instanceof Set) {
+    const copy = new Set();
+    seen.set(value, copy);
+    for (const v of value) copy.add(boxErrors(v, seen));
+    return copy;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const copy = {};
+  seen.set(value, copy);
+  for (const key of Object.keys(value)) copy[key] = boxErrors(value[key], seen);
+  return copy;
+}
+
+/** Undoes `boxErrors` in place. */
+function unboxErrors(value, seen = new Set()) {
+  if (typeof value !== "object" || value === null || seen.has(value)) return value;
+  seen.add(value);
+  if (value[ERROR_BOX] === true) {
+    const Type = ERROR_TYPES[value.name] ?? Error;
+    const error = new Type(value.message);
+    if (!(value.name in ERROR_TYPES)) error.name = value.name;
+    if (value.stack !== undefined) error.stack = value.stack;
+    if ("cause" in value) error.cause = unboxErrors(value.cause, seen);
+    return error;
+  }
+  if (value instanceof Map) {
+    const entries = [...value];
+    value.clear();
+    for (const [k, v] of entries) value.set(unboxErrors(k, seen), unboxErrors(v, seen));
+  } else if (value instanceof Set) {
+    const items = [...value];
+    value.clear();
+    for (const v of items) value.add(unboxErrors(v, seen));
+  } else if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+    for (const key of Object.keys(value)) value[key] = unboxErrors(value[key], seen);
+  }
+  return value;
+}
+
+/** Posts `message` on port `rid` (structured clone; `transfer` detaches). */
+function post(rid, message, transferOrOptions) {
+  const transfer = transferList(transferOrOptions);
+  let data;
+  try {
+    data = serializeJsMessageData(message, transfer);
+  } catch (error) {
+    // Only Errors get a second try, boxed; anything else is not cloneable.
+    if (!/object class: Error/.test(error?.message)) throw error;
+    data = serializeJsMessageData({ [ERRORS_BOXED]: boxErrors(message) }, transfer);
+  }
+  op_message_port_post_message(rid, data);
+}
+
+/** A received message, with boxed Errors restored. */
+function unpack(message) {
+  if (typeof message === "object" && message !== null && Object.hasOwn(message, ERRORS_BOXED)) {
+    return unboxErrors(message[ERRORS_BOXED]);
+  }
+  return message;
+}
+
+function trusted(event) {
+  setIsTrusted(event, true);
+  return event;
+}
+
+/**
+ * Receives messages on `rid` until the other side's runtime is gone,
+ * dispatching `message` (or `messageerror`) on `target`. `refed()` says
+ * whether a pending receive keeps the event loop alive.
+ */
+async function receive(rid, target, refed, onPending) {
+  while (true) {
+    const promise = op_message_port_recv_message(rid);
+    if (!refed()) core.unrefOpPromise(promise);
+    onPending(promise);
+    let data;
+    try {
+      data = await promise;
+    } catch {
+      data = null;
+    }
+    if (data === null || data === undefined) return;
+    let message;
+    try {
+      message = unpack(deserializeJsMessageData(data)[0]);
+    } catch {
+      target.dispatchEvent(trusted(new MessageEvent("messageerror")));
+      continue;
+    }
+    try {
+      target.dispatchEvent(trusted(new MessageEvent("message", { data: message })));
+    } catch (error) {
+      core.reportUnhandledException(error);
+    }
+  }
+}
+
+/** The module a Worker runs: URLs as given, paths from the working directory. */
+function workerSpecifier(specifier) {
+  if (specifier instanceof URL) return specifier.href;
+  if (typeof specifier !== "string") specifier = String(specifier);
+  if (specifier === "") throw typeError("Worker needs a module to run", "ERR_INVALID_ARG_TYPE");
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(specifier) && !/^[a-zA-Z]:[\\/]/.test(specifier)) {
+    const url = new URL(specifier);
+    if (url.protocol !== "file:") {
+      throw typeError(`Worker supports file: modules, not ${url.protocol}`, "ERR_INVALID_URL_SCHEME");
+    }
+    return url.href;
+  }
+  return specifier.startsWith("/") ? specifier : `${processInfo().cwd}/${specifier}`;
+}
+
+/** `new Worker(specifier, options)`. */
+class Worker extends EventTarget {
+  [kId];
+  [kPort];
+  [kRefed] = true;
+  [kPortOpen] = true;
+  [kExit] = null;
+  /** The pending event op, which keeps the process alive while refed. */
+  [kEvents] = null;
+
+  constructor(specifier, options = undefined) {
+    super();
+    if (options !== undefined && options !== null && typeof options !== "object") {
+      throw typeError("The \"options\" argument must be an object", "ERR_INVALID_ARG_TYPE");
+    }
+    const name = options?.name === undefined ? "" : String(options.name);
+    const argv = options?.argv === undefined ? [] : Array.from(options.argv, String);
+    let env = null;
+    if (options?.env !== undefined && options.env !== null) {
+      env = { __proto__: null };
+      for (const [key, value] of Object.entries(options.env)) env[key] = String(value);
+    }
+    const [id, port] = op_worker_create(workerSpecifier(specifier), { name, argv, env });
+    this[kId] = id;
+    this[kPort] = port;
+    this.#pump();
+    receive(port, this, () => false, () => {}).then(() => {
+      this[kPortOpen] = false;
+      this.#maybeClose();
+    });
+  }
+
+  async #pump() {
+    while (true) {
+      const promise = op_worker_event(this[kId]);
+      if (!this[kRefed]) core.unrefOpPromise(promise);
+      this[kEvents] = promise;
+      const event = await promise;
+      this[kEvents] = null;
+      if (event === null || event === undefined) return;
+      switch (event.kind) {
+        case "open":
+          this.dispatchEvent(trusted(new Event("open")));
+          break;
+        case "error":
+          this.dispatchEvent(trusted(
+            new ErrorEvent("error", {
+              message: event.message,
+              filename: event.filename,
+              lineno: event.lineno,
+              colno: event.colno,
+              cancelable: true,
+            }),
+          ));
+          break;
+        case "exit":
+          this[kExit] = event.code;
+          this.#maybeClose();
+          return;
+      }
+    }
+  }
+
+  /** `close` goes out once the worker has exited and its last messages
+   * were dispatched (its port closes when its runtime is dropped). */
+  #maybeClose() {
+    if (this[kExit] === null || this[kPortOpen]) return;
+    // Bun's close event: a CloseEvent whose code is the exit code.
+    this.dispatchEvent(trusted(new CloseEvent("close", { code: this[kExit] })));
+  }
+
+  /** The id rt gave the worker (Bun's `threadId`). */
+  get threadId() {
+    return this[kId];
+  }
+
+  postMessage(message, transferOrOptions = undefined) {
+    if (this[kExit] !== null) return;
+    post(this[kPort], message, transferOrOptions);
+  }
+
+  terminate() {
+    op_worker_terminate(this[kId]);
+  }
+
+  /** Keeps the process alive while the worker runs (the default). */
+  ref() {
+    this[kRefed] = true;
+    if (this[kEvents]) core.refOpPromise(this[kEvents]);
+  }
+
+  /** Lets the process exit even though the worker still runs. */
+  unref() {
+    this[kRefed] = false;
+    if (this[kEvents]) core.unrefOpPromise(this[kEvents]);
+  }
+}
+
+for (const name of ["message", "messageerror", "error", "open", "close"]) {
+  defineEventHandler(Worker.prototype, name);
+}
+
+/**
+ * Inside a worker: makes the global its `self` (an EventTarget with
+ * `postMessage`, `onmessage`, `close()` and `name`). A pending receive keeps
+ * the worker alive only while something listens for messages, so a worker
+ * without one ends when its work does, as in Bun.
+ */
+function initWorkerScope() {
+  const scope = op_worker_scope();
+  if (scope === null) return;
+  const [port, name] = scope;
+  // The global is an EventTarget, as a WorkerGlobalScope is.
+  Object.setPrototypeOf(globalThis, EventTargetPrototype);
+  const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
+  globalThis[webidl.brand] = webidl.brand;
+  setEventTargetData(globalThis);
+  let pending = null;
+  const listening = () => listenerCount(globalThis, "message") > 0;
+  const updateRef = () => {
+    if (pending === null) return;
+    if (listening()) core.refOpPromise(pending);
+    else core.unrefOpPromise(pending);
+  };
+  const addEventListener = EventTargetPrototype.addEventListener;
+  const removeEventListener = EventTargetPrototype.removeEventListener;
+  const methods = {
+    addEventListener(type, listener, options) {
+      addEventListener.call(globalThis, type, listener, options);
+      if (String(type) === "message") updateRef();
+    },
+    removeEventListener(type, listener, options) {
+      removeEventListener.call(globalThis, type, listener, options);
+      if (String(type) === "message") updateRef();
+    },
+    dispatchEvent(event) {
+      return EventTargetPrototype.dispatchEvent.call(globalThis, event);
+    },
+    postMessage(message, transferOrOptions = undefined) {
+      post(port, message, transferOrOptions);
+    },
+    close() {
+      op_worker_exit(0);
+    },
+  };
+  for (const key of Object.keys(methods)) {
+    Object.defineProperty(globalThis, key, {
+      __proto__: null,
+      value: methods[key],
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  Object.defineProperty(globalThis, "name", {
+    __proto__: null,
+    value: name,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  for (const type of ["message", "messageerror", "error"]) {
+    let handler = null;
+    let wrapper = null;
+    Object.defineProperty(globalThis, `on${type}`, {
+      __proto__: null,
+      get: () => handler,
+      set: (value) => {
+        if (wrapper !== null) globalThis.removeEventListener(type, wrapper);
+        handler = typeof value === "function" ? value : null;
+        wrapper = handler === null ? null : (event) => handler.call(globalThis, event);
+        if (wrapper !== null) globalThis.addEventListener(type, wrapper);
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  // Messages wait until the module has run and set its handlers (HTML:
+  // the port's message queue is enabled after the script runs).
+  globalThis.__rtWorkerStart = () => {
+    delete globalThis.__rtWorkerStart;
+    receive(port, globalThis, listening, (promise) => {
+      pending = promise;
+    });
+  };
+}
+
+/** Installs `Worker` and `Bun.isMainThread`. */
+export function installWorker() {
+  Object.defineProperty(globalThis, "Worker", {
+    __proto__: null,
+    value: Worker,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  Object.defineProperty(Bun, "isMainThread", {
+    __proto__: null,
+    get: () => op_worker_scope() === null,
+    enumerable: true,
+    configurable: true,
+  });
+  // Called by the runtime after it restores the snapshot (a worker's
+  // scope exists only then); deleted on the main thread.
+  globalThis.__rtWorkerInit = initWorkerScope;
+}
+
+export { Worker };
