@@ -27,6 +27,10 @@ pub struct Cli {
 enum Command {
   /// Run a JavaScript module until its event loop is empty.
   Run {
+    /// Share pub/sub topics with other processes through Redis
+    /// (`redis://host:port`; default `$RT_PUBSUB_URL`).
+    #[arg(long, value_name = "URL")]
+    pubsub: Option<String>,
     /// The entry module.
     file: PathBuf,
     /// Arguments for the script (`process.argv.slice(2)`).
@@ -42,6 +46,14 @@ enum Command {
     /// Address to listen on.
     #[arg(long)]
     hostname: Option<String>,
+    /// Run N copies of the app, each on its own thread and JS runtime,
+    /// sharing the port and pub/sub topics (`auto`: one per core).
+    #[arg(long, value_name = "N|auto", value_parser = parse_workers)]
+    workers: Option<usize>,
+    /// Share pub/sub topics with other processes through Redis
+    /// (`redis://host:port`; default `$RT_PUBSUB_URL`).
+    #[arg(long, value_name = "URL")]
+    pubsub: Option<String>,
     /// The entry module.
     file: PathBuf,
     /// Arguments for the script.
@@ -103,40 +115,104 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     }
   }
   match cli.command {
-    Command::Run { file, args } => run_script(ScriptOptions {
-      main: file,
-      args,
-      serve: None,
-      classic: None,
-      test: None,
-    }),
+    Command::Run { file, args, pubsub } => {
+      let group = match pubsub_group(pubsub, false) {
+        Ok(group) => group,
+        Err(code) => return code,
+      };
+      run_script(ScriptOptions {
+        main: file,
+        args,
+        group,
+        ..Default::default()
+      })
+    }
     Command::Wpt(args) => crate::wpt::main(args),
     Command::Test(args) => crate::test::main(args),
     Command::TestRun(args) => crate::test::run_file(args),
     Command::WptRun { location, files } => run_script(ScriptOptions {
       main: files[0].clone(),
-      args: Vec::new(),
-      serve: None,
       classic: Some(ClassicScripts { location, files }),
-      test: None,
+      ..Default::default()
     }),
     Command::Serve {
       port,
       hostname,
+      workers,
+      pubsub,
       file,
       args,
-    } => run_script(ScriptOptions {
-      main: file,
-      args,
-      serve: Some(ServeOverrides {
+    } => {
+      let workers = workers.unwrap_or(1);
+      let group = match pubsub_group(pubsub, workers > 1) {
+        Ok(group) => group,
+        Err(code) => return code,
+      };
+      let serve = ServeOverrides {
         port,
         hostname,
         announce: true,
-      }),
-      classic: None,
-      test: None,
-    }),
+      };
+      match group {
+        Some(group) if workers > 1 => {
+          let app = crate::runtime::cluster::WorkerApp {
+            main: file,
+            args,
+            serve,
+          };
+          crate::runtime::cluster::serve_workers(&app, workers, &group)
+        }
+        group => run_script(ScriptOptions {
+          main: file,
+          args,
+          serve: Some(serve),
+          group,
+          ..Default::default()
+        }),
+      }
+    }
   }
+}
+
+/// `--workers`: a count from 1, or `auto` (one per core).
+fn parse_workers(value: &str) -> Result<usize, String> {
+  if value == "auto" {
+    return Ok(crate::runtime::cluster::auto_workers());
+  }
+  match value.parse::<usize>() {
+    Ok(n) if (1..=1024).contains(&n) => Ok(n),
+    _ => Err(format!(
+      "expected a number from 1 to 1024 or `auto`, got \"{value}\""
+    )),
+  }
+}
+
+/// The group the runtimes of this process share: with several workers, or
+/// with a Redis backplane (`--pubsub`, else `$RT_PUBSUB_URL`). `Err` is the
+/// exit code after a bad URL was reported.
+fn pubsub_group(
+  pubsub: Option<String>,
+  workers: bool,
+) -> Result<Option<std::sync::Arc<crate::server::group::ServeGroup>>, i32> {
+  let url = pubsub
+    .or_else(|| std::env::var("RT_PUBSUB_URL").ok())
+    .filter(|u| !u.is_empty());
+  let backplane = match url {
+    Some(url) => match crate::ws::backplane::Backplane::start(&url) {
+      Ok(backplane) => Some(backplane),
+      Err(e) => {
+        eprintln!("error: {e}");
+        return Err(1);
+      }
+    },
+    None => None,
+  };
+  if !workers && backplane.is_none() {
+    return Ok(None);
+  }
+  Ok(Some(std::sync::Arc::new(
+    crate::server::group::ServeGroup::new(workers, backplane),
+  )))
 }
 
 /// `rt file.js ...` means `rt run file.js ...`.

@@ -4,58 +4,10 @@
 
 mod common;
 
-use std::io::BufRead as _;
 use std::path::PathBuf;
-use std::process::Child;
-use std::process::Command;
-use std::process::Stdio;
 
+use common::redis::RedisServer;
 use common::*;
-
-struct RedisServer {
-  child: Child,
-  port: u16,
-}
-
-impl RedisServer {
-  /// Starts redis-server and returns once it accepts connections.
-  fn start() -> Self {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-      .and_then(|l| l.local_addr())
-      .expect("free port")
-      .port();
-    let mut child = Command::new("redis-server")
-      .args([
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ])
-      .stdout(Stdio::piped())
-      .stderr(Stdio::null())
-      .spawn()
-      .expect("redis-server must be installed (.ci/deps installs it)");
-    let stdout = child.stdout.take().expect("stdout");
-    // Redis says so when it is ready; a closed pipe means it exited.
-    let ready = std::io::BufReader::new(stdout)
-      .lines()
-      .map_while(Result::ok)
-      .any(|line| line.contains("Ready to accept connections"));
-    assert!(ready, "redis-server did not start");
-    Self { child, port }
-  }
-}
-
-impl Drop for RedisServer {
-  fn drop(&mut self) {
-    let _ = self.child.kill();
-    let _ = self.child.wait();
-  }
-}
 
 fn project() -> PathBuf {
   let dir = npm_project("npm-redis", &["ioredis@5"]);

@@ -1,5 +1,6 @@
 //! Building a JS runtime and running a script in it to completion.
 
+pub mod cluster;
 pub mod error_fmt;
 pub mod snapshot;
 pub mod worker;
@@ -131,6 +132,7 @@ fn shared_buffers() -> deno_core::SharedArrayBufferStore {
 }
 
 /// What `rt run` was asked to run.
+#[derive(Default)]
 pub struct ScriptOptions {
   /// The entry module, as given on the command line.
   pub main: PathBuf,
@@ -143,6 +145,12 @@ pub struct ScriptOptions {
   pub serve: Option<ServeOverrides>,
   /// `rt test-run`: run `main`'s `bun:test` tests with these settings.
   pub test: Option<TestRun>,
+  /// Shared with the other workers of `--workers N` (ports and pub/sub
+  /// hubs), or with the Redis backplane of `--pubsub`.
+  pub group: Option<std::sync::Arc<crate::server::group::ServeGroup>>,
+  /// Under `--workers`: drain when this says so (the supervisor handles
+  /// signals); otherwise on SIGINT/SIGTERM.
+  pub shutdown: Option<std::sync::Arc<cluster::Shutdown>>,
 }
 
 /// Classic scripts run in one global, in order (a test page's scripts).
@@ -208,6 +216,10 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
     let mut runtime =
       create_runtime(process, serve, classic.is_some(), options.test, None);
     let op_state = runtime.op_state();
+    if let Some(group) = options.group {
+      op_state.borrow_mut().put(group);
+    }
+    let shutdown = options.shutdown;
     let result = {
       let run = async {
         match &classic {
@@ -219,7 +231,7 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
       tokio::pin!(run);
       tokio::select! {
         result = &mut run => result,
-        () = shutdown_signal() => {
+        () = drain_requested(shutdown.as_deref()) => {
           // Ctrl-C / SIGTERM: stop accepting, let in-flight requests finish
           // (bounded), then leave even if timers would keep the script alive.
           for server in crate::ext::serve::servers(&op_state.borrow()) {
@@ -317,6 +329,14 @@ async fn stopped_servers_closed(
   let servers = crate::ext::serve::servers(&op_state.borrow());
   for server in servers.into_iter().filter(|s| s.is_stopping()) {
     server.closed().await;
+  }
+}
+
+/// Resolves when the supervisor asks for a drain, or else on a signal.
+async fn drain_requested(shutdown: Option<&cluster::Shutdown>) {
+  match shutdown {
+    Some(shutdown) => shutdown.wait().await,
+    None => shutdown_signal().await,
   }
 }
 

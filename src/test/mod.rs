@@ -366,9 +366,7 @@ pub fn run_file(args: TestRunArgs) -> i32 {
   };
   crate::runtime::run_script(crate::runtime::ScriptOptions {
     main: args.file,
-    args: Vec::new(),
-    serve: None,
-    classic: None,
     test: Some(rt_ext::ext::test::TestRun::new(config, args.report)),
+    ..Default::default()
   })
 }

@@ -107,6 +107,8 @@ pub mod http;
 #[allow(dead_code)]
 pub mod loopback;
 #[allow(dead_code)]
+pub mod redis;
+#[allow(dead_code)]
 pub mod ws;
 
 use std::io::BufRead as _;

@@ -435,6 +435,7 @@ class Server {
       tls,
       http2: options.http2 !== false,
       compression: resolveCompression(options.compression),
+      reusePort: options.reusePort === true,
     });
     this.#id = info.id;
     this.#userId = options.id === undefined || options.id === null ? "" : `${options.id}`;

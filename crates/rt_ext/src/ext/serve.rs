@@ -47,6 +47,7 @@ use crate::server::file::FileError;
 use crate::server::file::FileSource;
 use crate::server::file::OpenFile;
 use crate::server::file::file_response;
+use crate::server::group::ServeGroup;
 use crate::server::routes::FileRoute;
 use crate::server::routes::RouteError;
 use crate::server::routes::RouteSpec;
@@ -193,6 +194,9 @@ pub struct ServeOptions {
   http2: bool,
   /// rt's `compression` option, validated in JS.
   compression: Option<CompressionJs>,
+  /// Bun's `reusePort`.
+  #[serde(default)]
+  reuse_port: bool,
 }
 
 /// `compression` as JS resolved it.
@@ -306,10 +310,30 @@ pub fn op_serve_start(
       None => None,
     },
     compression: options.compression.map(|c| Arc::new(c.build())),
+    reuse_port: options.reuse_port,
   };
+  let group = state.try_borrow::<Arc<ServeGroup>>().cloned();
   let serve = state.borrow_mut::<ServeState>();
-  let server =
-    Server::start(config, routes, options.has_fetch, serve.requests.clone())?;
+  let requests = serve.requests.clone();
+  let server = match (&group, &config.listen) {
+    // Under `--workers`, server k of every worker shares one port.
+    (Some(group), ListenAddr::Tcp { hostname, port }) => {
+      let hostname = hostname.clone();
+      let ordinal = serve.next_server as usize;
+      group.bind(
+        ordinal,
+        *port,
+        move |port| {
+          let mut config = config;
+          config.listen = ListenAddr::Tcp { hostname, port };
+          config.reuse_port |= group.reuse_port;
+          Server::start(config, routes, options.has_fetch, requests)
+        },
+        |server| server.local_addr(),
+      )?
+    }
+    _ => Server::start(config, routes, options.has_fetch, requests)?,
+  };
   serve.next_server += 1;
   let id = serve.next_server;
   let addr = server.local_addr();

@@ -61,11 +61,11 @@ pub struct WsOptionsJs {
 #[op2]
 pub fn op_ws_configure(
   state: &mut OpState,
-  #[smi] server: u32,
+  #[smi] id: u32,
   #[serde] options: WsOptionsJs,
 ) {
   let serve = state.borrow::<ServeState>();
-  let Some(server) = serve.server_by_id(server) else {
+  let Some(server) = serve.server_by_id(id) else {
     return;
   };
   let options = WsOptions {
@@ -80,10 +80,20 @@ pub fn op_ws_configure(
   };
   match server.websocket() {
     Some(ws) => *ws.options.borrow_mut() = options,
-    None => server.set_websocket(Some(Rc::new(WsServer::new(
-      options,
-      serve.sockets().clone(),
-    )))),
+    None => {
+      // Server ids count from 1 in start order: id - 1 names the same
+      // server in every worker.
+      let hub = state
+        .try_borrow::<Arc<crate::server::group::ServeGroup>>()
+        .map_or_else(Arc::default, |group| {
+          group.hub(id.saturating_sub(1) as usize)
+        });
+      server.set_websocket(Some(Rc::new(WsServer::new(
+        options,
+        serve.sockets().clone(),
+        hub,
+      ))))
+    }
   }
 }
 

@@ -64,7 +64,10 @@ pub(super) enum Listener {
 
 impl Listener {
   /// Binds synchronously: `Bun.serve` returns a listening server at once.
-  pub(super) fn bind(addr: &ListenAddr) -> Result<Self, ServerError> {
+  pub(super) fn bind(
+    addr: &ListenAddr,
+    reuse_port: bool,
+  ) -> Result<Self, ServerError> {
     use std::net::ToSocketAddrs as _;
     match addr {
       ListenAddr::Tcp { hostname, port } => {
@@ -75,7 +78,7 @@ impl Listener {
           .collect();
         let mut last_error = None;
         for addr in addrs {
-          match bind_tcp(addr) {
+          match bind_tcp(addr, reuse_port) {
             Ok(listener) => return Ok(Self::Tcp(listener)),
             Err(e) => last_error = Some(e),
           }
@@ -126,10 +129,28 @@ impl Listener {
   }
 }
 
-fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
-  let listener = std::net::TcpListener::bind(addr)?;
-  listener.set_nonblocking(true)?;
-  TcpListener::from_std(listener)
+fn bind_tcp(
+  addr: SocketAddr,
+  reuse_port: bool,
+) -> std::io::Result<TcpListener> {
+  if !reuse_port {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    return TcpListener::from_std(listener);
+  }
+  // Every listener on the port must set SO_REUSEPORT before bind; the
+  // kernel then spreads new connections over them by a hash of the peer.
+  let socket = socket2::Socket::new(
+    socket2::Domain::for_address(addr),
+    socket2::Type::STREAM,
+    Some(socket2::Protocol::TCP),
+  )?;
+  socket.set_reuse_address(true)?;
+  socket.set_reuse_port(true)?;
+  socket.set_nonblocking(true)?;
+  socket.bind(&addr.into())?;
+  socket.listen(1024)?;
+  TcpListener::from_std(socket.into())
 }
 
 impl Drop for Listener {

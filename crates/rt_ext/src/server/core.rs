@@ -111,6 +111,8 @@ pub struct ServerConfig {
   pub tls: Option<Arc<TlsSetup>>,
   /// Compress responses (rt's `compression` option; see `compress.rs`).
   pub compression: Option<Arc<Compression>>,
+  /// Bind with SO_REUSEPORT (Bun's `reusePort`, and `rt serve --workers`).
+  pub reuse_port: bool,
 }
 
 /// Who is on the other end of a connection, as requests see it.
@@ -401,7 +403,7 @@ impl Server {
     has_fetch: bool,
     requests: Rc<InFlightTable>,
   ) -> Result<Rc<Server>, ServerError> {
-    let listener = Listener::bind(&config.listen)?;
+    let listener = Listener::bind(&config.listen, config.reuse_port)?;
     let (stop_tx, _) = watch::channel(Stopping::No);
     let server = Rc::new(Server {
       local_addr: Cell::new(listener.local_addr()),

@@ -8,6 +8,7 @@ pub mod core;
 pub mod file;
 pub mod flow;
 pub mod framing;
+pub mod group;
 pub mod h2;
 pub mod routes;
 pub mod tls;

@@ -155,11 +155,12 @@ pub struct WsServer {
 }
 
 impl WsServer {
-  /// A server side sharing the runtime's socket registry.
-  pub fn new(options: WsOptions, registry: Registry) -> Self {
+  /// A server side sharing the runtime's socket registry, publishing
+  /// through `hub` (its own, or the one its workers share).
+  pub fn new(options: WsOptions, registry: Registry, hub: Arc<Hub>) -> Self {
     Self {
       options: RefCell::new(options),
-      hub: Arc::default(),
+      hub,
       events: Rc::default(),
       registry,
     }

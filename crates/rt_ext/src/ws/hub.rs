@@ -1,7 +1,9 @@
 //! Pub/sub for one server: topics to subscribers in a [`DashMap`], so a
-//! publish fans out in Rust (and several JS threads could share a hub).
-//! The message is built once; each subscriber's queue gets a clone that
-//! shares its payload.
+//! publish fans out in Rust. The workers of `rt serve --workers N` share one
+//! hub per server, so a publish reaches every worker's sockets without
+//! entering JS per subscriber. The message is built once; each subscriber's
+//! queue gets a clone that shares its payload. A hub linked to a
+//! [`Backplane`] also forwards local publishes to other processes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,14 +13,24 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::SEND_DROPPED;
 use super::Socket;
+use super::backplane::Backplane;
 
 /// Topics and their subscribers, for one server.
 #[derive(Default)]
 pub struct Hub {
   topics: DashMap<Arc<str>, HashMap<u32, Arc<Socket>>>,
+  /// The backplane, and this hub's server number on it.
+  link: std::sync::OnceLock<(Arc<Backplane>, String)>,
 }
 
 impl Hub {
+  /// Forwards this hub's publishes through `backplane` as server `server`,
+  /// and receives the other processes' publishes for it.
+  pub fn link(self: &Arc<Self>, backplane: Arc<Backplane>, server: u32) {
+    backplane.attach(server, self);
+    let _ = self.link.set((backplane, server.to_string()));
+  }
+
   /// Subscribes; `false` if it already was.
   pub fn subscribe(&self, socket: &Arc<Socket>, topic: &str) -> bool {
     if !socket.open.load(std::sync::atomic::Ordering::Acquire) {
@@ -63,9 +75,24 @@ impl Hub {
     self.topics.get(topic).map_or(0, |s| s.len())
   }
 
-  /// Queues `message` on every subscriber of `topic` but `exclude`: the
-  /// message's length if any subscriber took it, else 0.
+  /// Queues `message` on every subscriber of `topic` but `exclude`, in
+  /// every worker, and hands it to the backplane for other processes. The
+  /// message's length if a local subscriber took it, else 0 (Bun's answer:
+  /// remote subscribers are not counted).
   pub fn publish(
+    &self,
+    topic: &str,
+    message: Message,
+    exclude: Option<u32>,
+  ) -> i64 {
+    if let Some((backplane, server)) = self.link.get() {
+      backplane.forward(server, topic, &message);
+    }
+    self.deliver_local(topic, message, exclude)
+  }
+
+  /// Queues `message` on this process's subscribers of `topic` only.
+  pub fn deliver_local(
     &self,
     topic: &str,
     message: Message,

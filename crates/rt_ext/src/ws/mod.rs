@@ -3,6 +3,7 @@
 //! socket ([`conn`]) on tokio-tungstenite, the per-server pub/sub [`hub`],
 //! and the event queue JS drains.
 
+pub mod backplane;
 pub mod conn;
 pub mod deflate;
 pub mod hub;
