@@ -5,7 +5,8 @@
 //! `ws_load pubsub BASE SUBSCRIBERS SECONDS`: SUBSCRIBERS connections on
 //! BASE/sub, one publisher on BASE/pub keeping WINDOW messages ahead of the
 //! slowest subscriber; prints messages delivered (summed over subscribers)
-//! per second.
+//! per second. A fifth argument sends the publisher to another server
+//! (another process sharing topics through `--pubsub`).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -67,7 +68,12 @@ async fn echo(url: String, connections: usize, seconds: u64) -> f64 {
   (done.get() - before) as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn pubsub(base: String, subscribers: usize, seconds: u64) -> f64 {
+async fn pubsub(
+  base: String,
+  publish_base: String,
+  subscribers: usize,
+  seconds: u64,
+) -> f64 {
   let received: Rc<Vec<Cell<u64>>> =
     Rc::new((0..subscribers).map(|_| Cell::new(0)).collect());
   let progress = Rc::new(tokio::sync::Notify::new());
@@ -87,7 +93,7 @@ async fn pubsub(base: String, subscribers: usize, seconds: u64) -> f64 {
   }
   // Give the server a moment to process the subscriptions: publish a probe
   // until every subscriber has seen one.
-  let mut publisher = connect(&format!("{base}/pub")).await;
+  let mut publisher = connect(&format!("{publish_base}/pub")).await;
   while received.iter().any(|r| r.get() == 0) {
     publisher.send(Message::text("probe")).await.expect("send");
     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -115,8 +121,8 @@ async fn pubsub(base: String, subscribers: usize, seconds: u64) -> f64 {
 
 fn main() {
   let args: Vec<String> = std::env::args().collect();
-  if args.len() != 5 {
-    eprintln!("usage: ws_load echo|pubsub URL COUNT SECONDS");
+  if args.len() != 5 && args.len() != 6 {
+    eprintln!("usage: ws_load echo|pubsub URL COUNT SECONDS [PUBLISHER_URL]");
     std::process::exit(2);
   }
   let count: usize = args[3].parse().expect("count");
@@ -129,7 +135,10 @@ fn main() {
   let rate = local.block_on(&rt, async {
     match args[1].as_str() {
       "echo" => echo(args[2].clone(), count, seconds).await,
-      _ => pubsub(args[2].clone(), count, seconds).await,
+      _ => {
+        let publish = args.get(5).unwrap_or(&args[2]).clone();
+        pubsub(args[2].clone(), publish, count, seconds).await
+      }
     }
   });
   println!("{}", rate.round());
