@@ -9,7 +9,7 @@ use common::*;
 fn worker_suite_passes() {
   let out = run_in(&fixture("workers"), &["test", "workers.test.ts"]);
   assert_eq!(out.code, 0, "{}", out.stderr);
-  assert!(out.stderr.contains("\n 9 pass\n"), "{}", out.stderr);
+  assert!(out.stderr.contains("\n 10 pass\n"), "{}", out.stderr);
   assert!(out.stderr.contains("\n 0 fail\n"), "{}", out.stderr);
 }
 

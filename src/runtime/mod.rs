@@ -46,6 +46,8 @@ pub struct WorkerBoot {
   pub port: rt_ext::ext::worker::MessagePort,
   /// `self.name`.
   pub name: String,
+  /// The worker's script URL.
+  pub url: String,
   /// Shared with the parent.
   pub control: std::sync::Arc<rt_ext::ext::worker::WorkerControl>,
 }
@@ -91,6 +93,7 @@ pub fn create_runtime(
         &mut state,
         boot.port,
         boot.name,
+        boot.url,
         boot.control,
       );
     }

@@ -56,29 +56,49 @@ fn run(spec: WorkerSpec) -> i32 {
     name,
     argv: extra_argv,
     env,
+    classic,
     port,
     events,
     control,
     ..
   } = spec;
-  let path = match Url::parse(&specifier) {
-    Ok(url) if url.scheme() == "file" => url.to_file_path().ok(),
-    _ => Some(PathBuf::from(&specifier)),
+  let fail = |message: String| {
+    let _ = events.send(error_event(message));
+    1
   };
-  let main = match path
-    .ok_or_else(|| format!("Invalid worker URL \"{specifier}\""))
-    .and_then(|p| resolve_main(&p))
-  {
-    Ok(main) => main,
-    Err(message) => {
-      let _ = events.send(error_event(message));
-      return 1;
+  // A classic worker over http(s) (a test page's) has that URL as its
+  // location; anything else is a file.
+  let remote = Url::parse(&specifier)
+    .ok()
+    .filter(|u| matches!(u.scheme(), "http" | "https"));
+  let (url, main_str) = match remote {
+    Some(url) => (url, specifier.clone()),
+    None => {
+      let path = match Url::parse(&specifier) {
+        Ok(url) if url.scheme() == "file" => url.to_file_path().ok(),
+        _ => Some(PathBuf::from(&specifier)),
+      };
+      let main = match path
+        .ok_or_else(|| format!("Invalid worker URL \"{specifier}\""))
+        .and_then(|p| resolve_main(&p))
+      {
+        Ok(main) => main,
+        Err(message) => return fail(message),
+      };
+      let Ok(url) = Url::from_file_path(&main) else {
+        return fail(format!("Module not found \"{specifier}\""));
+      };
+      (url, main.display().to_string())
     }
   };
-  let Ok(url) = Url::from_file_path(&main) else {
-    let _ =
-      events.send(error_event(format!("Module not found \"{specifier}\"")));
-    return 1;
+  let page = url.scheme() != "file";
+  let source = if classic {
+    match crate::ext::worker::load_script(url.as_str()) {
+      Ok(source) => Some(source),
+      Err(e) => return fail(e.to_string()),
+    }
+  } else {
+    None
   };
   let tokio = match tokio::runtime::Builder::new_current_thread()
     .enable_all()
@@ -91,7 +111,6 @@ fn run(spec: WorkerSpec) -> i32 {
       return 1;
     }
   };
-  let main_str = main.display().to_string();
   let exe = std::env::current_exe()
     .map(|p| p.display().to_string())
     .unwrap_or_else(|_| "rt".into());
@@ -103,18 +122,19 @@ fn run(spec: WorkerSpec) -> i32 {
     let mut runtime = create_runtime(
       process,
       None,
-      false,
+      page,
       None,
       Some(WorkerBoot {
         port,
         name,
+        url: url.to_string(),
         control: control.clone(),
       }),
     );
     control.set_isolate(runtime.v8_isolate().thread_safe_handle());
     let _ = events.send(WorkerEvent::Open);
     let result = tokio::select! {
-      result = run_worker_module(&mut runtime, &url) => result,
+      result = run_worker(&mut runtime, &url, source, page) => result,
       () = control.terminated() => Ok(()),
     };
     if control.is_terminated() {
@@ -150,18 +170,39 @@ fn run(spec: WorkerSpec) -> i32 {
   })
 }
 
-/// As `run_module`, but starts delivering the parent's messages once the
-/// module has been evaluated (its handlers are set by then).
-async fn run_worker_module(
+/// Runs the worker's script (a module, or `classic` source), then starts
+/// delivering the parent's messages (its handlers are set by then), then
+/// its event loop. `page`: the worker's location is its URL.
+async fn run_worker(
   runtime: &mut deno_core::JsRuntime,
   url: &Url,
+  classic: Option<String>,
+  page: bool,
 ) -> Result<(), deno_core::error::CoreError> {
-  let id = runtime.load_main_es_module(url).await?;
-  let evaluation = runtime.mod_evaluate(id);
-  runtime
-    .execute_script("ext:rt/worker_start", "globalThis.__rtWorkerStart?.();")?;
-  runtime
-    .run_event_loop(deno_core::PollEventLoopOptions::default())
-    .await?;
-  evaluation.await
+  if page {
+    let set = format!(
+      "globalThis.__rtSetLocation({});",
+      serde_json::Value::from(url.as_str())
+    );
+    runtime.execute_script("ext:rt/location", set)?;
+  }
+  const START: &str = "globalThis.__rtWorkerStart?.();";
+  match classic {
+    Some(source) => {
+      runtime.execute_script(url.to_string(), source)?;
+      runtime.execute_script("ext:rt/worker_start", START)?;
+      runtime
+        .run_event_loop(deno_core::PollEventLoopOptions::default())
+        .await
+    }
+    None => {
+      let id = runtime.load_main_es_module(url).await?;
+      let evaluation = runtime.mod_evaluate(id);
+      runtime.execute_script("ext:rt/worker_start", START)?;
+      runtime
+        .run_event_loop(deno_core::PollEventLoopOptions::default())
+        .await?;
+      evaluation.await
+    }
+  }
 }

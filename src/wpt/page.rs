@@ -114,16 +114,6 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
   Some(rest[..end].to_string())
 }
 
-fn skipped(variant: &Variant, why: &str) -> Outcome {
-  Outcome {
-    variant: variant.path.clone(),
-    subtests: Vec::new(),
-    harness: None,
-    problem: Some(why.into()),
-    skipped: true,
-  }
-}
-
 fn broken(variant: &Variant, why: String) -> Outcome {
   Outcome {
     variant: variant.path.clone(),
@@ -140,10 +130,9 @@ pub async fn run_variant(
   variant: &Variant,
   work: &Path,
 ) -> Outcome {
+  // A worker variant's page runs `fetch_tests_from_worker(new Worker(..))`:
+  // the worker loads its scripts from wptserve itself (classic, over http).
   let file = variant.path.split('?').next().unwrap_or_default();
-  if file.ends_with(".worker.html") {
-    return skipped(variant, "worker variants need workers");
-  }
   let origin = if file.contains(".https.") {
     HTTPS_ORIGIN
   } else {

@@ -11,6 +11,7 @@ import {
   op_worker_create,
   op_worker_event,
   op_worker_exit,
+  op_worker_load_script,
   op_worker_scope,
   op_worker_terminate,
 } from "ext:core/ops";
@@ -192,19 +193,38 @@ async function receive(rid, target, refed, onPending) {
   }
 }
 
-/** The module a Worker runs: URLs as given, paths from the working directory. */
-function workerSpecifier(specifier) {
-  if (specifier instanceof URL) return specifier.href;
+/** The page's URL when this runtime has one (`rt wpt-run`, a worker
+ * loaded over http), else null. */
+function pageBase() {
+  const location = globalThis.location;
+  return typeof location?.href === "string" ? location.href : null;
+}
+
+/** What a Worker runs: URLs as given; on a page, specifiers relative to the
+ * page (as in browsers); elsewhere paths from the working directory (as
+ * Bun does). Classic workers may load over http(s); modules from files. */
+function workerSpecifier(specifier, classic) {
+  if (specifier instanceof URL) specifier = specifier.href;
   if (typeof specifier !== "string") specifier = String(specifier);
   if (specifier === "") throw typeError("Worker needs a module to run", "ERR_INVALID_ARG_TYPE");
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(specifier) && !/^[a-zA-Z]:[\\/]/.test(specifier)) {
-    const url = new URL(specifier);
-    if (url.protocol !== "file:") {
-      throw typeError(`Worker supports file: modules, not ${url.protocol}`, "ERR_INVALID_URL_SCHEME");
-    }
-    return url.href;
+  const base = pageBase();
+  let url = null;
+  if (base !== null) {
+    url = new URL(specifier, base);
+  } else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(specifier) && !/^[a-zA-Z]:[\\/]/.test(specifier)) {
+    url = new URL(specifier);
   }
-  return specifier.startsWith("/") ? specifier : `${processInfo().cwd}/${specifier}`;
+  if (url === null) {
+    return specifier.startsWith("/") ? specifier : `${processInfo().cwd}/${specifier}`;
+  }
+  const remote = url.protocol === "http:" || url.protocol === "https:";
+  if (url.protocol !== "file:" && !(remote && classic)) {
+    throw typeError(
+      `Worker cannot load ${url.protocol} ${classic ? "scripts" : "modules"}`,
+      "ERR_INVALID_URL_SCHEME",
+    );
+  }
+  return url.href;
 }
 
 /** `new Worker(specifier, options)`. */
@@ -229,7 +249,14 @@ class Worker extends EventTarget {
       env = { __proto__: null };
       for (const [key, value] of Object.entries(options.env)) env[key] = String(value);
     }
-    const [id, port] = op_worker_create(workerSpecifier(specifier), { name, argv, env });
+    // Bun's workers are modules; a page's are classic scripts, as in
+    // browsers (`type` chooses).
+    const type = options?.type === undefined ? (pageBase() === null ? "module" : "classic") : String(options.type);
+    if (type !== "module" && type !== "classic") {
+      throw typeError(`Worker type must be "module" or "classic", not "${type}"`, "ERR_INVALID_ARG_VALUE");
+    }
+    const classic = type === "classic";
+    const [id, port] = op_worker_create(workerSpecifier(specifier, classic), { name, argv, env, classic });
     this[kId] = id;
     this[kPort] = port;
     this.#pump();
@@ -318,9 +345,28 @@ for (const name of ["message", "messageerror", "error", "open", "close"]) {
 function initWorkerScope() {
   const scope = op_worker_scope();
   if (scope === null) return;
-  const [port, name] = scope;
-  // The global is an EventTarget, as a WorkerGlobalScope is.
-  Object.setPrototypeOf(globalThis, EventTargetPrototype);
+  const [port, name, scriptUrl] = scope;
+  // The global is a DedicatedWorkerGlobalScope (an EventTarget), as in
+  // browsers; testharness.js tells workers from windows by it.
+  class WorkerGlobalScope extends EventTarget {
+    constructor() {
+      throw new TypeError("Illegal constructor");
+    }
+  }
+  class DedicatedWorkerGlobalScope extends WorkerGlobalScope {}
+  Object.setPrototypeOf(globalThis, DedicatedWorkerGlobalScope.prototype);
+  for (const [key, value] of [
+    ["WorkerGlobalScope", WorkerGlobalScope],
+    ["DedicatedWorkerGlobalScope", DedicatedWorkerGlobalScope],
+  ]) {
+    Object.defineProperty(globalThis, key, {
+      __proto__: null,
+      value,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+  }
   const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
   globalThis[webidl.brand] = webidl.brand;
   setEventTargetData(globalThis);
@@ -350,6 +396,17 @@ function initWorkerScope() {
     },
     close() {
       op_worker_exit(0);
+    },
+    /** Loads and runs classic scripts in order, synchronously (relative
+     * URLs from the worker's location). */
+    importScripts(...urls) {
+      const base = pageBase() ?? scriptUrl;
+      const hrefs = urls.map((url) => new URL(String(url), base).href);
+      for (const href of hrefs) {
+        const source = op_worker_load_script(href);
+        const [, error] = core.evalContext(source, href);
+        if (error !== null) throw error.thrown;
+      }
     },
   };
   for (const key of Object.keys(methods)) {

@@ -560,3 +560,50 @@ fn host_header(url: &Url) -> String {
     _ => String::new(),
   }
 }
+
+/// GETs `url` (following redirects) and returns the body as text, blocking
+/// the calling thread: `importScripts` and classic workers load their
+/// scripts synchronously. The request runs on a thread of its own with its
+/// own event loop, so the caller's loop (if any) is not re-entered.
+pub fn get_text_blocking(url: &Url) -> Result<String, String> {
+  let url = url.clone();
+  let loader = std::thread::Builder::new()
+    .name("rt-script-loader".into())
+    .spawn(move || -> Result<String, String> {
+      let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+      runtime.block_on(async move {
+        let client = HttpClient::new(&ClientOptions::default())
+          .map_err(|e| e.to_string())?;
+        let response = client
+          .fetch(FetchRequest {
+            method: Method::GET,
+            url: url.clone(),
+            headers: HeaderMap::new(),
+            body: RequestBody::empty(),
+            redirect: RedirectMode::Follow,
+            max_redirects: MAX_REDIRECTS,
+            decompress: true,
+          })
+          .await
+          .map_err(|e| format!("{url}: {e}"))?;
+        if !response.status.is_success() {
+          return Err(format!("{url}: HTTP {}", response.status));
+        }
+        let mut body = response.body;
+        let mut bytes = Vec::new();
+        while let Some(chunk) =
+          body.next_chunk().await.map_err(|e| format!("{url}: {e}"))?
+        {
+          bytes.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+      })
+    })
+    .map_err(|e| e.to_string())?;
+  loader
+    .join()
+    .map_err(|_| "the script loader thread panicked".to_string())?
+}

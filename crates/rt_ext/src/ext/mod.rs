@@ -176,6 +176,7 @@ deno_core::extension!(
     worker::op_worker_terminate,
     worker::op_worker_scope,
     worker::op_worker_exit,
+    worker::op_worker_load_script,
   ],
   esm_entry_point = "ext:rt/99_main.js",
   esm = [

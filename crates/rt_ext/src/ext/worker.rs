@@ -42,6 +42,15 @@ pub enum WorkerError {
   #[class(generic)]
   #[error("Failed to start the worker: {0}")]
   Spawn(String),
+  /// `importScripts` could not load a script.
+  #[class("NetworkError")]
+  #[error("Failed to load script {url}: {reason}")]
+  Load {
+    /// The script's URL.
+    url: String,
+    /// Why.
+    reason: String,
+  },
 }
 
 /// What a worker tells its parent, besides messages.
@@ -141,6 +150,9 @@ pub struct WorkerSpec {
   pub argv: Vec<String>,
   /// `process.env` for the worker; the parent's environment when `None`.
   pub env: Option<HashMap<String, String>>,
+  /// Run the script as a classic script (`type: "classic"`), with
+  /// `importScripts`; else as a module.
+  pub classic: bool,
   /// The worker's end of the message channel.
   pub port: deno_web::MessagePort,
   /// Where the worker reports open, errors and exit.
@@ -158,6 +170,8 @@ pub struct WorkerScope {
   pub port: ResourceId,
   /// `self.name`.
   pub name: String,
+  /// The worker's script URL (the base of `importScripts`).
+  pub url: String,
   /// Lets `close()` and `process.exit()` end the worker (not the process).
   pub control: Arc<WorkerControl>,
 }
@@ -168,12 +182,14 @@ impl WorkerScope {
     state: &mut OpState,
     port: deno_web::MessagePort,
     name: String,
+    url: String,
     control: Arc<WorkerControl>,
   ) {
     let port = state.resource_table.add_rc_dyn(Box::new(port).receive());
     state.put(Self {
       port,
       name,
+      url,
       control,
     });
   }
@@ -197,6 +213,7 @@ pub struct WorkerOptionsJs {
   name: String,
   argv: Vec<String>,
   env: Option<HashMap<String, String>>,
+  classic: bool,
 }
 
 /// Starts a worker: returns its id and the parent's message port.
@@ -226,6 +243,7 @@ pub fn op_worker_create(
     name: options.name,
     argv: options.argv,
     env: options.env,
+    classic: options.classic,
     port: child,
     events: tx,
     control: control.clone(),
@@ -275,13 +293,15 @@ pub fn op_worker_terminate(state: &mut OpState, #[smi] id: u32) {
   }
 }
 
-/// Inside a worker: `[port, name]`; null on the main thread.
+/// Inside a worker: `[port, name, url]`; null on the main thread.
 #[op2]
 #[serde]
-pub fn op_worker_scope(state: &mut OpState) -> Option<(ResourceId, String)> {
+pub fn op_worker_scope(
+  state: &mut OpState,
+) -> Option<(ResourceId, String, String)> {
   state
     .try_borrow::<WorkerScope>()
-    .map(|s| (s.port, s.name.clone()))
+    .map(|s| (s.port, s.name.clone(), s.url.clone()))
 }
 
 /// `close()` or `process.exit(code)` inside a worker: ends it (the process
@@ -295,4 +315,37 @@ pub fn op_worker_exit(state: &mut OpState, #[smi] code: i32) -> bool {
     }
     None => false,
   }
+}
+
+/// Loads a classic script's source for `importScripts` (or a classic
+/// worker): `file:` URLs from disk, `http(s):` over the network; blocking,
+/// as `importScripts` is synchronous.
+pub fn load_script(url: &str) -> Result<String, WorkerError> {
+  let failed = |reason: String| WorkerError::Load {
+    url: url.to_string(),
+    reason,
+  };
+  let parsed =
+    deno_core::url::Url::parse(url).map_err(|e| failed(e.to_string()))?;
+  match parsed.scheme() {
+    "file" => {
+      let path = parsed
+        .to_file_path()
+        .map_err(|()| failed("not a local path".into()))?;
+      std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))
+    }
+    "http" | "https" => {
+      crate::client::get_text_blocking(&parsed).map_err(failed)
+    }
+    other => Err(failed(format!("unsupported scheme {other}:"))),
+  }
+}
+
+/// `importScripts(url)`: the script's source, to be evaluated by JS.
+#[op2]
+#[string]
+pub fn op_worker_load_script(
+  #[string] url: String,
+) -> Result<String, WorkerError> {
+  load_script(&url)
 }
