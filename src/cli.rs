@@ -123,7 +123,8 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       run_script(ScriptOptions {
         main: file,
         args,
-        group,
+        group: group
+          .map(|group| crate::server::group::GroupMember { group, worker: 0 }),
         ..Default::default()
       })
     }
@@ -166,7 +167,10 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
           main: file,
           args,
           serve: Some(serve),
-          group,
+          group: group.map(|group| crate::server::group::GroupMember {
+            group,
+            worker: 0,
+          }),
           ..Default::default()
         }),
       }

@@ -34,6 +34,9 @@ fn worker_of(port: u16) -> String {
 fn worker_of_or_dropped(port: u16) -> Option<String> {
   let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
   stream
+    .set_read_timeout(Some(Duration::from_secs(10)))
+    .ok()?;
+  stream
     .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     .ok()?;
   let mut out = String::new();
@@ -192,4 +195,19 @@ fn two_processes_share_topics_through_redis_and_survive_its_restart() {
   let (_, stderr) = a.output();
   assert!(stderr.contains("lost its link"), "{stderr}");
   drop(redis);
+}
+
+#[test]
+fn a_worker_that_stops_its_server_leaves_the_port_to_the_others() {
+  let served = serve_workers("2");
+  let stopped = get(served.port, "/stop").text();
+  // Its socket is closed, not left queueing connections nobody accepts:
+  // every later connection is answered, by the other worker.
+  for _ in 0..40 {
+    let answered = worker_of_or_dropped(served.port);
+    let Some(id) = answered else {
+      panic!("a connection went unanswered after a worker stopped");
+    };
+    assert_ne!(id, stopped);
+  }
 }

@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 use super::ScriptOptions;
 use super::run_script;
 use crate::ext::serve::ServeOverrides;
+use crate::server::group::GroupMember;
 use crate::server::group::ServeGroup;
 
 /// A worker that crashes this soon after starting, this many times in a
@@ -86,7 +87,10 @@ pub fn serve_workers(
         announce,
         ..app.serve.clone()
       }),
-      group: Some(group.clone()),
+      group: Some(GroupMember {
+        group: group.clone(),
+        worker: index,
+      }),
       shutdown: Some(shutdown.clone()),
       ..Default::default()
     };
@@ -117,6 +121,7 @@ pub fn serve_workers(
       break;
     };
     if code == 0 || shutdown.is_requested() {
+      group.release_worker(index);
       running -= 1;
       continue;
     }
@@ -130,6 +135,7 @@ pub fn serve_workers(
       eprintln!(
         "rt: worker {index} keeps exiting at start (code {code}); not restarting it"
       );
+      group.release_worker(index);
       running -= 1;
       continue;
     }

@@ -150,7 +150,7 @@ pub struct ScriptOptions {
   pub test: Option<TestRun>,
   /// Shared with the other workers of `--workers N` (ports and pub/sub
   /// hubs), or with the Redis backplane of `--pubsub`.
-  pub group: Option<std::sync::Arc<crate::server::group::ServeGroup>>,
+  pub group: Option<crate::server::group::GroupMember>,
   /// Under `--workers`: drain when this says so (the supervisor handles
   /// signals); otherwise on SIGINT/SIGTERM.
   pub shutdown: Option<std::sync::Arc<cluster::Shutdown>>,

@@ -47,7 +47,7 @@ use crate::server::file::FileError;
 use crate::server::file::FileSource;
 use crate::server::file::OpenFile;
 use crate::server::file::file_response;
-use crate::server::group::ServeGroup;
+use crate::server::group::GroupMember;
 use crate::server::routes::FileRoute;
 use crate::server::routes::RouteError;
 use crate::server::routes::RouteSpec;
@@ -312,28 +312,24 @@ pub fn op_serve_start(
     compression: options.compression.map(|c| Arc::new(c.build())),
     reuse_port: options.reuse_port,
   };
-  let group = state.try_borrow::<Arc<ServeGroup>>().cloned();
+  let member = state.try_borrow::<GroupMember>().cloned();
   let serve = state.borrow_mut::<ServeState>();
   let requests = serve.requests.clone();
-  let server = match (&group, &config.listen) {
-    // Under `--workers`, server k of every worker shares one port.
-    (Some(group), ListenAddr::Tcp { hostname, port }) => {
-      let hostname = hostname.clone();
-      let ordinal = serve.next_server as usize;
-      group.bind(
-        ordinal,
-        *port,
-        move |port| {
-          let mut config = config;
-          config.listen = ListenAddr::Tcp { hostname, port };
-          config.reuse_port |= group.reuse_port;
-          Server::start(config, routes, options.has_fetch, requests)
-        },
-        |server| server.local_addr(),
-      )?
-    }
-    _ => Server::start(config, routes, options.has_fetch, requests)?,
-  };
+  let mut config = config;
+  if let (Some(member), ListenAddr::Tcp { hostname, port }) =
+    (&member, &config.listen)
+    && member.group.reuse_port
+  {
+    // Under `--workers`, the group owns the socket (on the port every
+    // worker's server k shares), so it outlives a crash of this worker.
+    let ordinal = serve.next_server as usize;
+    let listener =
+      member
+        .group
+        .listener(member.worker, ordinal, hostname, *port)?;
+    config.listen = ListenAddr::Inherited(listener);
+  }
+  let server = Server::start(config, routes, options.has_fetch, requests)?;
   serve.next_server += 1;
   let id = serve.next_server;
   let addr = server.local_addr();
@@ -962,8 +958,15 @@ pub fn op_serve_peer_certificate(
 /// Stops a server (see [`Server::stop`]).
 #[op2(fast)]
 pub fn op_serve_stop(state: &mut OpState, #[smi] server: u32, force: bool) {
-  if let Some(server) = state.borrow::<ServeState>().servers.get(&server) {
-    server.stop(force);
+  if let Some(found) = state.borrow::<ServeState>().servers.get(&server) {
+    found.stop(force);
+  }
+  // A worker's socket is the group's: close it too, or the kernel would go
+  // on queueing connections on it that nothing accepts.
+  if let Some(member) = state.try_borrow::<GroupMember>() {
+    member
+      .group
+      .release(member.worker, server.saturating_sub(1) as usize);
   }
 }
 

@@ -84,9 +84,9 @@ pub fn op_ws_configure(
       // Server ids count from 1 in start order: id - 1 names the same
       // server in every worker.
       let hub = state
-        .try_borrow::<Arc<crate::server::group::ServeGroup>>()
-        .map_or_else(Arc::default, |group| {
-          group.hub(id.saturating_sub(1) as usize)
+        .try_borrow::<crate::server::group::GroupMember>()
+        .map_or_else(Arc::default, |member| {
+          member.group.hub(id.saturating_sub(1) as usize)
         });
       server.set_websocket(Some(Rc::new(WsServer::new(
         options,

@@ -91,6 +91,17 @@ impl Listener {
           None => ServerError::Resolve(hostname.clone()),
         })
       }
+      ListenAddr::Inherited(listener) => {
+        let adopt = || -> std::io::Result<TcpListener> {
+          let listener = listener.try_clone()?;
+          listener.set_nonblocking(true)?;
+          TcpListener::from_std(listener)
+        };
+        let port = listener.local_addr().map_or(0, |a| a.port());
+        adopt()
+          .map(Self::Tcp)
+          .map_err(|source| ServerError::Bind { port, source })
+      }
       ListenAddr::Unix(path) => {
         let bind = || -> std::io::Result<UnixListener> {
           let listener = std::os::unix::net::UnixListener::bind(path)?;
@@ -133,13 +144,21 @@ fn bind_tcp(
   addr: SocketAddr,
   reuse_port: bool,
 ) -> std::io::Result<TcpListener> {
-  if !reuse_port {
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
-    return TcpListener::from_std(listener);
-  }
-  // Every listener on the port must set SO_REUSEPORT before bind; the
-  // kernel then spreads new connections over them by a hash of the peer.
+  let listener = if reuse_port {
+    bind_reuse_port(addr)?
+  } else {
+    std::net::TcpListener::bind(addr)?
+  };
+  listener.set_nonblocking(true)?;
+  TcpListener::from_std(listener)
+}
+
+/// A listening socket with SO_REUSEPORT: every listener on the port must
+/// set it before bind; the kernel then spreads new connections over them
+/// by a hash of the peer's address.
+pub fn bind_reuse_port(
+  addr: SocketAddr,
+) -> std::io::Result<std::net::TcpListener> {
   let socket = socket2::Socket::new(
     socket2::Domain::for_address(addr),
     socket2::Type::STREAM,
@@ -147,10 +166,9 @@ fn bind_tcp(
   )?;
   socket.set_reuse_address(true)?;
   socket.set_reuse_port(true)?;
-  socket.set_nonblocking(true)?;
   socket.bind(&addr.into())?;
   socket.listen(1024)?;
-  TcpListener::from_std(socket.into())
+  Ok(socket.into())
 }
 
 impl Drop for Listener {

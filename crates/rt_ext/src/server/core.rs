@@ -96,6 +96,9 @@ pub enum ListenAddr {
   Tcp { hostname: String, port: u16 },
   /// A unix socket path; a leading NUL byte is a Linux abstract socket.
   Unix(PathBuf),
+  /// A TCP socket already listening, kept by the worker group so that it
+  /// outlives a worker that crashes (see `group.rs`).
+  Inherited(Arc<std::net::TcpListener>),
 }
 
 /// Server settings from `Bun.serve` options.

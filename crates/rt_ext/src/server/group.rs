@@ -1,32 +1,53 @@
 //! What the servers of one process share when it serves with several
 //! workers (`rt serve --workers N`) or links pub/sub to Redis (`--pubsub`):
-//! the port each server is bound to, so every worker listens on the same one
-//! (SO_REUSEPORT), and one pub/sub hub per server.
+//! the listening sockets (every worker's own, on one port through
+//! SO_REUSEPORT) and one pub/sub hub per server.
 //!
 //! Servers are matched across workers by the order they start in: the
 //! first `Bun.serve` of every worker is server 0, and so on. Each worker runs
 //! the same app, so the orders agree.
+//!
+//! The group, not the worker, owns each worker's listening socket: when a
+//! worker crashes, the connections the kernel queued on its socket wait
+//! there for the worker that replaces it instead of being reset with it.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::net::ToSocketAddrs as _;
 use std::sync::Arc;
 use std::sync::Mutex;
 
+use super::conn::bind_reuse_port;
+use super::core::ServerError;
 use crate::ws::Hub;
 use crate::ws::backplane::Backplane;
 
-/// Shared by the runtimes of one process (put in each one's op state).
+/// Shared by the runtimes of one process.
 #[derive(Default)]
 pub struct ServeGroup {
-  /// Bind every TCP listener with SO_REUSEPORT.
+  /// Workers listen with SO_REUSEPORT on one port (`--workers` > 1).
   pub reuse_port: bool,
-  slots: Mutex<Vec<Slot>>,
+  state: Mutex<GroupState>,
   backplane: Option<Arc<Backplane>>,
 }
 
 #[derive(Default)]
-struct Slot {
-  addr: Option<SocketAddr>,
-  hub: Option<Arc<Hub>>,
+struct GroupState {
+  /// Per server: the address the first worker bound.
+  addrs: Vec<Option<SocketAddr>>,
+  /// Per server: its hub.
+  hubs: Vec<Option<Arc<Hub>>>,
+  /// Per (worker, server): the listening socket.
+  listeners: HashMap<(usize, usize), Arc<std::net::TcpListener>>,
+}
+
+/// A runtime's place in its group: put in its op state.
+#[derive(Clone)]
+pub struct GroupMember {
+  /// The group.
+  pub group: Arc<ServeGroup>,
+  /// Which worker this runtime is (0 without `--workers`).
+  pub worker: usize,
 }
 
 impl ServeGroup {
@@ -34,55 +55,86 @@ impl ServeGroup {
   pub fn new(reuse_port: bool, backplane: Option<Arc<Backplane>>) -> Self {
     Self {
       reuse_port,
-      slots: Mutex::default(),
+      state: Mutex::default(),
       backplane,
     }
   }
 
-  fn with_slot<T>(&self, server: usize, f: impl FnOnce(&mut Slot) -> T) -> T {
-    let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-    if slots.len() <= server {
-      slots.resize_with(server + 1, Slot::default);
-    }
-    f(&mut slots[server])
+  fn state(&self) -> std::sync::MutexGuard<'_, GroupState> {
+    self.state.lock().unwrap_or_else(|e| e.into_inner())
   }
 
-  /// Binds server `server` through `bind(port)`: the first worker binds the
-  /// port it asked for (0 picks one), later ones the port it got. Holds the
-  /// group's lock meanwhile, so two workers cannot both pick a port.
-  pub fn bind<T, E>(
+  /// The listening socket of `worker`'s server `server`: the one it had
+  /// before a crash, or a new one on the port server `server` of the first
+  /// worker got (the port asked for, 0 picking one, the first time). The
+  /// group's lock is held meanwhile, so two workers cannot both pick a port.
+  pub fn listener(
     &self,
+    worker: usize,
     server: usize,
+    hostname: &str,
     port: u16,
-    bind: impl FnOnce(u16) -> Result<T, E>,
-    addr_of: impl FnOnce(&T) -> Option<SocketAddr>,
-  ) -> Result<T, E> {
-    self.with_slot(server, |slot| {
-      let port = match slot.addr {
-        Some(addr) if port == 0 || port == addr.port() => addr.port(),
-        _ => port,
-      };
-      let bound = bind(port)?;
-      if slot.addr.is_none() {
-        slot.addr = addr_of(&bound);
+  ) -> Result<Arc<std::net::TcpListener>, ServerError> {
+    let mut state = self.state();
+    if let Some(listener) = state.listeners.get(&(worker, server)) {
+      return Ok(listener.clone());
+    }
+    if state.addrs.len() <= server {
+      state.addrs.resize(server + 1, None);
+    }
+    let port = match state.addrs[server] {
+      Some(addr) if port == 0 || port == addr.port() => addr.port(),
+      _ => port,
+    };
+    let host = hostname.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = (host, port)
+      .to_socket_addrs()
+      .map_err(|_| ServerError::Resolve(hostname.to_string()))?
+      .collect();
+    let mut last_error = None;
+    for addr in addrs {
+      match bind_reuse_port(addr) {
+        Ok(listener) => {
+          let listener = Arc::new(listener);
+          if state.addrs[server].is_none() {
+            state.addrs[server] = listener.local_addr().ok();
+          }
+          state.listeners.insert((worker, server), listener.clone());
+          return Ok(listener);
+        }
+        Err(e) => last_error = Some(e),
       }
-      Ok(bound)
+    }
+    Err(match last_error {
+      Some(source) => ServerError::Bind { port, source },
+      None => ServerError::Resolve(hostname.to_string()),
     })
+  }
+
+  /// `worker` stopped server `server` for good: its socket closes.
+  pub fn release(&self, worker: usize, server: usize) {
+    self.state().listeners.remove(&(worker, server));
+  }
+
+  /// `worker` ended and will not be restarted: its sockets close.
+  pub fn release_worker(&self, worker: usize) {
+    self.state().listeners.retain(|(w, _), _| *w != worker);
   }
 
   /// The hub every worker's server `server` publishes through.
   pub fn hub(&self, server: usize) -> Arc<Hub> {
-    self.with_slot(server, |slot| {
-      slot
-        .hub
-        .get_or_insert_with(|| {
-          let hub = Arc::new(Hub::default());
-          if let Some(backplane) = &self.backplane {
-            hub.link(backplane.clone(), server as u32);
-          }
-          hub
-        })
-        .clone()
-    })
+    let mut state = self.state();
+    if state.hubs.len() <= server {
+      state.hubs.resize(server + 1, None);
+    }
+    state.hubs[server]
+      .get_or_insert_with(|| {
+        let hub = Arc::new(Hub::default());
+        if let Some(backplane) = &self.backplane {
+          hub.link(backplane.clone(), server as u32);
+        }
+        hub
+      })
+      .clone()
   }
 }
