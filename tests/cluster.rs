@@ -200,9 +200,19 @@ fn two_processes_share_topics_through_redis_and_survive_its_restart() {
 #[test]
 fn a_worker_that_stops_its_server_leaves_the_port_to_the_others() {
   let served = serve_workers("2");
+  // Both workers listen first (only the first announces the port).
+  let mut seen = HashSet::new();
+  for _ in 0..TRIES {
+    seen.insert(worker_of(served.port));
+    if seen.len() == 2 {
+      break;
+    }
+  }
+  assert_eq!(seen.len(), 2, "connections reached one worker only");
   let stopped = get(served.port, "/stop").text();
-  // Its socket is closed, not left queueing connections nobody accepts:
-  // every later connection is answered, by the other worker.
+  // Its socket stopped listening before /stop answered, and is not left
+  // queueing connections nobody accepts: every later connection is
+  // answered, by the other worker.
   for _ in 0..40 {
     let answered = worker_of_or_dropped(served.port);
     let Some(id) = answered else {
@@ -210,4 +220,24 @@ fn a_worker_that_stops_its_server_leaves_the_port_to_the_others() {
     };
     assert_ne!(id, stopped);
   }
+}
+
+#[test]
+fn bad_workers_and_pubsub_values_are_refused_clearly() {
+  let out = run_in(&fixture(""), &["serve", "--workers", "0", APP]);
+  assert_eq!(out.code, 1);
+  assert!(
+    out.stderr.contains("expected a number from 1 to 1024"),
+    "{}",
+    out.stderr
+  );
+  let out = run_in(&fixture(""), &["serve", "--pubsub", "http://x", APP]);
+  assert_eq!(out.code, 1);
+  assert!(
+    out
+      .stderr
+      .contains("invalid --pubsub URL \"http://x\": only redis:// URLs"),
+    "{}",
+    out.stderr
+  );
 }

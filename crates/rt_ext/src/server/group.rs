@@ -111,14 +111,23 @@ impl ServeGroup {
     })
   }
 
-  /// `worker` stopped server `server` for good: its socket closes.
+  /// `worker` stopped server `server` for good: its socket stops
+  /// listening at once (the worker's accept loop lets go of it a little
+  /// later; meanwhile the kernel would still queue connections on it).
   pub fn release(&self, worker: usize, server: usize) {
-    self.state().listeners.remove(&(worker, server));
+    if let Some(listener) = self.state().listeners.remove(&(worker, server)) {
+      unlisten(&listener);
+    }
   }
 
   /// `worker` ended and will not be restarted: its sockets close.
   pub fn release_worker(&self, worker: usize) {
-    self.state().listeners.retain(|(w, _), _| *w != worker);
+    self.state().listeners.retain(|(w, _), listener| {
+      if *w == worker {
+        unlisten(listener);
+      }
+      *w != worker
+    });
   }
 
   /// The hub every worker's server `server` publishes through.
@@ -137,4 +146,11 @@ impl ServeGroup {
       })
       .clone()
   }
+}
+
+/// Takes a listening socket out of its SO_REUSEPORT group now: on Linux,
+/// shutdown(2) on a listening socket ends its LISTEN state for every
+/// descriptor that shares it.
+fn unlisten(listener: &std::net::TcpListener) {
+  let _ = socket2::SockRef::from(listener).shutdown(std::net::Shutdown::Read);
 }
