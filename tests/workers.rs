@@ -22,3 +22,12 @@ fn a_worker_keeps_the_process_alive_until_it_is_done_unless_unrefed() {
   assert_eq!(out.code, 0, "{}", out.stderr);
   assert_eq!(out.stdout, "main done\n");
 }
+
+#[test]
+fn messages_posted_just_before_a_worker_ends_are_all_delivered() {
+  for _ in 0..3 {
+    let out = run_fixture("workers/burst.js", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "received 500, closed 0\n");
+  }
+}

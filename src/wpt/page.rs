@@ -216,6 +216,7 @@ pub async fn run_variant(
 fn parse(variant: &Variant, stderr: &str) -> Outcome {
   let mut subtests = Vec::new();
   let mut harness = None;
+  let mut harness_message = None;
   let mut other = Vec::new();
   for line in stderr.lines() {
     if let Some(json) = line.strip_prefix("#RT#") {
@@ -227,16 +228,21 @@ fn parse(variant: &Variant, stderr: &str) -> Outcome {
         });
       }
     } else if let Some(json) = line.strip_prefix("#$#$#") {
-      harness = serde_json::from_str::<serde_json::Value>(json)
-        .ok()
-        .and_then(|v| v["status"].as_u64());
+      let value = serde_json::from_str::<serde_json::Value>(json).ok();
+      harness = value.as_ref().and_then(|v| v["status"].as_u64());
+      harness_message = value
+        .as_ref()
+        .and_then(|v| v["message"].as_str().map(String::from));
     } else if other.len() < 6 {
       other.push(line.to_string());
     }
   }
   let problem = match harness {
     Some(0) => None,
-    Some(status) => Some(format!("harness status {status}")),
+    Some(status) => Some(match harness_message {
+      Some(message) => format!("harness status {status}: {message}"),
+      None => format!("harness status {status}"),
+    }),
     None => Some(format!("no harness status: {}", other.join(" | "))),
   };
   Outcome {

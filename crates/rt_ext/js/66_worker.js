@@ -41,6 +41,7 @@ const kEvents = Symbol("events");
 const kRefed = Symbol("refed");
 const kPortOpen = Symbol("portOpen");
 const kExit = Symbol("exit");
+const kReceiving = Symbol("receiving");
 
 /** The transfer list of `postMessage(message, transfer | { transfer })`. */
 function transferList(transferOrOptions) {
@@ -234,6 +235,8 @@ class Worker extends EventTarget {
   [kRefed] = true;
   [kPortOpen] = true;
   [kExit] = null;
+  /** The pending receive on the port. */
+  [kReceiving] = null;
   /** The pending event op, which keeps the process alive while refed. */
   [kEvents] = null;
 
@@ -260,7 +263,13 @@ class Worker extends EventTarget {
     this[kId] = id;
     this[kPort] = port;
     this.#pump();
-    receive(port, this, () => false, () => {}).then(() => {
+    // Receiving alone does not keep the process alive (the worker's life
+    // does), except after the worker exited: then the messages it posted
+    // last must still be delivered before the port reports closed.
+    const refed = () => this[kExit] !== null && this[kRefed];
+    receive(port, this, refed, (promise) => {
+      this[kReceiving] = promise;
+    }).then(() => {
       this[kPortOpen] = false;
       this.#maybeClose();
     });
@@ -291,6 +300,9 @@ class Worker extends EventTarget {
           break;
         case "exit":
           this[kExit] = event.code;
+          if (this[kRefed] && this[kPortOpen] && this[kReceiving]) {
+            core.refOpPromise(this[kReceiving]);
+          }
           this.#maybeClose();
           return;
       }
