@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Scaling on this machine: `rt serve --workers 1` vs `--workers 2` on the
-# bench's own hello server (wrk -t1 -c64, plain and 16-deep pipelined), and
+# Scaling on this machine: `rt serve --workers 1` vs `--workers 2` (both
+# ways of sharing the port: reuseport and handoff) on the bench's own hello
+# server (wrk -t1 -c64, plain and 16-deep pipelined), and
 # pub/sub deliveries/s (benches/ws/server.js, 100 subscribers) within one
 # worker, across two workers, and across two processes through Redis.
 #
@@ -54,6 +55,12 @@ for _ in $(seq 1 "$REPS"); do
     R[hello-w$1]+="$(wrk_rps "$PORT") "
     R[hello-p16-w$1]+="$(wrk_rps "$PORT" p16) "
     stop_all
+    if [ "$1" = 2 ]; then
+      start "$2" --workers 2 --workers-accept handoff "$HELLO"
+      R[hello-w2-handoff]+="$(wrk_rps "$PORT") "
+      R[hello-p16-w2-handoff]+="$(wrk_rps "$PORT" p16) "
+      stop_all
+    fi
     start "$2" --workers "$1" benches/ws/server.js
     R[pubsub-w$1]+="$(taskset -c 1 "$LOAD" pubsub "ws://127.0.0.1:$PORT" 100 "$DURATION") "
     stop_all
@@ -71,6 +78,6 @@ for _ in $(seq 1 "$REPS"); do
   fi
 done
 printf '%-34s %12s\n' scenario median
-for key in hello-w1 hello-w2 hello-p16-w1 hello-p16-w2 pubsub-w1 pubsub-w2 pubsub-redis; do
+for key in hello-w1 hello-w2 hello-w2-handoff hello-p16-w1 hello-p16-w2 hello-p16-w2-handoff pubsub-w1 pubsub-w2 pubsub-redis; do
   [ -n "${R[$key]:-}" ] && printf '%-34s %12s   (runs: %s)\n' "$key" "$(echo "${R[$key]}" | median)" "${R[$key]}"
 done

@@ -50,6 +50,11 @@ enum Command {
     /// sharing the port and pub/sub topics (`auto`: one per core).
     #[arg(long, value_name = "N|auto", value_parser = parse_workers)]
     workers: Option<usize>,
+    /// How the workers share the port: `reuseport` (each listens, the
+    /// kernel spreads connections by a hash) or `handoff` (one acceptor
+    /// hands connections to the workers in turn).
+    #[arg(long, value_name = "MODE", default_value = "reuseport", value_parser = ["reuseport", "handoff"])]
+    workers_accept: String,
     /// Share pub/sub topics with other processes through Redis
     /// (`redis://host:port`; default `$RT_PUBSUB_URL`).
     #[arg(long, value_name = "URL")]
@@ -116,7 +121,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
   }
   match cli.command {
     Command::Run { file, args, pubsub } => {
-      let group = match pubsub_group(pubsub, false) {
+      let group = match pubsub_group(pubsub, false, Default::default()) {
         Ok(group) => group,
         Err(code) => return code,
       };
@@ -140,12 +145,18 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       port,
       hostname,
       workers,
+      workers_accept,
       pubsub,
       file,
       args,
     } => {
       let workers = workers.unwrap_or(1);
-      let group = match pubsub_group(pubsub, workers > 1) {
+      let balance = if workers_accept == "handoff" {
+        crate::server::group::Balance::Handoff
+      } else {
+        crate::server::group::Balance::ReusePort
+      };
+      let group = match pubsub_group(pubsub, workers > 1, balance) {
         Ok(group) => group,
         Err(code) => return code,
       };
@@ -197,6 +208,7 @@ fn parse_workers(value: &str) -> Result<usize, String> {
 fn pubsub_group(
   pubsub: Option<String>,
   workers: bool,
+  balance: crate::server::group::Balance,
 ) -> Result<Option<std::sync::Arc<crate::server::group::ServeGroup>>, i32> {
   let url = pubsub
     .or_else(|| std::env::var("RT_PUBSUB_URL").ok())
@@ -215,7 +227,7 @@ fn pubsub_group(
     return Ok(None);
   }
   Ok(Some(std::sync::Arc::new(
-    crate::server::group::ServeGroup::new(workers, backplane),
+    crate::server::group::ServeGroup::new(workers, balance, backplane),
   )))
 }
 

@@ -23,6 +23,22 @@ fn serve_workers(n: &str) -> Served {
   Served::spawn(&["serve", "--workers", n, "--port", "0", APP], &[])
 }
 
+fn serve_workers_handoff(n: &str) -> Served {
+  Served::spawn(
+    &[
+      "serve",
+      "--workers",
+      n,
+      "--workers-accept",
+      "handoff",
+      "--port",
+      "0",
+      APP,
+    ],
+    &[],
+  )
+}
+
 fn worker_of(port: u16) -> String {
   let response = get(port, "/");
   assert_eq!(response.status, 200, "{}", response.text());
@@ -240,4 +256,40 @@ fn bad_workers_and_pubsub_values_are_refused_clearly() {
     "{}",
     out.stderr
   );
+}
+
+#[test]
+fn handoff_mode_deals_connections_in_turn_and_survives_a_crash() {
+  let served = serve_workers_handoff("2");
+  // Both workers register with the acceptor as they start; once both
+  // have, connections alternate between them.
+  let mut seen = HashSet::new();
+  for _ in 0..TRIES {
+    seen.insert(worker_of(served.port));
+    if seen.len() == 2 {
+      break;
+    }
+  }
+  assert_eq!(seen.len(), 2, "connections reached one worker only");
+  let ids: Vec<String> = (0..6).map(|_| worker_of(served.port)).collect();
+  for pair in ids.windows(2) {
+    assert_ne!(pair[0], pair[1], "not in turn: {ids:?}");
+  }
+
+  let crashed = get(served.port, "/crash").text();
+  assert!(seen.contains(&crashed));
+  let mut replacement = None;
+  for _ in 0..TRIES * 5 {
+    let Some(id) = worker_of_or_dropped(served.port) else {
+      continue;
+    };
+    if !seen.contains(&id) {
+      replacement = Some(id);
+      break;
+    }
+  }
+  assert!(replacement.is_some(), "no restarted worker answered");
+  served.signal(libc::SIGTERM);
+  let out = served.wait();
+  assert_eq!(out.code, 0, "{}", out.stderr);
 }

@@ -47,6 +47,7 @@ use crate::server::file::FileError;
 use crate::server::file::FileSource;
 use crate::server::file::OpenFile;
 use crate::server::file::file_response;
+use crate::server::group::Balance;
 use crate::server::group::GroupMember;
 use crate::server::routes::FileRoute;
 use crate::server::routes::RouteError;
@@ -323,11 +324,20 @@ pub fn op_serve_start(
     // Under `--workers`, the group owns the socket (on the port every
     // worker's server k shares), so it outlives a crash of this worker.
     let ordinal = serve.next_server as usize;
-    let listener =
-      member
-        .group
-        .listener(member.worker, ordinal, hostname, *port)?;
-    config.listen = ListenAddr::Inherited(listener);
+    config.listen = match member.group.balance {
+      Balance::ReusePort => ListenAddr::Inherited(member.group.listener(
+        member.worker,
+        ordinal,
+        hostname,
+        *port,
+      )?),
+      Balance::Handoff => ListenAddr::Handoff(member.group.handoff(
+        member.worker,
+        ordinal,
+        hostname,
+        *port,
+      )?),
+    };
   }
   let server = Server::start(config, routes, options.has_fetch, requests)?;
   serve.next_server += 1;

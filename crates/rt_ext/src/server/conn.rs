@@ -60,6 +60,11 @@ const FALLBACK_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub(super) enum Listener {
   Tcp(TcpListener),
   Unix(UnixListener, PathBuf),
+  /// Connections accepted elsewhere (`--workers-accept handoff`).
+  Handoff(
+    std::cell::RefCell<super::group::HandoffReceiver>,
+    SocketAddr,
+  ),
 }
 
 impl Listener {
@@ -90,6 +95,14 @@ impl Listener {
           },
           None => ServerError::Resolve(hostname.clone()),
         })
+      }
+      ListenAddr::Handoff(slot) => {
+        let (receiver, addr) =
+          slot.take().ok_or_else(|| ServerError::Bind {
+            port: 0,
+            source: io::Error::other("handoff receiver already taken"),
+          })?;
+        Ok(Self::Handoff(std::cell::RefCell::new(receiver), addr))
       }
       ListenAddr::Inherited(listener) => {
         let adopt = || -> std::io::Result<TcpListener> {
@@ -122,11 +135,26 @@ impl Listener {
     match self {
       Self::Tcp(l) => l.local_addr().ok(),
       Self::Unix(..) => None,
+      Self::Handoff(_, addr) => Some(*addr),
     }
   }
 
   async fn accept(&self) -> io::Result<(Plain, Option<SocketAddr>)> {
     match self {
+      Self::Handoff(receiver, _) => {
+        let handed =
+          std::future::poll_fn(|cx| receiver.borrow_mut().poll_recv(cx)).await;
+        // The acceptor is gone for good: nothing more will come (the
+        // accept loop ends when the server stops).
+        let Some(stream) = handed else {
+          return std::future::pending().await;
+        };
+        let remote = stream.peer_addr().ok();
+        stream.set_nonblocking(true)?;
+        let stream = TcpStream::from_std(stream)?;
+        let _ = stream.set_nodelay(true);
+        Ok((Either::Left(stream), remote))
+      }
       Self::Tcp(l) => {
         let (stream, remote) = l.accept().await?;
         let _ = stream.set_nodelay(true);

@@ -99,6 +99,8 @@ pub enum ListenAddr {
   /// A TCP socket already listening, kept by the worker group so that it
   /// outlives a worker that crashes (see `group.rs`).
   Inherited(Arc<std::net::TcpListener>),
+  /// Connections a worker group's acceptor hands to this worker.
+  Handoff(super::group::HandoffSlot),
 }
 
 /// Server settings from `Bun.serve` options.

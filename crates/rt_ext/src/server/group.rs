@@ -17,18 +17,100 @@ use std::net::ToSocketAddrs as _;
 use std::sync::Arc;
 use std::sync::Mutex;
 
+use tokio::sync::mpsc;
+
 use super::conn::bind_reuse_port;
 use super::core::ServerError;
 use crate::ws::Hub;
 use crate::ws::backplane::Backplane;
 
+/// How the workers of `--workers N` get their connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Balance {
+  /// Each worker listens on the port (SO_REUSEPORT); the kernel picks a
+  /// worker per connection by a hash of its address.
+  #[default]
+  ReusePort,
+  /// One acceptor thread per server hands connections to the workers in
+  /// turn.
+  Handoff,
+}
+
 /// Shared by the runtimes of one process.
 #[derive(Default)]
 pub struct ServeGroup {
-  /// Workers listen with SO_REUSEPORT on one port (`--workers` > 1).
+  /// Workers share the port (`--workers` > 1).
   pub reuse_port: bool,
+  /// How they share it.
+  pub balance: Balance,
   state: Mutex<GroupState>,
   backplane: Option<Arc<Backplane>>,
+  acceptors: Mutex<HashMap<usize, Arc<Acceptor>>>,
+}
+
+/// What a worker's server receives in handoff mode.
+pub type HandoffReceiver = mpsc::UnboundedReceiver<std::net::TcpStream>;
+
+/// A worker's end of an acceptor, taken once by the server that binds it.
+#[derive(Clone)]
+pub struct HandoffSlot {
+  receiver: Arc<Mutex<Option<HandoffReceiver>>>,
+  addr: SocketAddr,
+}
+
+impl std::fmt::Debug for HandoffSlot {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "HandoffSlot({})", self.addr)
+  }
+}
+
+impl HandoffSlot {
+  /// The receiver and the acceptor's address (once).
+  pub fn take(&self) -> Option<(HandoffReceiver, SocketAddr)> {
+    let receiver = self
+      .receiver
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .take()?;
+    Some((receiver, self.addr))
+  }
+}
+
+/// One server's acceptor in handoff mode: a thread that accepts and hands
+/// each connection to the next worker that still takes them.
+struct Acceptor {
+  listener: Arc<std::net::TcpListener>,
+  workers: Mutex<Vec<Option<mpsc::UnboundedSender<std::net::TcpStream>>>>,
+}
+
+impl Acceptor {
+  fn run(&self) {
+    let mut next = 0usize;
+    while let Ok((stream, _)) = self.listener.accept() {
+      let mut stream = Some(stream);
+      let mut workers = self.workers.lock().unwrap_or_else(|e| e.into_inner());
+      let count = workers.len();
+      for step in 0..count {
+        let index = (next + step) % count;
+        let Some(sender) = &workers[index] else {
+          continue;
+        };
+        let Some(taken) = stream.take() else { break };
+        match sender.send(taken) {
+          Ok(()) => {
+            next = index + 1;
+            break;
+          }
+          // That worker is gone (crashed); try the next one.
+          Err(mpsc::error::SendError(back)) => {
+            stream = Some(back);
+            workers[index] = None;
+          }
+        }
+      }
+      // No worker takes connections now: this one is closed.
+    }
+  }
 }
 
 #[derive(Default)]
@@ -52,11 +134,88 @@ pub struct GroupMember {
 
 impl ServeGroup {
   /// A group; `reuse_port` for several workers, `backplane` for `--pubsub`.
-  pub fn new(reuse_port: bool, backplane: Option<Arc<Backplane>>) -> Self {
+  pub fn new(
+    reuse_port: bool,
+    balance: Balance,
+    backplane: Option<Arc<Backplane>>,
+  ) -> Self {
     Self {
       reuse_port,
+      balance,
       state: Mutex::default(),
       backplane,
+      acceptors: Mutex::default(),
+    }
+  }
+
+  /// Handoff mode: `worker`'s receiving end for server `server`, starting
+  /// the server's acceptor (bound to `hostname:port`) the first time.
+  pub fn handoff(
+    &self,
+    worker: usize,
+    server: usize,
+    hostname: &str,
+    port: u16,
+  ) -> Result<HandoffSlot, ServerError> {
+    let mut acceptors =
+      self.acceptors.lock().unwrap_or_else(|e| e.into_inner());
+    let acceptor = match acceptors.get(&server) {
+      Some(acceptor) => acceptor.clone(),
+      None => {
+        let host = hostname.trim_start_matches('[').trim_end_matches(']');
+        let addr = (host, port)
+          .to_socket_addrs()
+          .map_err(|_| ServerError::Resolve(hostname.to_string()))?
+          .next()
+          .ok_or_else(|| ServerError::Resolve(hostname.to_string()))?;
+        let listener = std::net::TcpListener::bind(addr)
+          .map_err(|source| ServerError::Bind { port, source })?;
+        let acceptor = Arc::new(Acceptor {
+          listener: Arc::new(listener),
+          workers: Mutex::default(),
+        });
+        let running = acceptor.clone();
+        std::thread::Builder::new()
+          .name(format!("rt-accept-{server}"))
+          .spawn(move || running.run())
+          .map_err(|source| ServerError::Bind { port, source })?;
+        acceptors.insert(server, acceptor.clone());
+        acceptor
+      }
+    };
+    let addr = acceptor
+      .listener
+      .local_addr()
+      .map_err(|source| ServerError::Bind { port, source })?;
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let mut workers =
+      acceptor.workers.lock().unwrap_or_else(|e| e.into_inner());
+    if workers.len() <= worker {
+      workers.resize(worker + 1, None);
+    }
+    workers[worker] = Some(sender);
+    Ok(HandoffSlot {
+      receiver: Arc::new(Mutex::new(Some(receiver))),
+      addr,
+    })
+  }
+
+  /// Handoff mode: `worker` takes no more connections of `server` (or of
+  /// any server); once no worker does, the acceptor stops listening.
+  fn leave_acceptors(&self, worker: usize, server: Option<usize>) {
+    let acceptors = self.acceptors.lock().unwrap_or_else(|e| e.into_inner());
+    for (index, acceptor) in acceptors.iter() {
+      if server.is_some_and(|s| s != *index) {
+        continue;
+      }
+      let mut workers =
+        acceptor.workers.lock().unwrap_or_else(|e| e.into_inner());
+      if let Some(slot) = workers.get_mut(worker) {
+        *slot = None;
+      }
+      if workers.iter().all(Option::is_none) {
+        unlisten(&acceptor.listener);
+      }
     }
   }
 
@@ -118,6 +277,7 @@ impl ServeGroup {
     if let Some(listener) = self.state().listeners.remove(&(worker, server)) {
       unlisten(&listener);
     }
+    self.leave_acceptors(worker, Some(server));
   }
 
   /// `worker` ended and will not be restarted: its sockets close.
@@ -128,6 +288,7 @@ impl ServeGroup {
       }
       *w != worker
     });
+    self.leave_acceptors(worker, None);
   }
 
   /// The hub every worker's server `server` publishes through.
