@@ -293,3 +293,31 @@ fn handoff_mode_deals_connections_in_turn_and_survives_a_crash() {
   let out = served.wait();
   assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn bun_serve_reuse_port_lets_two_processes_share_a_port() {
+  let first = Served::spawn(
+    &["run", "cluster/reuse_port.js"],
+    &[("PORT", "0"), ("REUSE_PORT", "1")],
+  );
+  let port = first.port.to_string();
+  let second = Served::spawn(
+    &["run", "cluster/reuse_port.js"],
+    &[("PORT", &port), ("REUSE_PORT", "1")],
+  );
+  assert_eq!(second.port, first.port);
+  // Without reusePort the same port is refused.
+  let mut cmd = rt_command();
+  cmd
+    .args(["run", "cluster/reuse_port.js"])
+    .current_dir(fixture(""))
+    .env("PORT", &port)
+    .env("REUSE_PORT", "0");
+  let out = run_command(cmd);
+  assert_ne!(out.code, 0, "{}", out.stdout);
+  assert!(
+    out.stderr.contains("EADDRINUSE") || out.stderr.contains("in use"),
+    "{}",
+    out.stderr
+  );
+}
