@@ -73,28 +73,10 @@ impl Listener {
     addr: &ListenAddr,
     reuse_port: bool,
   ) -> Result<Self, ServerError> {
-    use std::net::ToSocketAddrs as _;
     match addr {
       ListenAddr::Tcp { hostname, port } => {
-        let host = hostname.trim_start_matches('[').trim_end_matches(']');
-        let addrs: Vec<SocketAddr> = (host, *port)
-          .to_socket_addrs()
-          .map_err(|_| ServerError::Resolve(hostname.clone()))?
-          .collect();
-        let mut last_error = None;
-        for addr in addrs {
-          match bind_tcp(addr, reuse_port) {
-            Ok(listener) => return Ok(Self::Tcp(listener)),
-            Err(e) => last_error = Some(e),
-          }
-        }
-        Err(match last_error {
-          Some(source) => ServerError::Bind {
-            port: *port,
-            source,
-          },
-          None => ServerError::Resolve(hostname.clone()),
-        })
+        bind_host(hostname, *port, |addr| bind_tcp(addr, reuse_port))
+          .map(Self::Tcp)
       }
       ListenAddr::Handoff(slot) => {
         let (receiver, addr) =
@@ -166,6 +148,31 @@ impl Listener {
       }
     }
   }
+}
+
+/// Resolves `hostname` and binds the first of its addresses `bind`
+/// accepts: Bun's errors when none resolves or none binds.
+pub(super) fn bind_host<T>(
+  hostname: &str,
+  port: u16,
+  mut bind: impl FnMut(SocketAddr) -> io::Result<T>,
+) -> Result<T, ServerError> {
+  use std::net::ToSocketAddrs as _;
+  let host = hostname.trim_start_matches('[').trim_end_matches(']');
+  let addrs = (host, port)
+    .to_socket_addrs()
+    .map_err(|_| ServerError::Resolve(hostname.to_string()))?;
+  let mut last_error = None;
+  for addr in addrs {
+    match bind(addr) {
+      Ok(bound) => return Ok(bound),
+      Err(e) => last_error = Some(e),
+    }
+  }
+  Err(match last_error {
+    Some(source) => ServerError::Bind { port, source },
+    None => ServerError::Resolve(hostname.to_string()),
+  })
 }
 
 fn bind_tcp(

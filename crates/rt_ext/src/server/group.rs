@@ -13,12 +13,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::net::ToSocketAddrs as _;
 use std::sync::Arc;
 use std::sync::Mutex;
 
 use tokio::sync::mpsc;
 
+use super::conn::bind_host;
 use super::conn::bind_reuse_port;
 use super::core::ServerError;
 use crate::ws::Hub;
@@ -162,14 +162,7 @@ impl ServeGroup {
     let acceptor = match acceptors.get(&server) {
       Some(acceptor) => acceptor.clone(),
       None => {
-        let host = hostname.trim_start_matches('[').trim_end_matches(']');
-        let addr = (host, port)
-          .to_socket_addrs()
-          .map_err(|_| ServerError::Resolve(hostname.to_string()))?
-          .next()
-          .ok_or_else(|| ServerError::Resolve(hostname.to_string()))?;
-        let listener = std::net::TcpListener::bind(addr)
-          .map_err(|source| ServerError::Bind { port, source })?;
+        let listener = bind_host(hostname, port, std::net::TcpListener::bind)?;
         let acceptor = Arc::new(Acceptor {
           listener: Arc::new(listener),
           workers: Mutex::default(),
@@ -245,29 +238,12 @@ impl ServeGroup {
       Some(addr) if port == 0 || port == addr.port() => addr.port(),
       _ => port,
     };
-    let host = hostname.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<SocketAddr> = (host, port)
-      .to_socket_addrs()
-      .map_err(|_| ServerError::Resolve(hostname.to_string()))?
-      .collect();
-    let mut last_error = None;
-    for addr in addrs {
-      match bind_reuse_port(addr) {
-        Ok(listener) => {
-          let listener = Arc::new(listener);
-          if state.addrs[server].is_none() {
-            state.addrs[server] = listener.local_addr().ok();
-          }
-          state.listeners.insert((worker, server), listener.clone());
-          return Ok(listener);
-        }
-        Err(e) => last_error = Some(e),
-      }
+    let listener = Arc::new(bind_host(hostname, port, bind_reuse_port)?);
+    if state.addrs[server].is_none() {
+      state.addrs[server] = listener.local_addr().ok();
     }
-    Err(match last_error {
-      Some(source) => ServerError::Bind { port, source },
-      None => ServerError::Resolve(hostname.to_string()),
-    })
+    state.listeners.insert((worker, server), listener.clone());
+    Ok(listener)
   }
 
   /// `worker` stopped server `server` for good: its socket stops
