@@ -115,6 +115,15 @@ export function webScript(name) {
   return loadExtScript(`ext:deno_web/${name}.js`);
 }
 
+let setIsTrusted;
+/** Marks an event rt dispatches as trusted (`isTrusted`), as the user
+ * agent's own events are; returns it. */
+export function trusted(event) {
+  setIsTrusted ??= webScript("02_event").setIsTrusted;
+  setIsTrusted(event, true);
+  return event;
+}
+
 /** Scripts evaluated at start-up, which puts them in the startup snapshot:
  * what nearly every server or client script touches. The rest stay lazy. */
 const PRELOAD = [

@@ -15,7 +15,7 @@ import {
   op_worker_scope,
   op_worker_terminate,
 } from "ext:core/ops";
-import { webScript } from "ext:rt/00_web.js";
+import { trusted, webScript } from "ext:rt/00_web.js";
 import { processInfo } from "ext:rt/40_process.js";
 import { Bun, typeError } from "ext:rt/50_bun.js";
 
@@ -29,7 +29,6 @@ const {
   listenerCount,
   MessageEvent,
   setEventTargetData,
-  setIsTrusted,
 } = webScript("02_event");
 const { deserializeJsMessageData, serializeJsMessageData } = webScript(
   "13_message_port",
@@ -155,11 +154,6 @@ function unpack(message) {
     return unboxErrors(message[ERRORS_BOXED]);
   }
   return message;
-}
-
-function trusted(event) {
-  setIsTrusted(event, true);
-  return event;
 }
 
 /**

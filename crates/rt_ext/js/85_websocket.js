@@ -12,7 +12,7 @@ import {
   op_ws_send_text,
   op_ws_terminate,
 } from "ext:core/ops";
-import { webScript } from "ext:rt/00_web.js";
+import { trusted, webScript } from "ext:rt/00_web.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
 import { bufferSourceBytes } from "ext:rt/61_body.js";
 import {
@@ -34,7 +34,6 @@ const {
   Event,
   EventTarget,
   MessageEvent,
-  setIsTrusted,
 } = webScript("02_event");
 const { DOMException } = webScript("01_dom_exception");
 const { URL } = webScript("00_url");
@@ -59,11 +58,6 @@ const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Open client sockets by id; events are routed through it. */
 const sockets = new Map();
 let looping = false;
-
-function trusted(event) {
-  setIsTrusted(event, true);
-  return event;
-}
 
 async function eventLoop() {
   looping = true;

@@ -4,10 +4,10 @@
 // reconnection time (`retry:`) with `Last-Event-ID`. A runtime has no
 // origin to protect, so there is no CORS check.
 
-import { webScript } from "ext:rt/00_web.js";
+import { trusted, webScript } from "ext:rt/00_web.js";
 import { fetch } from "ext:rt/80_fetch.js";
 
-const { defineEventHandler, Event, EventTarget, MessageEvent, setIsTrusted } = webScript("02_event");
+const { defineEventHandler, Event, EventTarget, MessageEvent } = webScript("02_event");
 const { DOMException } = webScript("01_dom_exception");
 const { URL } = webScript("00_url");
 const { TextDecoder } = webScript("08_text_encoding");
@@ -26,11 +26,6 @@ const kRetry = Symbol("reconnection time");
 const kLastId = Symbol("last event id");
 const kAbort = Symbol("abort controller");
 const kTimer = Symbol("reconnect timer");
-
-function trusted(event) {
-  setIsTrusted(event, true);
-  return event;
-}
 
 /** https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface */
 export class EventSource extends EventTarget {
