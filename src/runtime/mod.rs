@@ -84,6 +84,7 @@ pub fn create_runtime(
   if let Some(test) = test {
     runtime.op_state().borrow_mut().put(test);
   }
+  let is_worker = worker.is_some();
   {
     let state = runtime.op_state();
     let mut state = state.borrow_mut();
@@ -115,11 +116,14 @@ pub fn create_runtime(
     "delete globalThis.Deno; delete globalThis.__bootstrap; \
      delete globalThis.__rtSetLocation;"
   };
-  // Inside a worker this makes the global its `self`; elsewhere it only
-  // removes the hook.
-  const WORKER: &str =
-    "globalThis.__rtWorkerInit?.(); delete globalThis.__rtWorkerInit;";
-  let bootstrap = format!("{NATIVE_ERRORS}\n{cleanup}\n{WORKER}");
+  // Inside a worker the hook makes the global its `self`; elsewhere it is
+  // only removed (no op call at start-up).
+  let worker_hook = if is_worker {
+    "globalThis.__rtWorkerInit(); delete globalThis.__rtWorkerInit;"
+  } else {
+    "delete globalThis.__rtWorkerInit;"
+  };
+  let bootstrap = format!("{NATIVE_ERRORS}\n{cleanup}\n{worker_hook}");
   if let Err(e) = runtime.execute_script("ext:rt/bootstrap", bootstrap) {
     // Only an engine bug could make two deletes throw; report it plainly.
     eprintln!("error: runtime bootstrap failed: {e}");
