@@ -167,13 +167,13 @@ impl Backplane {
         if framed[..8] == self.origin {
           return; // our own publish, already delivered here
         }
-        let data = Bytes::copy_from_slice(&framed[9..]);
+        let data = &framed[9..];
         match framed[8] {
-          b't' => match String::from_utf8(data.to_vec()) {
+          b't' => match std::str::from_utf8(data) {
             Ok(text) => Message::text(text),
             Err(_) => return,
           },
-          _ => Message::Binary(data),
+          _ => Message::Binary(Bytes::copy_from_slice(data)),
         }
       }
       // Published by something other than rt (redis-cli, another app).
