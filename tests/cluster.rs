@@ -62,6 +62,38 @@ fn worker_of_or_dropped(port: u16) -> Option<String> {
     .then(|| body.to_string())
 }
 
+/// Connects until both workers have answered (they start at about the same
+/// time; only the first announces the port); returns their ids.
+fn both_workers(port: u16) -> HashSet<String> {
+  let mut seen = HashSet::new();
+  for _ in 0..TRIES {
+    seen.insert(worker_of(port));
+    if seen.len() == 2 {
+      break;
+    }
+  }
+  assert_eq!(seen.len(), 2, "connections reached one worker only");
+  seen
+}
+
+/// `/crash` ends the worker that answers it (one of `seen`); the other keeps
+/// serving, and the crashed one comes back as a new worker (a new id).
+fn crash_one_and_see_it_replaced(port: u16, seen: &HashSet<String>) {
+  let crashed = get(port, "/crash").text();
+  assert!(seen.contains(&crashed));
+  let mut replacement = None;
+  for _ in 0..TRIES * 5 {
+    let Some(id) = worker_of_or_dropped(port) else {
+      continue;
+    };
+    if !seen.contains(&id) {
+      replacement = Some(id);
+      break;
+    }
+  }
+  assert!(replacement.is_some(), "no restarted worker answered");
+}
+
 /// `POST /publish` with `text`; the answer is "<worker> <subscribers>".
 fn publish(port: u16, text: &str) -> String {
   let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -98,30 +130,8 @@ fn try_read(ws: &mut RawWs, wait: Duration) -> Option<String> {
 #[test]
 fn workers_share_one_port_and_a_crashed_worker_is_restarted() {
   let served = serve_workers("2");
-  let mut seen = HashSet::new();
-  for _ in 0..TRIES {
-    seen.insert(worker_of(served.port));
-    if seen.len() == 2 {
-      break;
-    }
-  }
-  assert_eq!(seen.len(), 2, "connections reached one worker only");
-
-  // The worker that answers /crash throws; the other keeps serving, and
-  // the crashed one comes back as a new worker (a new id).
-  let crashed = get(served.port, "/crash").text();
-  assert!(seen.contains(&crashed));
-  let mut replacement = None;
-  for _ in 0..TRIES * 5 {
-    let Some(id) = worker_of_or_dropped(served.port) else {
-      continue;
-    };
-    if !seen.contains(&id) {
-      replacement = Some(id);
-      break;
-    }
-  }
-  assert!(replacement.is_some(), "no restarted worker answered");
+  let seen = both_workers(served.port);
+  crash_one_and_see_it_replaced(served.port, &seen);
   let (_, stderr) = served.output();
   assert!(
     stderr.contains("exited with code 1; restarting it"),
@@ -216,15 +226,7 @@ fn two_processes_share_topics_through_redis_and_survive_its_restart() {
 #[test]
 fn a_worker_that_stops_its_server_leaves_the_port_to_the_others() {
   let served = serve_workers("2");
-  // Both workers listen first (only the first announces the port).
-  let mut seen = HashSet::new();
-  for _ in 0..TRIES {
-    seen.insert(worker_of(served.port));
-    if seen.len() == 2 {
-      break;
-    }
-  }
-  assert_eq!(seen.len(), 2, "connections reached one worker only");
+  both_workers(served.port);
   let stopped = get(served.port, "/stop").text();
   // Its socket stopped listening before /stop answered, and is not left
   // queueing connections nobody accepts: every later connection is
@@ -263,32 +265,13 @@ fn handoff_mode_deals_connections_in_turn_and_survives_a_crash() {
   let served = serve_workers_handoff("2");
   // Both workers register with the acceptor as they start; once both
   // have, connections alternate between them.
-  let mut seen = HashSet::new();
-  for _ in 0..TRIES {
-    seen.insert(worker_of(served.port));
-    if seen.len() == 2 {
-      break;
-    }
-  }
-  assert_eq!(seen.len(), 2, "connections reached one worker only");
+  let seen = both_workers(served.port);
   let ids: Vec<String> = (0..6).map(|_| worker_of(served.port)).collect();
   for pair in ids.windows(2) {
     assert_ne!(pair[0], pair[1], "not in turn: {ids:?}");
   }
 
-  let crashed = get(served.port, "/crash").text();
-  assert!(seen.contains(&crashed));
-  let mut replacement = None;
-  for _ in 0..TRIES * 5 {
-    let Some(id) = worker_of_or_dropped(served.port) else {
-      continue;
-    };
-    if !seen.contains(&id) {
-      replacement = Some(id);
-      break;
-    }
-  }
-  assert!(replacement.is_some(), "no restarted worker answered");
+  crash_one_and_see_it_replaced(served.port, &seen);
   served.signal(libc::SIGTERM);
   let out = served.wait();
   assert_eq!(out.code, 0, "{}", out.stderr);
