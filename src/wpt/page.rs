@@ -32,8 +32,35 @@ add_completion_callback((_tests, harness) => {
 });
 "##;
 
+/// The same reporter for Deno (`rt wpt --peer deno`), which has neither
+/// `process.stderr` nor `process.exit` on every version.
+const DENO_REPORTER: &str = r##"
+const rtWptLine = (line) => {
+  const bytes = new TextEncoder().encode(line + "\n");
+  for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
+};
+add_result_callback(({ name, status, message }) => {
+  rtWptLine("#RT#" + JSON.stringify({ name, status, message: message ?? null }));
+});
+add_completion_callback((_tests, harness) => {
+  rtWptLine("#$#$#" + JSON.stringify({ status: harness.status, message: harness.message ?? null }));
+  Deno.exit(0);
+});
+"##;
+
 /// What a page's script sees before anything else runs.
 const SHIM: &str = "globalThis.window = globalThis;\n";
+
+/// What runs the page's scripts.
+#[derive(Debug, Clone)]
+pub enum Runner {
+  /// rt itself: a child `rt wpt-run` with one file per script.
+  Rt,
+  /// Deno at this path, the way Deno's own WPT runner runs a page: one
+  /// bundle that evaluates each script as a classic script under its URL
+  /// (an internal hook its testing flag exposes).
+  Deno(std::path::PathBuf),
+}
 
 /// Fetches test resources from wptserve over plain http.
 #[derive(Clone)]
@@ -127,6 +154,7 @@ fn broken(variant: &Variant, why: String) -> Outcome {
 /// Runs one variant to its outcome.
 pub async fn run_variant(
   client: &Client,
+  runner: &Runner,
   variant: &Variant,
   work: &Path,
 ) -> Outcome {
@@ -153,44 +181,39 @@ pub async fn run_variant(
   if let Err(e) = std::fs::create_dir_all(&dir) {
     return broken(variant, e.to_string());
   }
-  let mut files = Vec::new();
-  let mut write = |index: usize, source: &str| -> Result<(), String> {
-    let path = dir.join(format!("{index:03}.js"));
-    std::fs::write(&path, source).map_err(|e| e.to_string())?;
-    files.push(path);
-    Ok(())
-  };
-  if let Err(e) = write(0, SHIM) {
-    return broken(variant, e);
-  }
-  for (index, script) in scripts(&html).into_iter().enumerate() {
+  let mut sources = vec![(None, SHIM.to_string())];
+  for script in scripts(&html) {
     let source = match script {
-      Script::Inline(code) => code,
+      Script::Inline(code) => (None, code),
       Script::Src(src) => {
         let Ok(url) = page_url.join(&src) else {
           return broken(variant, format!("bad script URL {src}"));
         };
         if url.path() == "/resources/testharnessreport.js" {
-          REPORTER.to_string()
+          let reporter = match runner {
+            Runner::Rt => REPORTER,
+            Runner::Deno(_) => DENO_REPORTER,
+          };
+          (Some(url), reporter.to_string())
         } else {
           match client.get(&url).await {
-            Ok(code) => code,
+            Ok(code) => (Some(url), code),
             Err(e) => return broken(variant, e),
           }
         }
       }
     };
-    if let Err(e) = write(index + 1, &source) {
-      return broken(variant, e);
-    }
+    sources.push(source);
   }
-  let exe = std::env::current_exe().unwrap_or_else(|_| "rt".into());
-  let child = tokio::process::Command::new(exe)
-    .arg("wpt-run")
-    .arg("--location")
-    .arg(page_url.as_str())
-    .args(&files)
-    .env("NODE_EXTRA_CA_CERTS", CA_FILE)
+  let command = match runner {
+    Runner::Rt => rt_command(&dir, &page_url, &sources),
+    Runner::Deno(deno) => deno_command(deno, &dir, &page_url, &sources),
+  };
+  let mut command = match command {
+    Ok(command) => command,
+    Err(e) => return broken(variant, e),
+  };
+  let child = command
     .stdin(Stdio::null())
     .stdout(Stdio::null())
     .stderr(Stdio::piped())
@@ -198,7 +221,9 @@ pub async fn run_variant(
     .spawn();
   let child = match child {
     Ok(child) => child,
-    Err(e) => return broken(variant, format!("could not start rt: {e}")),
+    Err(e) => {
+      return broken(variant, format!("could not start the runtime: {e}"));
+    }
   };
   let limit = Duration::from_secs(if variant.long { 60 } else { 10 });
   let output = match tokio::time::timeout(limit, child.wait_with_output()).await
@@ -211,6 +236,72 @@ pub async fn run_variant(
   };
   let _ = std::fs::remove_dir_all(&dir);
   parse(variant, &String::from_utf8_lossy(&output.stderr))
+}
+
+/// `rt wpt-run` with the page's scripts as files, in order.
+fn rt_command(
+  dir: &Path,
+  page_url: &Url,
+  sources: &[(Option<Url>, String)],
+) -> Result<tokio::process::Command, String> {
+  let mut files = Vec::new();
+  for (index, (_, source)) in sources.iter().enumerate() {
+    let path = dir.join(format!("{index:03}.js"));
+    std::fs::write(&path, source).map_err(|e| e.to_string())?;
+    files.push(path);
+  }
+  let exe = std::env::current_exe().unwrap_or_else(|_| "rt".into());
+  let mut command = tokio::process::Command::new(exe);
+  command
+    .arg("wpt-run")
+    .arg("--location")
+    .arg(page_url.as_str())
+    .args(&files)
+    .env("NODE_EXTRA_CA_CERTS", CA_FILE);
+  Ok(command)
+}
+
+/// `deno run` of one bundle that evaluates the page's scripts in order as
+/// classic scripts (a script's error stops the page, as under rt).
+fn deno_command(
+  deno: &Path,
+  dir: &Path,
+  page_url: &Url,
+  sources: &[(Option<Url>, String)],
+) -> Result<tokio::process::Command, String> {
+  let mut bundle = String::new();
+  for (index, (url, source)) in sources.iter().enumerate() {
+    let name = url
+      .as_ref()
+      .map_or_else(|| format!("{page_url}#script{index}"), Url::to_string);
+    let encode =
+      |text: &str| serde_json::to_string(text).map_err(|e| e.to_string());
+    bundle.push_str(&format!(
+      "{{ const [, error] = Deno[Deno.internal].core.evalContext({}, {}); \
+       if (error !== null) throw error.thrown; }}\n",
+      encode(source)?,
+      encode(&name)?
+    ));
+  }
+  let path = dir.join("bundle.js");
+  std::fs::write(&path, bundle).map_err(|e| e.to_string())?;
+  let mut command = tokio::process::Command::new(deno);
+  command
+    .args([
+      "run",
+      "-A",
+      "--quiet",
+      "--enable-testing-features-do-not-use",
+    ])
+    .arg("--v8-flags=--expose-gc")
+    .arg("--location")
+    .arg(page_url.as_str())
+    .arg("--cert")
+    .arg(CA_FILE)
+    .arg(&path)
+    .env("DENO_NO_UPDATE_CHECK", "1")
+    .env("NO_COLOR", "1");
+  Ok(command)
 }
 
 fn parse(variant: &Variant, stderr: &str) -> Outcome {
