@@ -12,13 +12,17 @@ const {
   ArrayPrototypePush,
   ArrayPrototypeSort,
   ArrayPrototypeSplice,
-  ObjectGetOwnPropertyDescriptor,
+  ObjectDefineProperties,
+  ObjectDefineProperty,
+  ObjectGetPrototypeOf,
+  ReflectGetOwnPropertyDescriptor,
   ReflectOwnKeys,
   RegExpPrototypeTest,
   StringPrototypeToLowerCase,
   Symbol,
   SymbolFor,
   SymbolIterator,
+  SymbolToStringTag,
   TypeError,
 } = primordials;
 
@@ -28,6 +32,8 @@ export const kList = Symbol("header list");
 export const kGuard = Symbol("guard");
 /** A function filling the list on first access (lazy request headers). */
 export const kFill = Symbol("fill");
+/** The sorted-and-combined list iteration reads, until the next change. */
+const kSorted = Symbol("sorted and combined");
 
 // RFC 9110 token and field-value checks.
 const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -78,14 +84,21 @@ function list(headers) {
   return headers[kList];
 }
 
-/** Appends to a header list without validation (trusted input). */
-export function appendTrusted(headers, name, value) {
-  ArrayPrototypePush(list(headers), [name, value]);
+/** The list, about to be changed: iteration re-sorts it next time. */
+function changing(headers) {
+  headers[kSorted] = undefined;
+  return list(headers);
 }
 
-/** The list, filled if lazy: for Request/Response internals. */
+/** Appends to a header list without validation (trusted input). */
+export function appendTrusted(headers, name, value) {
+  ArrayPrototypePush(changing(headers), [name, value]);
+}
+
+/** The list, filled if lazy: for Request/Response internals (which may
+ * change it). */
 export function headerList(headers) {
-  return list(headers);
+  return changing(headers);
 }
 
 function checkMutable(headers) {
@@ -101,14 +114,19 @@ function fill(headers, init) {
       "Headers init must be an object, an array of pairs or a Headers instance",
     );
   }
-  if (init instanceof Headers) {
+  // Overload resolution reads @@iterator once: a sequence if it has one.
+  const method = init[SymbolIterator];
+  // A Headers with its own iterator is copied as its list: the same
+  // headers, and repeated names stay separate fields when sent. The brand
+  // check runs no Proxy trap; a replaced iterator is honoured.
+  if (method === entries && isHeaders(init)) {
     const source = list(init);
     for (let i = 0; i < source.length; i++) {
       appendTrusted(headers, source[i][0], source[i][1]);
     }
     return;
   }
-  if (typeof init[SymbolIterator] === "function") {
+  if (typeof method === "function") {
     for (const pair of init) {
       if (typeof pair === "string" || typeof pair?.[SymbolIterator] !== "function") {
         throw new TypeError("Each header pair must be an iterable [name, value]");
@@ -123,20 +141,33 @@ function fill(headers, init) {
     }
     return;
   }
-  // WebIDL record<ByteString, ByteString>: each own enumerable key still
-  // present when its turn comes, its value read and converted in turn (a
-  // value's toString() may change the keys after it).
+  // https://webidl.spec.whatwg.org/#es-to-record: the whole record is
+  // converted first (each own enumerable key, then its value, as
+  // ByteStrings), and only then appended.
   const keys = ReflectOwnKeys(init);
+  const pairs = [];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    const desc = ObjectGetOwnPropertyDescriptor(init, key);
+    const desc = ReflectGetOwnPropertyDescriptor(init, key);
     if (desc === undefined || !desc.enumerable) continue;
-    if (typeof key === "symbol") {
-      throw new TypeError("Cannot convert a Symbol value to a string");
-    }
-    headers.append(key, init[key]);
+    const name = byteString(key);
+    ArrayPrototypePush(pairs, [name, byteString(init[key])]);
   }
+  for (let i = 0; i < pairs.length; i++) headers.append(pairs[i][0], pairs[i][1]);
 }
+
+/** https://webidl.spec.whatwg.org/#es-ByteString */
+function byteString(value) {
+  if (typeof value === "symbol") {
+    throw new TypeError("Cannot convert a Symbol value to a string");
+  }
+  const string = `${value}`;
+  if (RegExpPrototypeTest(NON_LATIN1_RE, string)) {
+    throw new TypeError(`'${string}' is not a valid ByteString`);
+  }
+  return string;
+}
+const NON_LATIN1_RE = /[^\0-\xff]/;
 
 /** WebIDL: a TypeError when fewer than `required` arguments were given. */
 function requireArgs(given, required) {
@@ -158,13 +189,82 @@ function combine(name, a, b) {
 
 /** Headers that may appear once per response line set. */
 const SET_COOKIE = "set-cookie";
+const kIsHeaders = Symbol("isHeaders");
+
+/** https://webidl.spec.whatwg.org/#es-iterator-prototype-object */
+const HeadersIteratorPrototype = {
+  __proto__: ObjectGetPrototypeOf(ObjectGetPrototypeOf([][SymbolIterator]())),
+};
+const kIteration = Symbol("iteration");
+
+/** A default iterator: live, as WebIDL's pair iterators are (it reads the
+ * sorted-and-combined list at its index on every step). */
+function iterator(headers, kind) {
+  const it = { __proto__: HeadersIteratorPrototype };
+  it[kIteration] = { headers, kind, index: 0 };
+  return it;
+}
+
+ObjectDefineProperties(HeadersIteratorPrototype, {
+  next: {
+    value: function next() {
+      const state = this?.[kIteration];
+      if (state === undefined) {
+        throw new TypeError("next() called on an object that is not a Headers Iterator");
+      }
+      const pairs = sortedAndCombined(state.headers);
+      if (state.index >= pairs.length) return { value: undefined, done: true };
+      const [name, value] = pairs[state.index++];
+      const result = state.kind === "key" ? name : state.kind === "value" ? value : [name, value];
+      return { value: result, done: false };
+    },
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  },
+  [SymbolToStringTag]: { value: "Headers Iterator", configurable: true },
+});
+
+/** https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine,
+ * cached until the list changes. */
+function sortedAndCombined(headers) {
+  let out = headers[kSorted];
+  if (out !== undefined) return out;
+  // A stable sort by name keeps each name's values in list order; values
+  // of one name are then adjacent and combine in one pass.
+  const sorted = ArrayPrototypeSort([...list(headers)], byName);
+  out = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const [name, value] = sorted[i];
+    const last = out.length - 1;
+    if (name !== SET_COOKIE && last >= 0 && out[last][0] === name) {
+      out[last] = [name, combine(name, out[last][1], value)];
+    } else {
+      ArrayPrototypePush(out, [name, value]);
+    }
+  }
+  headers[kSorted] = out;
+  return out;
+}
+
+function byName(a, b) {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
 
 export class Headers {
+  #brand = true;
+
   constructor(init = undefined) {
     this[kList] = [];
     this[kGuard] = "none";
     this[kFill] = undefined;
+    this[kSorted] = undefined;
     if (init !== undefined) fill(this, init);
+  }
+
+  /** Whether `value` is a Headers (no Proxy trap runs). */
+  static [kIsHeaders](value) {
+    return value !== null && typeof value === "object" && #brand in value;
   }
 
   /** https://fetch.spec.whatwg.org/#dom-headers-append */
@@ -174,7 +274,7 @@ export class Headers {
     const lower = headerName(name);
     value = headerValue(name, value);
     checkMutable(this);
-    ArrayPrototypePush(list(this), [lower, value]);
+    ArrayPrototypePush(changing(this), [lower, value]);
   }
 
   /** https://fetch.spec.whatwg.org/#dom-headers-delete */
@@ -182,7 +282,7 @@ export class Headers {
     requireArgs(arguments.length, 1);
     const lower = headerName(name);
     checkMutable(this);
-    const l = list(this);
+    const l = changing(this);
     for (let i = l.length - 1; i >= 0; i--) {
       if (l[i][0] === lower) ArrayPrototypeSplice(l, i, 1);
     }
@@ -238,7 +338,7 @@ export class Headers {
     const lower = headerName(name);
     value = headerValue(name, value);
     checkMutable(this);
-    const l = list(this);
+    const l = changing(this);
     let found = false;
     for (let i = 0; i < l.length; i++) {
       if (l[i][0] !== lower) continue;
@@ -252,60 +352,29 @@ export class Headers {
     if (!found) ArrayPrototypePush(l, [lower, value]);
   }
 
-  /** https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine */
-  #sortedAndCombined() {
-    const l = list(this);
-    const names = [];
-    const seen = { __proto__: null };
-    for (let i = 0; i < l.length; i++) {
-      const name = l[i][0];
-      if (name !== SET_COOKIE && seen[name] === undefined) {
-        seen[name] = true;
-        ArrayPrototypePush(names, name);
-      }
-    }
-    let hasCookie = false;
-    for (let i = 0; i < l.length && !hasCookie; i++) hasCookie = l[i][0] === SET_COOKIE;
-    if (hasCookie) ArrayPrototypePush(names, SET_COOKIE);
-    ArrayPrototypeSort(names);
-    const out = [];
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      if (name === SET_COOKIE) {
-        for (let j = 0; j < l.length; j++) {
-          if (l[j][0] === SET_COOKIE) ArrayPrototypePush(out, [SET_COOKIE, l[j][1]]);
-        }
-      } else {
-        ArrayPrototypePush(out, [name, this.get(name)]);
-      }
-    }
-    return out;
-  }
-
+  /** https://webidl.spec.whatwg.org/#es-forEach */
   forEach(callback, thisArg = undefined) {
     if (typeof callback !== "function") {
       throw new TypeError("Headers.forEach requires a function");
     }
-    const pairs = this.#sortedAndCombined();
-    for (let i = 0; i < pairs.length; i++) {
+    // Live, as the iterators are: each step reads the current list.
+    for (let i = 0; ; i++) {
+      const pairs = sortedAndCombined(this);
+      if (i >= pairs.length) break;
       callback.call(thisArg, pairs[i][1], pairs[i][0], this);
     }
   }
 
-  *entries() {
-    yield* this.#sortedAndCombined();
+  entries() {
+    return iterator(this, "key+value");
   }
 
-  *keys() {
-    for (const pair of this.#sortedAndCombined()) yield pair[0];
+  keys() {
+    return iterator(this, "key");
   }
 
-  *values() {
-    for (const pair of this.#sortedAndCombined()) yield pair[1];
-  }
-
-  [SymbolIterator]() {
-    return this.entries();
+  values() {
+    return iterator(this, "value");
   }
 
   /** Bun: a plain object; set-cookie becomes an array. */
@@ -325,7 +394,7 @@ export class Headers {
 
   /** Bun: the number of header names. */
   get count() {
-    return this.#sortedAndCombined().length;
+    return sortedAndCombined(this).length;
   }
 
   get [Symbol.toStringTag]() {
@@ -336,6 +405,20 @@ export class Headers {
     return `Headers ${inspect(this.toJSON(), options)}`;
   }
 }
+
+// WebIDL operations are enumerable, and @@iterator is `entries` itself.
+for (const name of ["append", "delete", "get", "getSetCookie", "has", "set", "forEach", "entries", "keys", "values"]) {
+  ObjectDefineProperty(Headers.prototype, name, { enumerable: true });
+}
+ObjectDefineProperty(Headers.prototype, SymbolIterator, {
+  value: Headers.prototype.entries,
+  writable: true,
+  configurable: true,
+});
+
+const isHeaders = Headers[kIsHeaders];
+const entries = Headers.prototype.entries;
+delete Headers[kIsHeaders];
 
 /** Headers over a list made elsewhere (no validation), with a guard. */
 export function headersFromList(pairs, guard) {
