@@ -15,7 +15,7 @@ fn fetch_requests_redirects_decoding_aborts_and_errors() {
   assert_stdout(
     &out,
     "get 200 true OK true false {\"method\":\"GET\",\"accept\":\"*/*\",\"ua\":\"Bun/1.4.4\",\"ae\":\"gzip, deflate, br, zstd\",\"custom\":\"c\"}\n\
-post buffered text/plain;charset=utf-8 null\n\
+post buffered text/plain;charset=UTF-8 null\n\
 stream upload streamed chunked\n\
 params a=1 application/x-www-form-urlencoded;charset=UTF-8\n\
 reuse 1\n\

@@ -18,13 +18,16 @@ import {
   op_serve_has_body,
 } from "ext:core/ops";
 import { webScript } from "ext:rt/00_web.js";
+import { extractMimeType } from "ext:rt/59_mime.js";
 import { FormData, parseFormData, serializeFormData } from "ext:rt/62_formdata.js";
 
 const {
   ArrayBufferIsView,
   ArrayBufferPrototypeSlice,
+  FunctionPrototypeCall,
   JSONParse,
   PromisePrototypeThen,
+  PromiseReject,
   PromiseResolve,
   ObjectPrototypeIsPrototypeOf,
   Symbol,
@@ -37,7 +40,13 @@ const {
   Uint8Array,
 } = primordials;
 
-const { ReadableStream, isReadableStreamDisturbed } = webScript("06_streams");
+const {
+  ReadableStream,
+  TransformStream,
+  isReadableStreamDisturbed,
+  readableStreamDisturb,
+  readableStreamTee,
+} = webScript("06_streams");
 const { Blob } = webScript("09_file");
 const { URLSearchParams } = webScript("00_url");
 
@@ -139,12 +148,16 @@ function copyBytes(view) {
   return new Uint8Array(ArrayBufferPrototypeSlice(view, 0));
 }
 
+/** The type a string body implies (the Fetch standard's spelling; a
+ * server sends Bun's lowercase `utf-8` when the script never read it). */
+export const TEXT_TYPE = "text/plain;charset=UTF-8";
+
 /**
  * https://fetch.spec.whatwg.org/#concept-bodyinit-extract
  * Returns `[source, contentType | null]`.
  */
 export function extractBody(init) {
-  if (typeof init === "string") return [init, "text/plain;charset=utf-8"];
+  if (typeof init === "string") return [init, TEXT_TYPE];
   if (init === null || init === undefined) return [null, null];
   if (ArrayBufferIsView(init) || init instanceof ArrayBuffer) {
     return [copyBytes(init), null];
@@ -172,7 +185,7 @@ export function extractBody(init) {
     // Bun accepts async iterables (e.g. async generators) as bodies.
     return [ReadableStream.from(init), null];
   }
-  return [`${init}`, "text/plain;charset=utf-8"];
+  return [`${init}`, TEXT_TYPE];
 }
 
 function chunkToBytes(chunk) {
@@ -241,6 +254,13 @@ export function bodyStream(owner) {
     stream = null;
   } else if (ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source)) {
     stream = source;
+  } else if (source === MOVED || owner[kUsed] === true) {
+    // Consumed (or taken over) without a stream: the stream it would have
+    // been read through is disturbed (and, if consumed, locked), so it
+    // cannot be read again.
+    stream = new ReadableStream({ start: (controller) => controller.close() });
+    readableStreamDisturb(stream);
+    if (source !== MOVED) stream.getReader();
   } else if (source instanceof ServerBody) {
     stream = op_serve_has_body(source.id) ? serverBodyStream(source.id) : null;
   } else if (source instanceof FetchBody) {
@@ -278,19 +298,32 @@ export function bodyStream(owner) {
 /** https://fetch.spec.whatwg.org/#dom-body-bodyused */
 export function isBodyUsed(owner) {
   if (owner[kUsed]) return true;
-  const stream = owner[kStream];
-  return stream !== undefined && stream !== null && isReadableStreamDisturbed(stream);
+  let stream = owner[kStream];
+  if (stream === undefined) {
+    // A stream given as the body is the body's stream, read or not.
+    const source = owner[kSource];
+    if (source === null || typeof source !== "object" ||
+      !ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source)) return false;
+    stream = source;
+  }
+  return stream !== null && isReadableStreamDisturbed(stream);
 }
 
+/** https://fetch.spec.whatwg.org/#concept-body-consume-body (steps 1-2): a
+ * used or locked body rejects; a null body is never used up. */
 function markUsed(owner) {
+  // A fetched body whose fetch was aborted is errored with the abort reason
+  // (every read of it rejects with that, at once).
+  const source = owner[kSource];
+  if (source instanceof FetchBody && source.signal?.aborted) throw source.signal.reason;
   if (isBodyUsed(owner)) {
     throw new TypeError("Body already used");
   }
-  const stream = owner[kStream];
-  if (stream !== undefined && stream !== null && stream.locked) {
+  const stream = owner[kStream] ?? (ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source) ? source : null);
+  if (stream !== null && stream.locked) {
     throw new TypeError("Body is locked");
   }
-  owner[kUsed] = true;
+  if (owner[kSource] !== null || (stream !== undefined && stream !== null)) owner[kUsed] = true;
 }
 
 /** Consumes the body as bytes. */
@@ -324,6 +357,7 @@ async function consumeText(owner) {
   return decoder.decode(await consumeBytes(owner));
 }
 
+/** The body's Content-Type as given (formData parses it itself). */
 function mimeType(owner) {
   return owner.headers.get("content-type") ?? "";
 }
@@ -384,7 +418,8 @@ export function mixinBody(prototype) {
         : TypedArrayPrototypeSlice(bytes);
     },
     async blob() {
-      const type = mimeType(this);
+      // https://fetch.spec.whatwg.org/#concept-body-mime-type
+      const type = extractMimeType(this.headers.get("content-type"));
       return new Blob([await consumeBytes(this)], { type });
     },
     async formData() {
@@ -393,15 +428,63 @@ export function mixinBody(prototype) {
     },
   };
   for (const name in methods) {
+    const consume = methods[name];
     Object.defineProperty(prototype, name, {
       __proto__: null,
-      value: methods[name],
+      // A body whose fetch was aborted rejects at once (before any other
+      // microtask runs), with the abort reason, however often it is read.
+      value: {
+        [name]() {
+          const source = this[kSource];
+          if (source instanceof FetchBody && source.signal?.aborted) {
+            return PromiseReject(source.signal.reason);
+          }
+          return FunctionPrototypeCall(consume, this);
+        },
+      }[name],
       writable: true,
       enumerable: true,
       configurable: true,
     });
   }
 }
+
+/** https://fetch.spec.whatwg.org/#body-unusable */
+export function isUnusable(owner) {
+  if (owner[kSource] === null) return false;
+  const stream = owner[kStream];
+  return isBodyUsed(owner) || (stream !== undefined && stream !== null && stream.locked);
+}
+
+/** Marks a body disturbed without reading it (`new Request(input, { body })`
+ * still uses up the input's). */
+export function disturbBody(owner) {
+  owner[kUsed] = true;
+  const stream = owner[kStream];
+  if (stream !== undefined && stream !== null) readableStreamDisturb(stream);
+}
+
+/** https://fetch.spec.whatwg.org/#dom-request (step 45): `to` takes the
+ * body of `from`, which is left used. A body that is (or was handed out
+ * as) a stream is proxied through an identity transform, so `from.body`
+ * stays the stream it was, disturbed; any other source simply moves. */
+export function takeBody(from, to) {
+  const source = from[kSource];
+  if (from[kStream] !== undefined || ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source)) {
+    const stream = bodyStream(from).pipeThrough(new TransformStream());
+    to[kSource] = stream;
+    to[kStream] = stream;
+    from[kUsed] = true;
+    return;
+  }
+  to[kSource] = source;
+  from[kSource] = MOVED;
+  from[kUsed] = true;
+}
+
+/** The source of a body another request took over: its `.body` is an
+ * empty, disturbed stream. */
+const MOVED = { __proto__: null };
 
 /** Tees the body for clone(): the original keeps one branch. */
 export function cloneBody(from, to) {
@@ -413,7 +496,10 @@ export function cloneBody(from, to) {
     to[kSource] = source instanceof Uint8Array ? TypedArrayPrototypeSlice(source) : source;
     if (from[kStream] === undefined) return;
   }
-  const [a, b] = bodyStream(from).tee();
+  // https://fetch.spec.whatwg.org/#concept-body-clone: the second branch
+  // gets structured clones of the chunks, so neither side sees the other's
+  // changes to a chunk.
+  const [a, b] = readableStreamTee(bodyStream(from), true);
   from[kStream] = a;
   from[kSource] = a;
   to[kSource] = b;

@@ -22,13 +22,17 @@ import {
 } from "ext:rt/60_headers.js";
 import {
   cloneBody,
+  disturbBody,
   extractBody,
+  isUnusable,
   kSource,
   mixinBody,
   ServerBody,
+  takeBody,
 } from "ext:rt/61_body.js";
 
 const {
+  ArrayPrototypeIncludes,
   ArrayPrototypeJoin,
   ArrayPrototypePush,
   ObjectCreate,
@@ -43,6 +47,7 @@ const {
 } = primordials;
 
 const { URL } = webScript("00_url");
+const { blobFromObjectUrl } = webScript("09_file");
 const { AbortController, AbortSignal } = webScript("03_abort_signal");
 const { DOMException } = webScript("01_dom_exception");
 
@@ -55,12 +60,17 @@ export const kServerId = Symbol("server request id");
 /** The request's CookieMap, once `cookies` was read. */
 export const kCookies = Symbol("cookies");
 const kInit = Symbol("init");
+/** A blob: URL's blob, resolved when the URL was parsed (the URL may be
+ * revoked before the fetch). */
+export const kBlob = Symbol("blob URL entry");
 
 /** Method codes from Rust (see `method_code` in src/server/core.rs). */
 const METHODS = ["", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
 const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NORMALIZED = { __proto__: null, DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
 const FORBIDDEN = { __proto__: null, CONNECT: 1, TRACE: 1, TRACK: 1 };
+/** https://fetch.spec.whatwg.org/#cors-safelisted-method */
+const SIMPLE_METHODS = ["GET", "HEAD", "POST"];
 
 /** https://fetch.spec.whatwg.org/#concept-method-normalize */
 function normalizeMethod(method) {
@@ -75,7 +85,80 @@ function normalizeMethod(method) {
   return NORMALIZED[upper] !== undefined ? upper : method;
 }
 
-const OPTIONAL = ["mode", "credentials", "cache", "redirect", "referrer", "referrerPolicy", "integrity", "keepalive", "duplex"];
+const OPTIONAL = [
+  "mode",
+  "credentials",
+  "cache",
+  "redirect",
+  "referrer",
+  "referrerPolicy",
+  "integrity",
+  "keepalive",
+  "duplex",
+  "priority",
+];
+
+/** The RequestInit members that are WebIDL enums, and their values. */
+const ENUMS = {
+  __proto__: null,
+  mode: ["navigate", "same-origin", "no-cors", "cors"],
+  credentials: ["omit", "same-origin", "include"],
+  cache: ["default", "no-store", "reload", "no-cache", "force-cache", "only-if-cached"],
+  redirect: ["follow", "error", "manual"],
+  referrerPolicy: [
+    "",
+    "no-referrer",
+    "no-referrer-when-downgrade",
+    "same-origin",
+    "origin",
+    "strict-origin",
+    "origin-when-cross-origin",
+    "strict-origin-when-cross-origin",
+    "unsafe-url",
+  ],
+  priority: ["high", "low", "auto"],
+  duplex: ["half"],
+};
+
+/** The options of `init` rt keeps, each converted as WebIDL would. */
+function initOptions(init, inherited) {
+  let options = inherited;
+  for (let i = 0; i < OPTIONAL.length; i++) {
+    const key = OPTIONAL[i];
+    let value = init[key];
+    if (value === undefined) continue;
+    const allowed = ENUMS[key];
+    if (allowed !== undefined) {
+      value = `${value}`;
+      if (!ArrayPrototypeIncludes(allowed, value)) {
+        throw new TypeError(`'${value}' is not a valid value for RequestInit.${key}`);
+      }
+    } else if (key === "keepalive") {
+      value = !!value;
+    } else {
+      value = `${value}`;
+    }
+    if (options === inherited) options = { __proto__: null, ...inherited };
+    options[key] = value;
+  }
+  return options;
+}
+
+/** https://fetch.spec.whatwg.org/#dom-request (step 15: referrer) */
+function parseReferrer(referrer) {
+  if (referrer === "") return "no-referrer";
+  let parsed;
+  try {
+    parsed = new URL(referrer, globalThis.location?.href);
+  } catch {
+    throw new TypeError(`Failed to parse referrer URL ${referrer}`);
+  }
+  // about:client, or a URL of another origin, is the client.
+  if (parsed.href === "about:client") return "client";
+  const origin = globalThis.location?.origin;
+  if (origin !== undefined && parsed.origin !== origin) return "client";
+  return parsed.href;
+}
 
 // Fields are assigned in the constructor, and rarely used ones (signal,
 // init options, body stream) only when needed: every property a request is
@@ -100,6 +183,7 @@ export class Request {
       inputRequest = input;
       this[kMethod] = input.method;
       this[kUrl] = input.url;
+      if (input[kBlob] !== undefined) this[kBlob] = input[kBlob];
       this[kInit] = input[kInit];
     } else {
       // 5.2-5.4. Parse input against the base URL (a page's `location`;
@@ -114,18 +198,32 @@ export class Request {
         throw new TypeError("Request URL must not include credentials");
       }
       this[kUrl] = parsed.href;
+      if (parsed.protocol === "blob:") this[kBlob] = blobFromObjectUrl(parsed.href);
     }
     init ??= {};
+    // 10-11. window may only be null.
+    if (init.window !== undefined && init.window !== null) {
+      throw new TypeError("RequestInit.window must be null");
+    }
+    // 14-24. The options, checked as their WebIDL types; mode "navigate"
+    // cannot be set by a script.
+    const options = initOptions(init, this[kInit]);
+    if (options !== undefined) {
+      if (init.mode === "navigate") {
+        throw new TypeError("RequestInit.mode cannot be 'navigate'");
+      }
+      if (init.referrer !== undefined) options.referrer = parseReferrer(options.referrer);
+      // 22. only-if-cached needs mode same-origin.
+      if (options.cache === "only-if-cached" && options.mode !== "same-origin") {
+        throw new TypeError("cache mode 'only-if-cached' needs mode 'same-origin'");
+      }
+      this[kInit] = options;
+    }
     // 25. method
     if (init.method !== undefined) this[kMethod] = normalizeMethod(init.method);
-    // Options rt keeps for fetch (redirect, keepalive, duplex...).
-    for (let i = 0; i < OPTIONAL.length; i++) {
-      const key = OPTIONAL[i];
-      if (init[key] !== undefined) (this[kInit] ??= { __proto__: null })[key] = init[key];
-    }
-    if (this[kInit]?.redirect !== undefined &&
-      !["follow", "error", "manual"].includes(this[kInit].redirect)) {
-      throw new TypeError(`'${this[kInit].redirect}' is not a valid redirect mode`);
+    // 26-27. no-cors allows only CORS-safelisted methods.
+    if (this[kInit]?.mode === "no-cors" && !ArrayPrototypeIncludes(SIMPLE_METHODS, this[kMethod])) {
+      throw new TypeError(`'${this[kMethod]}' is not allowed with mode 'no-cors'`);
     }
     // 29-30. signal: follows both the input request's and init's signal.
     const signals = [];
@@ -134,28 +232,48 @@ export class Request {
         throw new TypeError("Request init signal must be an AbortSignal");
       }
       signals.push(init.signal);
-    } else if (inputRequest !== null && inputRequest[kSignal] !== undefined) {
+    } else if (init.signal === undefined && inputRequest !== null && inputRequest[kSignal] !== undefined) {
+      // An explicit `signal: null` drops the input request's signal.
       signals.push(inputRequest[kSignal]);
     }
-    if (signals.length > 0) this[kSignal] = AbortSignal.any(signals);
     // 32-33. headers
     const headers = new Headers(init.headers ?? (inputRequest !== null ? inputRequest.headers : undefined));
     headers[kGuard] = "request";
-    this[kHeaders] = headers;
-    // 34-36. body
-    const bodyInit = init.body !== undefined ? init.body : undefined;
-    if ((bodyInit !== undefined && bodyInit !== null) &&
+    // 39-40. A body (the init's or the input's) needs a method that has one.
+    const bodyInit = init.body;
+    const inputBody = inputRequest !== null && inputRequest[kSource] !== null;
+    if (((bodyInit !== undefined && bodyInit !== null) || inputBody) &&
       (this[kMethod] === "GET" || this[kMethod] === "HEAD")) {
       throw new TypeError("Request with GET/HEAD method cannot have body.");
     }
-    if (bodyInit !== undefined) {
+    // 45. The input's body must be usable to be taken over.
+    if ((bodyInit === undefined || bodyInit === null) && inputBody && isUnusable(inputRequest)) {
+      throw new TypeError("The input request's body is already used");
+    }
+    // Nothing can throw after this point: the input is only now disturbed.
+    if (signals.length > 0) this[kSignal] = AbortSignal.any(signals);
+    this[kHeaders] = headers;
+    if (bodyInit !== undefined && bodyInit !== null) {
+      // 41. Extract init's body (its content type unless one was given).
       const [source, type] = extractBody(bodyInit);
       this[kSource] = source;
       if (type !== null && !headers.has("content-type")) appendTrusted(headers, "content-type", type);
-    } else if (inputRequest !== null) {
-      cloneBody(inputRequest, this);
-      inputRequest[kSource] = null;
+      // The input's body is disturbed all the same.
+      if (inputBody) disturbBody(inputRequest);
+    } else if (inputBody) {
+      // 45. The input's body moves to this request (the input is used).
+      takeBody(inputRequest, this);
     }
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-request-isreloadnavigation */
+  get isReloadNavigation() {
+    return false;
+  }
+
+  /** https://fetch.spec.whatwg.org/#dom-request-ishistorynavigation */
+  get isHistoryNavigation() {
+    return false;
   }
 
   get method() {
@@ -222,8 +340,11 @@ export class Request {
   get destination() {
     return "";
   }
+  /** https://fetch.spec.whatwg.org/#dom-request-referrer */
   get referrer() {
-    return this[kInit]?.referrer ?? "about:client";
+    const referrer = this[kInit]?.referrer ?? "client";
+    if (referrer === "no-referrer") return "";
+    return referrer === "client" ? "about:client" : referrer;
   }
   get referrerPolicy() {
     return this[kInit]?.referrerPolicy ?? "";
@@ -256,6 +377,7 @@ export class Request {
     copy[kMethod] = this[kMethod];
     copy[kUrl] = this.url;
     copy[kInit] = this[kInit];
+    if (this[kBlob] !== undefined) copy[kBlob] = this[kBlob];
     copy[kHeaders] = new Headers(this.headers);
     copy[kSignal] = this[kSignal] === undefined ? undefined : AbortSignal.any([this.signal]);
     if (this.params !== undefined) copy.params = this.params;

@@ -8,13 +8,15 @@
 import { primordials } from "ext:core/mod.js";
 import { webScript } from "ext:rt/00_web.js";
 import { appendTrusted, Headers, kGuard } from "ext:rt/60_headers.js";
-import { cloneBody, extractBody, kSource, mixinBody } from "ext:rt/61_body.js";
+import { cloneBody, extractBody, kSource, mixinBody, TEXT_TYPE } from "ext:rt/61_body.js";
 
 const {
   JSONStringify,
   NumberIsInteger,
   RangeError,
   RegExpPrototypeTest,
+  StringPrototypeIndexOf,
+  StringPrototypeSlice,
   Symbol,
   SymbolFor,
   TypeError,
@@ -46,7 +48,9 @@ function toUnsignedShort(n) {
 }
 const REASON_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-export const JSON_TYPE = "application/json;charset=utf-8";
+/** Response.json's type as the Fetch standard gives it (a server sends
+ * Bun's `application/json;charset=utf-8` when the script never read it). */
+export const JSON_TYPE = "application/json";
 
 function initObject(init, what) {
   if (typeof init === "number") return { status: init };
@@ -118,7 +122,7 @@ export class Response {
     // The common `new Response("text")`: no init object to read.
     if (typeof body === "string" && init === undefined) {
       this[kSource] = body;
-      this[kImpliedType] = "text/plain;charset=utf-8";
+      this[kImpliedType] = TEXT_TYPE;
       return;
     }
     const [source, type] = extractBody(body);
@@ -194,9 +198,13 @@ export class Response {
     return this[kType] ?? "default";
   }
 
+  /** https://fetch.spec.whatwg.org/#dom-response-url (without a fragment) */
   get url() {
     const list = this[kUrlList];
-    return list === undefined || list.length === 0 ? "" : list[list.length - 1];
+    if (list === undefined || list.length === 0) return "";
+    const url = list[list.length - 1];
+    const hash = StringPrototypeIndexOf(url, "#");
+    return hash === -1 ? url : StringPrototypeSlice(url, 0, hash);
   }
 
   get redirected() {

@@ -35,7 +35,15 @@ import { env } from "ext:rt/40_process.js";
 import { peerCertificate, typeError } from "ext:rt/50_bun.js";
 import { bunFileTextSync, fileSource, isBunFile } from "ext:rt/51_file.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
-import { bodyStream, bufferSourceBytes, chunkToBytes, kServerBody, kSource, kStream } from "ext:rt/61_body.js";
+import {
+  bodyStream,
+  bufferSourceBytes,
+  chunkToBytes,
+  kServerBody,
+  kSource,
+  kStream,
+  TEXT_TYPE,
+} from "ext:rt/61_body.js";
 import { cookieChanges } from "ext:rt/52_cookie.js";
 import { createServerRequest, kCookies, kServerId, Request } from "ext:rt/63_request.js";
 import { SocketHub } from "ext:rt/65_server_websocket.js";
@@ -291,8 +299,16 @@ function routeHeaders(response) {
   const headers = [];
   const list = response[kHeaders] === undefined ? [] : headerList(response[kHeaders]);
   for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
-  if (response[kImpliedType] !== null) ArrayPrototypePush(headers, ["content-type", response[kImpliedType]]);
+  if (response[kImpliedType] !== null) ArrayPrototypePush(headers, ["content-type", wireType(response[kImpliedType])]);
   return headers;
+}
+
+/** An implied Content-Type as Bun sends it: the standard's spelling is
+ * what the script reads, Bun's lowercase utf-8 what goes out. */
+function wireType(implied) {
+  if (implied === TEXT_TYPE) return "text/plain;charset=utf-8";
+  if (implied === JSON_TYPE) return "application/json;charset=utf-8";
+  return implied;
 }
 
 /**
@@ -805,7 +821,7 @@ export function writeResponse(id, response, setCookies = null) {
   if (headers === undefined && typeof source === "string" && response[kStream] === undefined &&
     trailers === undefined && setCookies === null) {
     const implied = response[kImpliedType];
-    const code = implied === "text/plain;charset=utf-8" ? TEXT_CODE : implied === JSON_TYPE ? JSON_CODE : 0;
+    const code = implied === TEXT_TYPE ? TEXT_CODE : implied === JSON_TYPE ? JSON_CODE : 0;
     if (code !== 0 || implied === null) {
       op_serve_respond_text(id, status, source, code);
       return;
@@ -813,7 +829,7 @@ export function writeResponse(id, response, setCookies = null) {
   }
   let list = headers === undefined ? [] : headerList(headers);
   if (headers === undefined && response[kImpliedType] !== null) {
-    ArrayPrototypePush(list, ["content-type", response[kImpliedType]]);
+    ArrayPrototypePush(list, ["content-type", wireType(response[kImpliedType])]);
   }
   if (setCookies !== null) {
     // A copy: the Response's own headers stay as the script made them.
