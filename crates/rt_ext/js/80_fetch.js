@@ -27,11 +27,13 @@ import {
   kStream,
 } from "ext:rt/61_body.js";
 import { kSignal, Request } from "ext:rt/63_request.js";
+import { fetchLocal, isLocalScheme } from "ext:rt/79_scheme_fetch.js";
 import {
   kHeaders,
   kImpliedType,
   kStatus,
   kStatusText,
+  kType,
   kUrlList,
   Response,
 } from "ext:rt/64_response.js";
@@ -48,10 +50,10 @@ const {
 
 const { Blob } = webScript("09_file");
 const { ReadableStream } = webScript("06_streams");
+const { URL } = webScript("00_url");
 const { AbortSignal } = webScript("03_abort_signal");
 const { DOMException } = webScript("01_dom_exception");
 const { TextEncoder: TextEncoderImpl } = webScript("08_text_encoding");
-const { forgivingBase64Decode } = webScript("00_infra");
 
 const encoder = new TextEncoderImpl();
 
@@ -64,30 +66,6 @@ const DEFAULTS = [
 
 function abortReason(signal) {
   return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
-}
-
-/** https://fetch.spec.whatwg.org/#data-url-processor (lenient, as Bun). */
-function fetchDataUrl(url) {
-  const comma = url.indexOf(",");
-  if (comma === -1) throw new TypeError("failed to fetch the data URL");
-  let meta = url.slice(5, comma).trim();
-  const data = url.slice(comma + 1);
-  const base64 = /;\s*base64$/i.test(meta);
-  if (base64) meta = meta.replace(/;\s*base64$/i, "");
-  let bytes;
-  if (base64) {
-    try {
-      bytes = forgivingBase64Decode(decodeURIComponent(data));
-    } catch {
-      throw new TypeError("failed to fetch the data URL");
-    }
-  } else {
-    bytes = encoder.encode(decodeURIComponent(data));
-  }
-  const type = meta === "" || meta.startsWith(";") ? `text/plain${meta || ";charset=US-ASCII"}` : meta;
-  const response = new Response(bytes, { headers: { "content-type": type } });
-  response[kUrlList] = [url];
-  return response;
 }
 
 /** Bun's `tls` fetch option, as the Rust client takes it. */
@@ -195,7 +173,7 @@ export function fetch(input, init = undefined) {
   // The common `fetch(url)`: no Request object, the URL is parsed in Rust
   // (the url crate follows the WHATWG URL standard).
   if (
-    typeof input === "string" && init === undefined && !input.startsWith("data:") &&
+    typeof input === "string" && init === undefined && !isLocalScheme(input) &&
     globalThis.location === undefined
   ) {
     return sendSimple(input);
@@ -203,21 +181,9 @@ export function fetch(input, init = undefined) {
   return new Promise((resolve, reject) => {
     let request;
     try {
-      if (typeof input === "string" && input.startsWith("data:") && init === undefined) {
-        resolve(fetchDataUrl(input));
-        return;
-      }
       request = new Request(input, init);
     } catch (error) {
       reject(error);
-      return;
-    }
-    if (request.url.startsWith("data:")) {
-      try {
-        resolve(fetchDataUrl(request.url));
-      } catch (error) {
-        reject(error);
-      }
       return;
     }
     // Bun's `timeout` (ms) is one more abort signal.
@@ -227,7 +193,23 @@ export function fetch(input, init = undefined) {
       signal = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
     }
     if (signal?.aborted) {
-      reject(abortReason(signal));
+      // https://fetch.spec.whatwg.org/#abort-fetch: a readable request body
+      // is cancelled with the reason the call rejects with.
+      const reason = abortReason(signal);
+      const body = request[kSource];
+      if (ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, body) && !body.locked) {
+        PromisePrototypeThen(body.cancel(reason), undefined, () => {});
+      }
+      reject(reason);
+      return;
+    }
+    // data: and blob: are answered here, without the network.
+    if (isLocalScheme(request.url)) {
+      try {
+        resolve(fetchLocal(request));
+      } catch (error) {
+        reject(error);
+      }
       return;
     }
     PromisePrototypeThen(
@@ -273,7 +255,16 @@ function makeResponse(head, id, method, signal, onAbort) {
   response[kHeaders] = headersFromList(head[2], "immutable");
   response[kImpliedType] = null;
   response[kUrlList] = head[3];
-  const nullBody = method === "HEAD" || status === 204 || status === 304;
+  // A page's fetches are "basic" (same origin) or "cors" responses; a
+  // script has no origin, and its responses stay "default", as in Bun.
+  const location = globalThis.location;
+  if (location !== undefined) {
+    const urls = head[3];
+    const final = urls.length === 0 ? "" : urls[urls.length - 1];
+    response[kType] = originOf(final) === location.origin ? "basic" : "cors";
+  }
+  // https://fetch.spec.whatwg.org/#null-body-status
+  const nullBody = method === "HEAD" || status === 204 || status === 205 || status === 304;
   if (nullBody) {
     op_fetch_abort(id);
     signal?.removeEventListener("abort", onAbort);
@@ -282,6 +273,14 @@ function makeResponse(head, id, method, signal, onAbort) {
     response[kSource] = new FetchBody(id, signal, onAbort, head[4]);
   }
   return response;
+}
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "null";
+  }
 }
 
 /** Bun's `maxRedirects`: a non-negative integer, or the default (20). */

@@ -42,6 +42,12 @@ pub(crate) fn header_map(
   Ok(headers)
 }
 
+/// Gives a page's runtime its URL where deno_web reads it (the origin of
+/// the `blob:` URLs `URL.createObjectURL` makes).
+pub fn set_location(state: &mut deno_core::OpState, url: url::Url) {
+  state.put(deno_web::Location(url));
+}
+
 /// Every extension a runtime needs, in load order. `serve` carries the
 /// `rt serve` flags (none under `rt run`).
 pub fn extensions(
@@ -189,6 +195,8 @@ deno_core::extension!(
     "50_bun.js",
     "51_file.js",
     "52_cookie.js",
+    "53_clone.js",
+    "59_mime.js",
     "60_headers.js",
     "61_body.js",
     "62_formdata.js",
@@ -197,6 +205,7 @@ deno_core::extension!(
     "65_server_websocket.js",
     "66_worker.js",
     "70_serve.js",
+    "79_scheme_fetch.js",
     "80_fetch.js",
     "85_websocket.js",
     "86_eventsource.js",
