@@ -313,9 +313,13 @@ pub async fn run_classic(
   scripts: &ClassicScripts,
 ) -> Result<(), deno_core::error::CoreError> {
   let prelude = format!(
-    "globalThis.__rtSetLocation({});",
+    "globalThis.__rtSetLocation({}, true);",
     serde_json::Value::from(scripts.location.as_str())
   );
+  // Blob URLs a page makes carry its origin (`blob:http://host/uuid`).
+  if let Ok(url) = url::Url::parse(&scripts.location) {
+    rt_ext::ext::set_location(&mut runtime.op_state().borrow_mut(), url);
+  }
   runtime.execute_script("ext:rt/location", prelude)?;
   for path in &scripts.files {
     let source = std::fs::read_to_string(path).map_err(|e| {

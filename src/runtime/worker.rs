@@ -185,6 +185,10 @@ async fn run_worker(
       serde_json::Value::from(url.as_str())
     );
     runtime.execute_script("ext:rt/location", set)?;
+    rt_ext::ext::set_location(
+      &mut runtime.op_state().borrow_mut(),
+      url.clone(),
+    );
   }
   const START: &str = "globalThis.__rtWorkerStart?.();";
   match classic {

@@ -4,7 +4,17 @@
 // is an accessor that loads the script defining it on first use, so a script
 // that never touches streams never pays for the 8,500-line streams module.
 
-import { core } from "ext:core/mod.js";
+import { core, primordials } from "ext:core/mod.js";
+
+const {
+  ArrayPrototypeIncludes,
+  ObjectDefineProperty,
+  ObjectGetOwnPropertyDescriptor,
+  ReflectApply,
+  ReflectOwnKeys,
+  RegExpPrototypeTest,
+  TypeError,
+} = primordials;
 
 const {
   defineGlobalProperties,
@@ -14,7 +24,9 @@ const {
 
 /** A loader for one deno_web (or deno_webidl) script. */
 function script(name) {
-  return () => loadExtScript(`ext:deno_web/${name}.js`);
+  const load = () => loadExtScript(`ext:deno_web/${name}.js`);
+  load.scriptName = name;
+  return load;
 }
 
 const url = script("00_url");
@@ -22,7 +34,6 @@ const urlPattern = script("01_urlpattern");
 const broadcastChannel = script("01_broadcast_channel");
 const domException = script("01_dom_exception");
 const event = script("02_event");
-const structuredCloneScript = script("02_structured_clone");
 const abortSignal = script("03_abort_signal");
 const base64 = script("05_base64");
 const streams = script("06_streams");
@@ -51,6 +62,7 @@ const LAZY_GLOBALS = [
   ["URLPattern", urlPattern],
   ["BroadcastChannel", broadcastChannel],
   ["DOMException", domException],
+  ["QuotaExceededError", domException],
   ["Event", event],
   ["EventTarget", event],
   ["CustomEvent", event],
@@ -60,7 +72,6 @@ const LAZY_GLOBALS = [
   ["ProgressEvent", event],
   ["PromiseRejectionEvent", event],
   ["reportError", event],
-  ["structuredClone", structuredCloneScript],
   ["AbortController", abortSignal],
   ["AbortSignal", abortSignal],
   ["atob", base64],
@@ -89,30 +100,116 @@ const LAZY_GLOBALS = [
   ["MessagePort", messagePort],
   ["CompressionStream", compression],
   ["DecompressionStream", compression],
+  // The interfaces are plain globals; only the `performance` instance is
+  // lazy, because reading it first sets its time origin.
   ["performance", performanceScript],
-  ["Performance", performanceScript],
-  ["PerformanceEntry", performanceScript],
-  ["PerformanceMark", performanceScript],
-  ["PerformanceMeasure", performanceScript],
-  ["PerformanceObserver", performanceScript],
-  ["PerformanceObserverEntryList", performanceScript],
+  ["Performance", loadPerformance],
+  ["PerformanceEntry", loadPerformance],
+  ["PerformanceMark", loadPerformance],
+  ["PerformanceMeasure", loadPerformance],
+  ["PerformanceObserver", loadPerformance],
+  ["PerformanceObserverEntryList", loadPerformance],
   // Node's Buffer is a global in Bun too; its script loads on first use.
   ["Buffer", () => loadExtScript("ext:rt/node/buffer.js")],
 ];
 
-/** Installs the lazy web globals on `globalThis`. */
+/** Installs the web globals on `globalThis`: those of scripts already in
+ * the snapshot (PRELOAD) as plain data properties, as WebIDL defines
+ * interface objects; the others as accessors that load their script. */
 export function installWebGlobals() {
   const props = { __proto__: null };
   for (let i = 0; i < LAZY_GLOBALS.length; i++) {
     const [name, load] = LAZY_GLOBALS[i];
-    props[name] = propNonEnumerableLazyLoaded((mod) => mod[name], load);
+    if (load.scriptName !== undefined && ArrayPrototypeIncludes(PRELOAD, load.scriptName)) {
+      props[name] = { value: load()[name], writable: true, enumerable: false, configurable: true };
+    } else {
+      props[name] = propNonEnumerableLazyLoaded((mod) => mod[name], load);
+    }
   }
   defineGlobalProperties(globalThis, props);
+  installAtob();
+  // Ops report DOMExceptions by class name ("DOMExceptionInvalidCharacterError"
+  // for a bad atob input); each needs a builder, or the error thrown is
+  // undefined.
+  for (let i = 0; i < DOM_EXCEPTION_ERRORS.length; i++) {
+    const name = DOM_EXCEPTION_ERRORS[i];
+    core.registerErrorBuilder(`DOMException${name}`, (message) => new (domException().DOMException)(message, name));
+  }
 }
+
+/** `atob` as deno_web defines it, but with the standard alphabet only: the
+ * engine's base64 decoder behind it (on the QuickJS backend) also takes
+ * base64url's `-` and `_`, which forgiving-base64 decode rejects. */
+function installAtob() {
+  const { atob: decode } = base64();
+  const atob = {
+    atob(data) {
+      if (arguments.length < 1) return decode();
+      data = typeof data === "symbol" ? decode(data) : `${data}`;
+      if (RegExpPrototypeTest(BASE64URL_ONLY, data)) {
+        throw new (domException().DOMException)(
+          "Failed to decode base64: invalid character",
+          "InvalidCharacterError",
+        );
+      }
+      return decode(data);
+    },
+  }.atob;
+  ObjectDefineProperty(globalThis, "atob", { value: atob, writable: true, enumerable: false, configurable: true });
+}
+const BASE64URL_ONLY = /[-_]/;
+
+/** The DOMException names deno_web's ops (and rt's) throw. */
+const DOM_EXCEPTION_ERRORS = [
+  "IndexSizeError",
+  "InvalidCharacterError",
+  "InvalidStateError",
+  "SyntaxError",
+  "NotSupportedError",
+  "DataError",
+  "OperationError",
+  "AbortError",
+  "QuotaExceededError",
+];
 
 /** Loads a deno_web script by its short name, for rt's own modules. */
 export function webScript(name) {
   return loadExtScript(`ext:deno_web/${name}.js`);
+}
+
+/**
+ * Shapes a class as WebIDL defines an interface: methods and accessors
+ * enumerable, a @@toStringTag; and, with `isInstance`, every accessor on
+ * the prototype throws a TypeError for a `this` that is not an instance
+ * (`WebSocket.prototype.url`).
+ */
+export function webidlInterface(Class, isInstance = undefined) {
+  const webidl = loadExtScript("ext:deno_webidl/00_webidl.js");
+  webidl.configureInterface(Class);
+  if (isInstance === undefined) return;
+  const proto = Class.prototype;
+  const names = ReflectOwnKeys(proto);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name === "constructor" || typeof name === "symbol") continue;
+    const desc = ObjectGetOwnPropertyDescriptor(proto, name);
+    if (desc.get !== undefined) desc.get = branded(desc.get, `get ${name}`, isInstance);
+    if (desc.set !== undefined) desc.set = branded(desc.set, `set ${name}`, isInstance);
+    if (typeof desc.value === "function") desc.value = branded(desc.value, name, isInstance);
+    ObjectDefineProperty(proto, name, desc);
+  }
+}
+
+/** `fn`, throwing a TypeError for a `this` that fails `isInstance`; named
+ * and sized as the original. */
+function branded(fn, name, isInstance) {
+  const wrapper = function (...args) {
+    if (!isInstance(this)) throw new TypeError("Illegal invocation");
+    return ReflectApply(fn, this, args);
+  };
+  ObjectDefineProperty(wrapper, "name", { value: name, configurable: true });
+  ObjectDefineProperty(wrapper, "length", { value: fn.length, configurable: true });
+  return wrapper;
 }
 
 let setIsTrusted;
@@ -145,4 +242,11 @@ const PRELOAD = [
 /** Evaluates the common scripts (once, while the snapshot is made). */
 export function preloadWebScripts() {
   for (let i = 0; i < PRELOAD.length; i++) webScript(PRELOAD[i]);
+  // deno_web shapes EventTarget as an interface but not the Event
+  // subclasses (their members are not enumerable, their class string is
+  // Event's).
+  const events = webScript("02_event");
+  for (const name of ["CloseEvent", "MessageEvent", "ErrorEvent", "CustomEvent", "ProgressEvent", "PromiseRejectionEvent"]) {
+    webidlInterface(events[name]);
+  }
 }

@@ -18,6 +18,7 @@ import {
 import { trusted, webScript } from "ext:rt/00_web.js";
 import { processInfo } from "ext:rt/40_process.js";
 import { Bun, typeError } from "ext:rt/50_bun.js";
+import { boxErrors, ERRORS_BOXED, isErrorCloneFailure, unboxErrors } from "ext:rt/53_clone.js";
 
 const {
   CloseEvent,
@@ -53,87 +54,6 @@ function transferList(transferOrOptions) {
   return transfer === undefined ? [] : Array.from(transfer);
 }
 
-/** Marks a message whose Error objects were boxed (the engine's
- * serializer clones no Error; HTML's structured clone does). */
-const ERRORS_BOXED = "\u0000rt.errorsBoxed";
-const ERROR_BOX = "\u0000rt.error";
-const ERROR_TYPES = {
-  __proto__: null,
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-};
-
-/** A copy of `value` with each Error replaced by a plain box (HTML's
- * serializable Error fields: name, message, stack, cause). */
-function boxErrors(value, seen = new Map()) {
-  if (typeof value !== "object" || value === null) return value;
-  if (seen.has(value)) return seen.get(value);
-  if (value instanceof Error) {
-    const box = { [ERROR_BOX]: true };
-    seen.set(value, box);
-    box.name = String(value.name);
-    box.message = String(value.message);
-    if (typeof value.stack === "string") box.stack = value.stack;
-    if ("cause" in value) box.cause = boxErrors(value.cause, seen);
-    return box;
-  }
-  if (Array.isArray(value)) {
-    const copy = [];
-    seen.set(value, copy);
-    for (let i = 0; i < value.length; i++) copy[i] = boxErrors(value[i], seen);
-    return copy;
-  }
-  if (value instanceof Map) {
-    const copy = new Map();
-    seen.set(value, copy);
-    for (const [k, v] of value) copy.set(boxErrors(k, seen), boxErrors(v, seen));
-    return copy;
-  }
-  if (value instanceof Set) {
-    const copy = new Set();
-    seen.set(value, copy);
-    for (const v of value) copy.add(boxErrors(v, seen));
-    return copy;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
-  const copy = {};
-  seen.set(value, copy);
-  for (const key of Object.keys(value)) copy[key] = boxErrors(value[key], seen);
-  return copy;
-}
-
-/** Undoes `boxErrors` in place. */
-function unboxErrors(value, seen = new Set()) {
-  if (typeof value !== "object" || value === null || seen.has(value)) return value;
-  seen.add(value);
-  if (value[ERROR_BOX] === true) {
-    const Type = ERROR_TYPES[value.name] ?? Error;
-    const error = new Type(value.message);
-    if (!(value.name in ERROR_TYPES)) error.name = value.name;
-    if (value.stack !== undefined) error.stack = value.stack;
-    if ("cause" in value) error.cause = unboxErrors(value.cause, seen);
-    return error;
-  }
-  if (value instanceof Map) {
-    const entries = [...value];
-    value.clear();
-    for (const [k, v] of entries) value.set(unboxErrors(k, seen), unboxErrors(v, seen));
-  } else if (value instanceof Set) {
-    const items = [...value];
-    value.clear();
-    for (const v of items) value.add(unboxErrors(v, seen));
-  } else if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key of Object.keys(value)) value[key] = unboxErrors(value[key], seen);
-  }
-  return value;
-}
-
 /** Posts `message` on port `rid` (structured clone; `transfer` detaches). */
 function post(rid, message, transferOrOptions) {
   const transfer = transferList(transferOrOptions);
@@ -142,7 +62,7 @@ function post(rid, message, transferOrOptions) {
     data = serializeJsMessageData(message, transfer);
   } catch (error) {
     // Only Errors get a second try, boxed; anything else is not cloneable.
-    if (!/object class: Error/.test(error?.message)) throw error;
+    if (!isErrorCloneFailure(error)) throw error;
     data = serializeJsMessageData({ [ERRORS_BOXED]: boxErrors(message) }, transfer);
   }
   op_message_port_post_message(rid, data);

@@ -12,7 +12,7 @@ import {
   op_ws_send_text,
   op_ws_terminate,
 } from "ext:core/ops";
-import { trusted, webScript } from "ext:rt/00_web.js";
+import { trusted, webidlInterface, webScript } from "ext:rt/00_web.js";
 import { headerList, Headers } from "ext:rt/60_headers.js";
 import { bufferSourceBytes } from "ext:rt/61_body.js";
 import {
@@ -221,6 +221,9 @@ export class WebSocket extends EventTarget {
 
   /** https://websockets.spec.whatwg.org/#dom-websocket-send */
   send(data) {
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.");
+    }
     // 1. Not yet open: InvalidStateError.
     if (this[kState] === CONNECTING) {
       throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", "InvalidStateError");
@@ -308,3 +311,4 @@ for (const [name, value] of [["CONNECTING", CONNECTING], ["OPEN", OPEN], ["CLOSI
 for (const name of ["open", "message", "error", "close"]) {
   defineEventHandler(WebSocket.prototype, name);
 }
+webidlInterface(WebSocket, (value) => value !== null && typeof value === "object" && Object.hasOwn(value, kUrl));

@@ -3,6 +3,7 @@
 // which is all a test page's scripts read. A plain `rt run` has none, as
 // in Bun.
 
+import { core } from "ext:core/mod.js";
 import { webScript } from "ext:rt/00_web.js";
 
 const kUrl = Symbol("url");
@@ -52,8 +53,9 @@ export function installLocationHook() {
   Object.defineProperty(globalThis, "__rtSetLocation", {
     __proto__: null,
     configurable: true,
-    value(href) {
+    value(href, isWindow = false) {
       delete globalThis.__rtSetLocation;
+      if (isWindow) installWindow();
       const { URL } = webScript("00_url");
       const location = new WorkerLocation(new URL(href));
       Object.defineProperty(globalThis, "location", {
@@ -63,5 +65,38 @@ export function installLocationHook() {
         configurable: true,
       });
     },
+  });
+}
+
+/** A page's global is a Window (an EventTarget), as a browser's is: what
+ * `self instanceof Window` and WebIDL's exposure checks look for. Only
+ * pages (`rt wpt-run`) get one; a script's global stays plain, as in Bun. */
+function installWindow() {
+  const { EventTarget, reportException, saveGlobalThisReference, setEventTargetData } = webScript("02_event");
+  class Window extends EventTarget {
+    constructor() {
+      throw new TypeError("Illegal constructor");
+    }
+    get [Symbol.toStringTag]() {
+      return "Window";
+    }
+  }
+  Object.setPrototypeOf(globalThis, Window.prototype);
+  setEventTargetData(globalThis);
+  // EventTarget's methods called bare (`addEventListener(...)`) act on the
+  // global, which must carry WebIDL's brand for them.
+  const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
+  globalThis[webidl.brand] = webidl.brand;
+  saveGlobalThisReference(globalThis);
+  // An exception a queueMicrotask callback throws is reported as an
+  // ErrorEvent on the window, as HTML's "report the exception" does; only if
+  // no listener cancels it does it end the page.
+  core.setReportExceptionCallback(reportException);
+  Object.defineProperty(globalThis, "Window", {
+    __proto__: null,
+    value: Window,
+    writable: true,
+    enumerable: false,
+    configurable: true,
   });
 }

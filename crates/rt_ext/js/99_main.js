@@ -21,6 +21,7 @@ import { WebSocket } from "ext:rt/85_websocket.js";
 import { EventSource } from "ext:rt/86_eventsource.js";
 import { installLocationHook } from "ext:rt/90_location.js";
 import { installWorker } from "ext:rt/66_worker.js";
+import { structuredClone } from "ext:rt/53_clone.js";
 
 preloadWebScripts();
 installWebGlobals();
@@ -40,6 +41,7 @@ for (const [name, value] of [
   ["fetch", fetch],
   ["WebSocket", WebSocket],
   ["EventSource", EventSource],
+  ["structuredClone", structuredClone],
 ]) {
   Object.defineProperty(globalThis, name, {
     __proto__: null,
