@@ -313,7 +313,7 @@ fn parse(variant: &Variant, stderr: &str) -> Outcome {
     if let Some(json) = line.strip_prefix("#RT#") {
       if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
         subtests.push(Subtest {
-          name: value["name"].as_str().unwrap_or("Untitled").to_string(),
+          name: stable_name(value["name"].as_str().unwrap_or("Untitled")),
           status: value["status"].as_u64().unwrap_or(1),
           message: value["message"].as_str().map(String::from),
         });
@@ -345,9 +345,54 @@ fn parse(variant: &Variant, stderr: &str) -> Outcome {
   }
 }
 
+/// A subtest name with the ports wptserve picks at start-up (its "auto"
+/// ports) written as `{port}`, so that names stay the same from run to run;
+/// the fixed 8000 and 8443 are kept.
+fn stable_name(name: &str) -> String {
+  let mut out = String::with_capacity(name.len());
+  let mut rest = name;
+  let next_host =
+    |text: &str| match (text.find("localhost:"), text.find("127.0.0.1:")) {
+      (Some(a), Some(b)) => Some(a.min(b)),
+      (a, b) => a.or(b),
+    };
+  while let Some(at) = next_host(rest) {
+    let host_end = at + rest[at..].find(':').map_or(0, |i| i + 1);
+    out.push_str(&rest[..host_end]);
+    rest = &rest[host_end..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let port = &rest[..digits];
+    if digits > 0 && port != "8000" && port != "8443" {
+      out.push_str("{port}");
+    } else {
+      out.push_str(port);
+    }
+    rest = &rest[digits..];
+  }
+  out.push_str(rest);
+  out
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[test]
+  fn auto_ports_in_subtest_names_are_stable() {
+    assert_eq!(
+      stable_name("Fetch http://localhost:49471/a with no-cors mode"),
+      "Fetch http://localhost:{port}/a with no-cors mode"
+    );
+    assert_eq!(
+      stable_name("http://localhost:8000/x and http://127.0.0.1:5555/y"),
+      "http://localhost:8000/x and http://127.0.0.1:{port}/y"
+    );
+    assert_eq!(
+      stable_name("127.0.0.1:1234 then localhost:4321"),
+      "127.0.0.1:{port} then localhost:{port}"
+    );
+    assert_eq!(stable_name("no host here"), "no host here");
+  }
 
   #[test]
   fn scripts_are_collected_in_document_order() {
