@@ -24,7 +24,6 @@ import { FormData, parseFormData, serializeFormData } from "ext:rt/62_formdata.j
 const {
   ArrayBufferIsView,
   ArrayBufferPrototypeSlice,
-  FunctionPrototypeCall,
   JSONParse,
   PromisePrototypeThen,
   PromiseReject,
@@ -382,71 +381,97 @@ export function mixinBody(prototype) {
       configurable: true,
     },
   });
+  // A body whose fetch was aborted rejects at once (before any other
+  // microtask runs), with the abort reason, however often it is read: each
+  // method checks first, without a frame of its own (deep recursion through
+  // text() must not get shallower).
   const methods = {
     text() {
-      // A fetched body read whole: straight to the op, no async frames.
       const source = this[kSource];
-      if (source instanceof FetchBody && this[kStream] === undefined && this[kUsed] !== true) {
-        this[kUsed] = true;
-        return source.readText();
+      // https://fetch.spec.whatwg.org/#concept-body-consume-body: a null body
+      // reads as empty and is never used up.
+      if (source === null && this[kStream] === undefined) return PromiseResolve("");
+      if (source instanceof FetchBody) {
+        if (source.signal?.aborted) return PromiseReject(source.signal.reason);
+        // A fetched body read whole: straight to the op, no async frames.
+        if (this[kStream] === undefined && this[kUsed] !== true) {
+          this[kUsed] = true;
+          return source.readText();
+        }
       }
       return consumeText(this);
     },
     json() {
       const source = this[kSource];
-      if (source instanceof FetchBody && this[kStream] === undefined && this[kUsed] !== true) {
-        this[kUsed] = true;
-        return PromisePrototypeThen(source.readText(), JSONParse);
+      if (source instanceof FetchBody) {
+        if (source.signal?.aborted) return PromiseReject(source.signal.reason);
+        if (this[kStream] === undefined && this[kUsed] !== true) {
+          this[kUsed] = true;
+          return PromisePrototypeThen(source.readText(), JSONParse);
+        }
       }
       return PromisePrototypeThen(consumeText(this), JSONParse);
     },
-    async arrayBuffer() {
-      const bytes = await consumeBytes(this);
-      if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
-        return bytes.buffer;
-      }
-      return ArrayBufferPrototypeSlice(
-        bytes.buffer,
-        bytes.byteOffset,
-        bytes.byteOffset + bytes.byteLength,
-      );
+    arrayBuffer() {
+      return abortedBody(this) ?? consumeArrayBuffer(this);
     },
-    async bytes() {
-      const bytes = await consumeBytes(this);
-      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? bytes
-        : TypedArrayPrototypeSlice(bytes);
+    bytes() {
+      return abortedBody(this) ?? consumeUint8Array(this);
     },
-    async blob() {
-      // https://fetch.spec.whatwg.org/#concept-body-mime-type
-      const type = extractMimeType(this.headers.get("content-type"));
-      return new Blob([await consumeBytes(this)], { type });
+    blob() {
+      return abortedBody(this) ?? consumeBlob(this);
     },
-    async formData() {
-      const type = mimeType(this);
-      return parseFormData(await consumeBytes(this), type);
+    formData() {
+      return abortedBody(this) ?? consumeFormData(this);
     },
   };
   for (const name in methods) {
-    const consume = methods[name];
     Object.defineProperty(prototype, name, {
       __proto__: null,
-      // A body whose fetch was aborted rejects at once (before any other
-      // microtask runs), with the abort reason, however often it is read.
-      value: {
-        [name]() {
-          const source = this[kSource];
-          if (source instanceof FetchBody && source.signal?.aborted) {
-            return PromiseReject(source.signal.reason);
-          }
-          return FunctionPrototypeCall(consume, this);
-        },
-      }[name],
+      value: methods[name],
       writable: true,
       enumerable: true,
       configurable: true,
     });
   }
+}
+
+/** A promise rejected with the abort reason of a body whose fetch was
+ * aborted; undefined otherwise. */
+function abortedBody(owner) {
+  const source = owner[kSource];
+  if (source instanceof FetchBody && source.signal?.aborted) return PromiseReject(source.signal.reason);
+  return undefined;
+}
+
+async function consumeArrayBuffer(owner) {
+  const bytes = await consumeBytes(owner);
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+    return bytes.buffer;
+  }
+  return ArrayBufferPrototypeSlice(
+    bytes.buffer,
+    bytes.byteOffset,
+    bytes.byteOffset + bytes.byteLength,
+  );
+}
+
+async function consumeUint8Array(owner) {
+  const bytes = await consumeBytes(owner);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : TypedArrayPrototypeSlice(bytes);
+}
+
+async function consumeBlob(owner) {
+  // https://fetch.spec.whatwg.org/#concept-body-mime-type
+  const type = extractMimeType(owner.headers.get("content-type"));
+  return new Blob([await consumeBytes(owner)], { type });
+}
+
+async function consumeFormData(owner) {
+  const type = mimeType(owner);
+  return parseFormData(await consumeBytes(owner), type);
 }
 
 /** https://fetch.spec.whatwg.org/#body-unusable */
