@@ -297,32 +297,31 @@ export function bodyStream(owner) {
 /** https://fetch.spec.whatwg.org/#dom-body-bodyused */
 export function isBodyUsed(owner) {
   if (owner[kUsed]) return true;
-  let stream = owner[kStream];
-  if (stream === undefined) {
-    // A stream given as the body is the body's stream, read or not.
-    const source = owner[kSource];
-    if (source === null || typeof source !== "object" ||
-      !ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source)) return false;
-    stream = source;
-  }
+  const stream = currentStream(owner);
   return stream !== null && isReadableStreamDisturbed(stream);
+}
+
+/** The body's stream as it stands, without making one: the one handed out
+ * by `.body`, or a stream given as the body (read directly or not); null
+ * for any other body. */
+function currentStream(owner) {
+  const stream = owner[kStream];
+  if (stream !== undefined) return stream;
+  const source = owner[kSource];
+  return ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source) ? source : null;
 }
 
 /** https://fetch.spec.whatwg.org/#concept-body-consume-body (steps 1-2): a
  * used or locked body rejects; a null body is never used up. */
 function markUsed(owner) {
-  // A fetched body whose fetch was aborted is errored with the abort reason
-  // (every read of it rejects with that, at once).
-  const source = owner[kSource];
-  if (source instanceof FetchBody && source.signal?.aborted) throw source.signal.reason;
   if (isBodyUsed(owner)) {
     throw new TypeError("Body already used");
   }
-  const stream = owner[kStream] ?? (ObjectPrototypeIsPrototypeOf(ReadableStream.prototype, source) ? source : null);
+  const stream = currentStream(owner);
   if (stream !== null && stream.locked) {
     throw new TypeError("Body is locked");
   }
-  if (owner[kSource] !== null || (stream !== undefined && stream !== null)) owner[kUsed] = true;
+  if (owner[kSource] !== null || stream !== null) owner[kUsed] = true;
 }
 
 /** Consumes the body as bytes. */
@@ -383,32 +382,29 @@ export function mixinBody(prototype) {
   });
   // A body whose fetch was aborted rejects at once (before any other
   // microtask runs), with the abort reason, however often it is read: each
-  // method checks first, without a frame of its own (deep recursion through
-  // text() must not get shallower).
+  // method checks first, before any async frame is entered.
   const methods = {
     text() {
       const source = this[kSource];
       // https://fetch.spec.whatwg.org/#concept-body-consume-body: a null body
       // reads as empty and is never used up.
       if (source === null && this[kStream] === undefined) return PromiseResolve("");
-      if (source instanceof FetchBody) {
-        if (source.signal?.aborted) return PromiseReject(source.signal.reason);
-        // A fetched body read whole: straight to the op, no async frames.
-        if (this[kStream] === undefined && this[kUsed] !== true) {
-          this[kUsed] = true;
-          return source.readText();
-        }
+      const aborted = abortedBody(this);
+      if (aborted !== undefined) return aborted;
+      // A fetched body read whole: straight to the op, no async frames.
+      if (source instanceof FetchBody && this[kStream] === undefined && this[kUsed] !== true) {
+        this[kUsed] = true;
+        return source.readText();
       }
       return consumeText(this);
     },
     json() {
+      const aborted = abortedBody(this);
+      if (aborted !== undefined) return aborted;
       const source = this[kSource];
-      if (source instanceof FetchBody) {
-        if (source.signal?.aborted) return PromiseReject(source.signal.reason);
-        if (this[kStream] === undefined && this[kUsed] !== true) {
-          this[kUsed] = true;
-          return PromisePrototypeThen(source.readText(), JSONParse);
-        }
+      if (source instanceof FetchBody && this[kStream] === undefined && this[kUsed] !== true) {
+        this[kUsed] = true;
+        return PromisePrototypeThen(source.readText(), JSONParse);
       }
       return PromisePrototypeThen(consumeText(this), JSONParse);
     },
@@ -477,8 +473,8 @@ async function consumeFormData(owner) {
 /** https://fetch.spec.whatwg.org/#body-unusable */
 export function isUnusable(owner) {
   if (owner[kSource] === null) return false;
-  const stream = owner[kStream];
-  return isBodyUsed(owner) || (stream !== undefined && stream !== null && stream.locked);
+  const stream = currentStream(owner);
+  return isBodyUsed(owner) || (stream !== null && stream.locked);
 }
 
 /** Marks a body disturbed without reading it (`new Request(input, { body })`
