@@ -10,6 +10,7 @@ const {
   ArrayPrototypeIncludes,
   ObjectDefineProperty,
   ObjectGetOwnPropertyDescriptor,
+  ObjectSetPrototypeOf,
   ReflectApply,
   ReflectOwnKeys,
   RegExpPrototypeTest,
@@ -210,6 +211,24 @@ function branded(fn, name, isInstance) {
   ObjectDefineProperty(wrapper, "name", { value: name, configurable: true });
   ObjectDefineProperty(wrapper, "length", { value: fn.length, configurable: true });
   return wrapper;
+}
+
+/**
+ * Makes the global an instance of `Scope`, an EventTarget interface (a
+ * page's Window, a worker's DedicatedWorkerGlobalScope), and defines
+ * `interfaces` (`[name, class]`) as globals. EventTarget's methods called
+ * bare (`addEventListener(...)`) act on the global, which therefore carries
+ * WebIDL's brand and its own listener data.
+ */
+export function makeGlobalScope(Scope, interfaces) {
+  ObjectSetPrototypeOf(globalThis, Scope.prototype);
+  webScript("02_event").setEventTargetData(globalThis);
+  const webidl = loadExtScript("ext:deno_webidl/00_webidl.js");
+  globalThis[webidl.brand] = webidl.brand;
+  for (let i = 0; i < interfaces.length; i++) {
+    const [name, value] = interfaces[i];
+    ObjectDefineProperty(globalThis, name, { value, writable: true, enumerable: false, configurable: true });
+  }
 }
 
 let setIsTrusted;

@@ -15,7 +15,7 @@ import {
   op_worker_scope,
   op_worker_terminate,
 } from "ext:core/ops";
-import { trusted, webScript } from "ext:rt/00_web.js";
+import { makeGlobalScope, trusted, webScript } from "ext:rt/00_web.js";
 import { processInfo } from "ext:rt/40_process.js";
 import { Bun, typeError } from "ext:rt/50_bun.js";
 import { boxErrors, ERRORS_BOXED, isErrorCloneFailure, unboxErrors } from "ext:rt/53_clone.js";
@@ -29,7 +29,6 @@ const {
   EventTargetPrototype,
   listenerCount,
   MessageEvent,
-  setEventTargetData,
 } = webScript("02_event");
 const { deserializeJsMessageData, serializeJsMessageData } = webScript(
   "13_message_port",
@@ -280,22 +279,10 @@ function initWorkerScope() {
     }
   }
   class DedicatedWorkerGlobalScope extends WorkerGlobalScope {}
-  Object.setPrototypeOf(globalThis, DedicatedWorkerGlobalScope.prototype);
-  for (const [key, value] of [
+  makeGlobalScope(DedicatedWorkerGlobalScope, [
     ["WorkerGlobalScope", WorkerGlobalScope],
     ["DedicatedWorkerGlobalScope", DedicatedWorkerGlobalScope],
-  ]) {
-    Object.defineProperty(globalThis, key, {
-      __proto__: null,
-      value,
-      writable: true,
-      enumerable: false,
-      configurable: true,
-    });
-  }
-  const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
-  globalThis[webidl.brand] = webidl.brand;
-  setEventTargetData(globalThis);
+  ]);
   let pending = null;
   const listening = () => listenerCount(globalThis, "message") > 0;
   const updateRef = () => {

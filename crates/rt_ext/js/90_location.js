@@ -4,7 +4,7 @@
 // in Bun.
 
 import { core } from "ext:core/mod.js";
-import { webScript } from "ext:rt/00_web.js";
+import { makeGlobalScope, webScript } from "ext:rt/00_web.js";
 
 const kUrl = Symbol("url");
 
@@ -72,7 +72,7 @@ export function installLocationHook() {
  * `self instanceof Window` and WebIDL's exposure checks look for. Only
  * pages (`rt wpt-run`) get one; a script's global stays plain, as in Bun. */
 function installWindow() {
-  const { EventTarget, reportException, saveGlobalThisReference, setEventTargetData } = webScript("02_event");
+  const { EventTarget, reportException, saveGlobalThisReference } = webScript("02_event");
   class Window extends EventTarget {
     constructor() {
       throw new TypeError("Illegal constructor");
@@ -81,22 +81,10 @@ function installWindow() {
       return "Window";
     }
   }
-  Object.setPrototypeOf(globalThis, Window.prototype);
-  setEventTargetData(globalThis);
-  // EventTarget's methods called bare (`addEventListener(...)`) act on the
-  // global, which must carry WebIDL's brand for them.
-  const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
-  globalThis[webidl.brand] = webidl.brand;
+  makeGlobalScope(Window, [["Window", Window]]);
   saveGlobalThisReference(globalThis);
   // An exception a queueMicrotask callback throws is reported as an
   // ErrorEvent on the window, as HTML's "report the exception" does; only if
   // no listener cancels it does it end the page.
   core.setReportExceptionCallback(reportException);
-  Object.defineProperty(globalThis, "Window", {
-    __proto__: null,
-    value: Window,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
 }
