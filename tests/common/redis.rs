@@ -25,17 +25,37 @@ impl RedisServer {
 
   /// Starts redis-server on `port` (a restart on the same port).
   pub fn start_on(port: u16) -> Self {
-    let mut child = Command::new("redis-server")
-      .args([
-        "--bind",
-        "127.0.0.1",
+    Self::start_with(port, &["--port", &port.to_string()])
+  }
+
+  /// Starts redis-server speaking only TLS on a free port, with the PEM
+  /// certificate and key files given (clients are not asked for one).
+  pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Self {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+      .and_then(|l| l.local_addr())
+      .expect("free port")
+      .port();
+    Self::start_with(
+      port,
+      &[
         "--port",
+        "0",
+        "--tls-port",
         &port.to_string(),
-        "--save",
-        "",
-        "--appendonly",
+        "--tls-cert-file",
+        &cert.to_string_lossy(),
+        "--tls-key-file",
+        &key.to_string_lossy(),
+        "--tls-auth-clients",
         "no",
-      ])
+      ],
+    )
+  }
+
+  fn start_with(port: u16, listen: &[&str]) -> Self {
+    let mut child = Command::new("redis-server")
+      .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+      .args(listen)
       .stdout(Stdio::piped())
       .stderr(Stdio::null())
       .spawn()

@@ -4,7 +4,6 @@
 import { core } from "ext:core/mod.js";
 import { op_rt_nanoseconds } from "ext:core/ops";
 import { BUN_VERSION, env, processInfo } from "ext:rt/40_process.js";
-import { webScript } from "ext:rt/00_web.js";
 
 /** A TypeError with Bun's `.code` (e.g. "ERR_INVALID_ARG_TYPE"). */
 export function typeError(message, code) {
@@ -42,19 +41,15 @@ function sleep(ms) {
 }
 
 /**
- * `Bun.inspect(value, options)`: the string console.log prints for a value
- * (deno_web's formatter; Bun's own layout is not reproduced yet).
+ * `Bun.inspect(value, options)`: the string console.log prints for a value,
+ * in Bun's layout (js/bun/inspect.js).
  */
 function inspect(value, options = undefined) {
-  const opts = typeof options === "object" && options !== null ? options : {};
-  return webScript("01_console").inspect(value, {
-    depth: opts.depth ?? 2,
-    colors: !!opts.colors,
-    compact: opts.compact ?? 3,
-    sorted: !!opts.sorted,
-  });
+  return core.loadExtScript("ext:rt/bun/inspect.js").inspect(value, options);
 }
 inspect.custom = Symbol.for("nodejs.util.inspect.custom");
+inspect.table = (data, properties, options) =>
+  core.loadExtScript("ext:rt/bun/inspect.js").table(data, properties, options);
 
 const sockets = () => core.loadExtScript("ext:rt/bun/socket.js");
 
@@ -68,6 +63,45 @@ export const Bun = {
   connect: (options) => sockets().connect(options),
   nanoseconds: () => op_rt_nanoseconds(),
 };
+
+/**
+ * Members whose code loads on first use: each name maps to the script that
+ * exports it. Reading one replaces the accessor with a data property.
+ */
+const LAZY = {
+  "bun/hash.js": [
+    "CryptoHasher", "hash", "sha", "MD4", "MD5", "SHA1", "SHA224", "SHA256",
+    "SHA384", "SHA512", "SHA512_256",
+  ],
+  "bun/password.js": ["password"],
+  "bun/redis.js": ["RedisClient", "redis"],
+  "bun/util.js": [
+    "escapeHTML", "deepEquals", "peek", "sleepSync", "randomUUIDv7", "which",
+    "gzipSync", "gunzipSync", "deflateSync", "inflateSync", "zstdCompressSync",
+    "zstdDecompressSync", "zstdCompress", "zstdDecompress",
+    "readableStreamToArray", "readableStreamToBytes",
+    "readableStreamToArrayBuffer", "readableStreamToText",
+    "readableStreamToJSON", "readableStreamToBlob", "readableStreamToFormData",
+    "concatArrayBuffers", "ArrayBufferSink", "fileURLToPath", "pathToFileURL",
+  ],
+};
+for (const script in LAZY) {
+  for (const name of LAZY[script]) {
+    Object.defineProperty(Bun, name, {
+      __proto__: null,
+      get() {
+        const value = core.loadExtScript(`ext:rt/${script}`)[name];
+        Object.defineProperty(Bun, name, { __proto__: null, value, writable: true });
+        return value;
+      },
+      set(value) {
+        Object.defineProperty(Bun, name, { __proto__: null, value, writable: true });
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
 
 Object.defineProperties(Bun, {
   env: { __proto__: null, get: env, enumerable: true, configurable: true },

@@ -160,6 +160,8 @@ export class BunFile extends Blob {
   }
 
 }
+// Bun's BunFile reports itself as a Blob (`Bun.file(p).constructor.name`).
+Object.defineProperty(BunFile, "name", { __proto__: null, value: "Blob" });
 
 /** The part of the whole file's bytes that `file` (maybe a slice) covers. */
 function range(file, all) {

@@ -54,6 +54,20 @@ for (const [name, value] of [
 Bun.serve = serve;
 Bun.file = file;
 Bun.write = write;
+// Bun.stdin/stdout/stderr: BunFiles of the standard descriptors, made on
+// first read.
+for (const [name, fd] of [["stdin", 0], ["stdout", 1], ["stderr", 2]]) {
+  Object.defineProperty(Bun, name, {
+    __proto__: null,
+    get() {
+      const value = file(fd);
+      Object.defineProperty(Bun, name, { __proto__: null, value, writable: true });
+      return value;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
 Bun.Cookie = Cookie;
 Bun.CookieMap = CookieMap;
 installAutoServe();

@@ -5,10 +5,12 @@
 //! the JS shim in `js/`), and the protocol code they adapt: `server`
 //! (Bun.serve on hyper), `client` (fetch and the WebSocket handshake) and
 //! `ws` (WebSocket connections and pub/sub), `net` (TCP and Unix sockets
-//! for node:net and Bun.listen/connect).
+//! for node:net and Bun.listen/connect) and `util` (hashing and password
+//! hashing for `Bun`'s utilities).
 
 pub mod client;
 pub mod ext;
 pub mod net;
 pub mod server;
+pub mod util;
 pub mod ws;

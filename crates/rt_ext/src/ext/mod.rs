@@ -4,13 +4,16 @@
 //! installs their classes as lazy globals so that a script pays only for the
 //! web APIs it touches.
 
+pub mod bun;
 pub mod crypto;
 pub mod fetch;
 pub mod file;
+pub mod hash;
 pub mod modules;
 pub mod net;
 pub mod node;
 pub mod process;
+pub mod redis;
 pub mod serve;
 pub mod test;
 pub mod worker;
@@ -79,6 +82,33 @@ deno_core::extension!(
     process::op_rt_rss,
     crypto::op_rt_random_fill,
     crypto::op_rt_random_uuid,
+    hash::op_bun_hasher_new,
+    hash::op_bun_hasher_size,
+    hash::op_bun_hasher_update,
+    hash::op_bun_hasher_update_str,
+    hash::op_bun_hasher_digest,
+    hash::op_bun_hasher_copy,
+    hash::op_bun_digest_once,
+    hash::op_bun_digest_once_str,
+    hash::op_bun_hash,
+    hash::op_bun_hash_str,
+    hash::op_bun_password_hash,
+    hash::op_bun_password_hash_sync,
+    hash::op_bun_password_verify,
+    hash::op_bun_password_verify_sync,
+    bun::op_bun_zlib,
+    bun::op_bun_zlib_async,
+    bun::op_bun_which,
+    bun::op_bun_sleep_sync,
+    redis::op_redis_open,
+    redis::op_redis_command,
+    redis::op_redis_command_bytes,
+    redis::op_redis_command_buffer,
+    redis::op_redis_connect,
+    redis::op_redis_subscribe,
+    redis::op_redis_unsubscribe,
+    redis::op_redis_stop,
+    redis::op_redis_next_message,
     fetch::op_fetch_start,
     fetch::op_fetch_get,
     fetch::op_fetch_set_defaults,
@@ -244,6 +274,11 @@ deno_core::extension!(
     "bun/expect.js",
     "bun/format.js",
     "bun/harness.js",
+    "bun/hash.js",
+    "bun/inspect.js",
+    "bun/password.js",
+    "bun/redis.js",
+    "bun/util.js",
     "bun/internal_for_testing.js",
     "bun/jsc.js",
     "bun/mock.js",

@@ -1,0 +1,248 @@
+// Bun.CryptoHasher, Bun.SHA1 ... Bun.SHA512_256, Bun.sha and Bun.hash:
+// thin wrappers over the digest ops (ext/hash.rs). Loaded on first use.
+
+(function () {
+const { core } = __bootstrap;
+const {
+  op_bun_hasher_new,
+  op_bun_hasher_size,
+  op_bun_hasher_update,
+  op_bun_hasher_update_str,
+  op_bun_hasher_digest,
+  op_bun_hasher_copy,
+  op_bun_digest_once,
+  op_bun_digest_once_str,
+  op_bun_hash,
+  op_bun_hash_str,
+} = core.ops;
+
+const ALGORITHMS = [
+  "blake2b256", "blake2b512", "blake2s256", "md4", "md5", "ripemd160",
+  "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-224", "sha512-256",
+  "sha3-224", "sha3-256", "sha3-384", "sha3-512", "shake128", "shake256",
+];
+
+function typeError(message, code) {
+  const error = new TypeError(message);
+  error.code = code;
+  return error;
+}
+
+function bufferClass() {
+  return globalThis.Buffer;
+}
+
+/** Bytes from Bun's accepted inputs (views, buffers, Blob-less). */
+function bytesOf(data, where) {
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) {
+    return new Uint8Array(data);
+  }
+  throw typeError(
+    `${where} expects a string, TypedArray, DataView or ArrayBuffer`,
+    "ERR_INVALID_ARG_TYPE",
+  );
+}
+
+/** A string in a Node encoding other than UTF-8, as bytes. */
+function decodeString(data, encoding) {
+  const B = bufferClass();
+  return B.from(data, encoding);
+}
+
+const isUtf8 = (e) => e === undefined || e === "utf8" || e === "utf-8";
+
+/** Digest bytes in Bun's output forms. */
+function encode(bytes, encoding, asBuffer) {
+  if (encoding === undefined) {
+    return asBuffer ? bufferClass().from(bytes.buffer, 0, bytes.byteLength) : bytes;
+  }
+  if (ArrayBuffer.isView(encoding)) {
+    const target = new Uint8Array(encoding.buffer, encoding.byteOffset, encoding.byteLength);
+    if (target.byteLength < bytes.byteLength) {
+      throw typeError(`TypedArray must be at least ${bytes.byteLength} bytes`, "ERR_INVALID_ARG_VALUE");
+    }
+    target.set(bytes);
+    return encoding;
+  }
+  switch (encoding) {
+    case "hex": {
+      let out = "";
+      for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+      return out;
+    }
+    case "base64":
+    case "base64url":
+    case "latin1":
+    case "binary":
+    case "utf8":
+    case "utf-8":
+    case "ucs2":
+    case "utf16le":
+    case "ascii":
+      return bufferClass().from(bytes.buffer, 0, bytes.byteLength).toString(encoding);
+    case "buffer":
+      return bufferClass().from(bytes.buffer, 0, bytes.byteLength);
+    default:
+      throw typeError(`Unknown encoding: ${encoding}`, "ERR_INVALID_ARG_VALUE");
+  }
+}
+
+const kHandle = Symbol("hasher");
+const kAlgorithm = Symbol("algorithm");
+
+/** `new Bun.CryptoHasher(algorithm, hmacKey?)`. */
+class CryptoHasher {
+  constructor(algorithm, key = undefined) {
+    if (algorithm === kHandle) return; // copy() fills it in
+    if (typeof algorithm !== "string") {
+      throw typeError("algorithm must be a string", "ERR_INVALID_ARG_TYPE");
+    }
+    let keyBytes;
+    if (key !== undefined && key !== null) {
+      keyBytes = typeof key === "string" ? new TextEncoder().encode(key) : bytesOf(key, "key");
+    }
+    this[kHandle] = op_bun_hasher_new(algorithm, keyBytes);
+    this[kAlgorithm] = algorithm.toLowerCase();
+  }
+
+  /** The algorithm's name. */
+  get algorithm() {
+    return this[kAlgorithm];
+  }
+
+  /** The digest's length in bytes. */
+  get byteLength() {
+    return op_bun_hasher_size(this[kHandle]);
+  }
+
+  update(data, encoding = undefined) {
+    if (typeof data === "string") {
+      if (isUtf8(encoding)) op_bun_hasher_update_str(this[kHandle], data);
+      else op_bun_hasher_update(this[kHandle], decodeString(data, encoding));
+    } else {
+      op_bun_hasher_update(this[kHandle], bytesOf(data, "update"));
+    }
+    return this;
+  }
+
+  /** The digest (a Buffer, a string, or written into a TypedArray); the hasher starts over. */
+  digest(encoding = undefined) {
+    return encode(new Uint8Array(op_bun_hasher_digest(this[kHandle])), encoding, true);
+  }
+
+  copy() {
+    const copy = new CryptoHasher(kHandle);
+    copy[kHandle] = op_bun_hasher_copy(this[kHandle]);
+    copy[kAlgorithm] = this[kAlgorithm];
+    return copy;
+  }
+
+  static get algorithms() {
+    return ALGORITHMS.slice();
+  }
+
+  static hash(algorithm, data, encoding = undefined) {
+    return encode(once(algorithm, data), encoding, true);
+  }
+
+  get [Symbol.toStringTag]() {
+    return "CryptoHasher";
+  }
+}
+
+function once(algorithm, data) {
+  const out = typeof data === "string"
+    ? op_bun_digest_once_str(algorithm, data)
+    : op_bun_digest_once(algorithm, bytesOf(data, "hash"));
+  return new Uint8Array(out);
+}
+
+/** `Bun.SHA256` and its siblings: fixed-algorithm hashers. */
+function fixed(name, algorithm, size) {
+  const Class = class extends CryptoHasher {
+    constructor() {
+      super(algorithm);
+    }
+    /** Bytes (Uint8Array) unless an encoding or target is given. */
+    digest(encoding = undefined) {
+      return encode(new Uint8Array(op_bun_hasher_digest(this[kHandle])), encoding, false);
+    }
+    static hash(data, encoding = undefined) {
+      return encode(once(algorithm, data), encoding, false);
+    }
+    static get byteLength() {
+      return size;
+    }
+  };
+  Object.defineProperty(Class, "name", { value: name });
+  return Class;
+}
+
+const SHA = {
+  MD4: fixed("MD4", "md4", 16),
+  MD5: fixed("MD5", "md5", 16),
+  SHA1: fixed("SHA1", "sha1", 20),
+  SHA224: fixed("SHA224", "sha224", 28),
+  SHA256: fixed("SHA256", "sha256", 32),
+  SHA384: fixed("SHA384", "sha384", 48),
+  SHA512: fixed("SHA512", "sha512", 64),
+  SHA512_256: fixed("SHA512_256", "sha512-256", 32),
+};
+
+// Bun.hash's variants, in Rust's `Fast` order; true marks 64-bit results.
+const VARIANTS = [
+  ["wyhash", true],
+  ["adler32", false],
+  ["crc32", false],
+  ["cityHash32", false],
+  ["cityHash64", true],
+  ["xxHash32", false],
+  ["xxHash64", true],
+  ["xxHash3", true],
+  ["murmur32v2", false],
+  ["murmur32v3", false],
+  ["murmur64v2", true],
+  ["rapidhash", true],
+];
+
+function seedOf(seed) {
+  if (seed === undefined) return 0n;
+  if (typeof seed === "bigint") return BigInt.asUintN(64, seed);
+  if (typeof seed === "number") {
+    if (!Number.isFinite(seed)) return 0n;
+    return BigInt.asUintN(64, BigInt(Math.trunc(seed)));
+  }
+  throw typeError("seed must be a number or a bigint", "ERR_INVALID_ARG_TYPE");
+}
+
+function variant(index, wide) {
+  return function (data, seed = undefined) {
+    const s = seedOf(seed);
+    let h;
+    if (typeof data === "string") h = op_bun_hash_str(index, data, s);
+    else if (data instanceof Blob) throw typeError("Blob is not supported by Bun.hash; read its bytes first", "ERR_INVALID_ARG_TYPE");
+    else h = op_bun_hash(index, bytesOf(data, "Bun.hash"), s);
+    return wide ? h : Number(h);
+  };
+}
+
+/** `Bun.hash(data, seed)`: wyhash, as a bigint. */
+const hash = variant(0, true);
+for (let i = 0; i < VARIANTS.length; i++) {
+  const [name, wide] = VARIANTS[i];
+  Object.defineProperty(hash, name, {
+    value: variant(i, wide),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** `Bun.sha(data, encoding)`: SHA-512/256. */
+const sha = (data, encoding = undefined) => SHA.SHA512_256.hash(data, encoding);
+
+return { CryptoHasher, hash, sha, ...SHA };
+})();
