@@ -156,3 +156,12 @@ fn bun_redis_speaks_tls_with_a_given_ca() {
     "tls: OK secret\nuntrusted: RedisError ERR_REDIS_CONNECTION_CLOSED\n"
   );
 }
+
+/// `import { CryptoHasher, password, ... } from "bun"` gives stand-ins
+/// until first use (so the import does not load them); they construct,
+/// subclass, answer `instanceof` and call through as Bun's members do.
+#[test]
+fn utilities_imported_from_bun_behave_as_buns() {
+  let out = run_fixture("bun_utils/bun_module.js", &[]);
+  assert_stdout(&out, &expected("bun_module.out"));
+}
