@@ -9,11 +9,15 @@ const {
   op_bun_hasher_update,
   op_bun_hasher_update_str,
   op_bun_hasher_digest,
+  op_bun_hasher_digest_text,
   op_bun_hasher_copy,
   op_bun_digest_once,
   op_bun_digest_once_str,
+  op_bun_digest_once_text,
+  op_bun_digest_once_str_text,
   op_bun_hash,
   op_bun_hash_str,
+  op_bun_hash_high,
 } = core.ops;
 
 const ALGORITHMS = [
@@ -53,6 +57,9 @@ function decodeString(data, encoding) {
 }
 
 const isUtf8 = (e) => e === undefined || e === "utf8" || e === "utf-8";
+
+// Encodings the ops produce themselves (their codes in ext/hash.rs).
+const TEXT = { __proto__: null, hex: 1, base64: 2, base64url: 3 };
 
 /** Digest bytes in Bun's output forms. */
 function encode(bytes, encoding, asBuffer) {
@@ -130,6 +137,8 @@ class CryptoHasher {
 
   /** The digest (a Buffer, a string, or written into a TypedArray); the hasher starts over. */
   digest(encoding = undefined) {
+    const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
+    if (code !== undefined) return op_bun_hasher_digest_text(this[kHandle], code);
     return encode(new Uint8Array(op_bun_hasher_digest(this[kHandle])), encoding, true);
   }
 
@@ -145,7 +154,7 @@ class CryptoHasher {
   }
 
   static hash(algorithm, data, encoding = undefined) {
-    return encode(once(algorithm, data), encoding, true);
+    return once(algorithm, data, encoding, true);
   }
 
   get [Symbol.toStringTag]() {
@@ -153,11 +162,16 @@ class CryptoHasher {
   }
 }
 
-function once(algorithm, data) {
-  const out = typeof data === "string"
-    ? op_bun_digest_once_str(algorithm, data)
-    : op_bun_digest_once(algorithm, bytesOf(data, "hash"));
-  return new Uint8Array(out);
+/** One digest of `data`, as text, bytes (a Buffer if `asBuffer`) or into a TypedArray. */
+function once(algorithm, data, encoding, asBuffer) {
+  const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
+  if (typeof data === "string") {
+    if (code !== undefined) return op_bun_digest_once_str_text(algorithm, data, code);
+    return encode(new Uint8Array(op_bun_digest_once_str(algorithm, data)), encoding, asBuffer);
+  }
+  const bytes = bytesOf(data, "hash");
+  if (code !== undefined) return op_bun_digest_once_text(algorithm, bytes, code);
+  return encode(new Uint8Array(op_bun_digest_once(algorithm, bytes)), encoding, asBuffer);
 }
 
 /** `Bun.SHA256` and its siblings: fixed-algorithm hashers. */
@@ -168,10 +182,12 @@ function fixed(name, algorithm, size) {
     }
     /** Bytes (Uint8Array) unless an encoding or target is given. */
     digest(encoding = undefined) {
+      const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
+      if (code !== undefined) return op_bun_hasher_digest_text(this[kHandle], code);
       return encode(new Uint8Array(op_bun_hasher_digest(this[kHandle])), encoding, false);
     }
     static hash(data, encoding = undefined) {
-      return encode(once(algorithm, data), encoding, false);
+      return once(algorithm, data, encoding, false);
     }
     static get byteLength() {
       return size;
@@ -208,24 +224,42 @@ const VARIANTS = [
   ["rapidhash", true],
 ];
 
-function seedOf(seed) {
-  if (seed === undefined) return 0n;
-  if (typeof seed === "bigint") return BigInt.asUintN(64, seed);
-  if (typeof seed === "number") {
-    if (!Number.isFinite(seed)) return 0n;
-    return BigInt.asUintN(64, BigInt(Math.trunc(seed)));
+// A seed's [low, high] 32-bit halves, as the ops take it.
+const seedHalves = [0, 0];
+const TWO_32 = 2 ** 32;
+
+/** Sets `seedHalves` (numbers below 2^53 skip BigInt). */
+function splitSeed(seed) {
+  const out = seedHalves;
+  if (seed === undefined) {
+    out[0] = 0;
+    out[1] = 0;
+    return;
   }
-  throw typeError("seed must be a number or a bigint", "ERR_INVALID_ARG_TYPE");
+  if (typeof seed === "number" && Number.isSafeInteger(seed) && seed >= 0) {
+    out[0] = seed % TWO_32;
+    out[1] = Math.floor(seed / TWO_32);
+    return;
+  }
+  let big;
+  if (typeof seed === "bigint") big = BigInt.asUintN(64, seed);
+  else if (typeof seed === "number") big = Number.isFinite(seed) ? BigInt.asUintN(64, BigInt(Math.trunc(seed))) : 0n;
+  else throw typeError("seed must be a number or a bigint", "ERR_INVALID_ARG_TYPE");
+  out[0] = Number(big & 0xffffffffn);
+  out[1] = Number(big >> 32n);
 }
 
 function variant(index, wide) {
   return function (data, seed = undefined) {
-    const s = seedOf(seed);
-    let h;
-    if (typeof data === "string") h = op_bun_hash_str(index, data, s);
+    splitSeed(seed);
+    // Indexing, not destructuring: QuickJS runs the iterator protocol for that.
+    const lo = seedHalves[0];
+    const hi = seedHalves[1];
+    let low;
+    if (typeof data === "string") low = op_bun_hash_str(index, data, lo, hi);
     else if (data instanceof Blob) throw typeError("Blob is not supported by Bun.hash; read its bytes first", "ERR_INVALID_ARG_TYPE");
-    else h = op_bun_hash(index, bytesOf(data, "Bun.hash"), s);
-    return wide ? h : Number(h);
+    else low = op_bun_hash(index, bytesOf(data, "Bun.hash"), lo, hi);
+    return wide ? (BigInt(op_bun_hash_high()) << 32n) | BigInt(low) : low;
   };
 }
 

@@ -6,6 +6,7 @@
 (function () {
 const { core } = __bootstrap;
 const {
+  op_bun_escape_html,
   op_bun_zlib,
   op_bun_zlib_async,
   op_bun_which,
@@ -21,18 +22,12 @@ function typeError(message, code = "ERR_INVALID_ARG_TYPE") {
 
 // ---- escapeHTML ----------------------------------------------------------
 
-const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
-const HTML_SPECIAL = /[&<>"']/g;
-
 /** `Bun.escapeHTML(value)`: & < > " ' escaped; other values by their string. */
 function escapeHTML(value) {
   if (value === undefined) return "";
   const text = typeof value === "string" ? value : String(value);
-  // The common case (nothing to escape) returns the string itself.
-  HTML_SPECIAL.lastIndex = 0;
-  if (!HTML_SPECIAL.test(text)) return text;
-  HTML_SPECIAL.lastIndex = 0;
-  return text.replace(HTML_SPECIAL, (c) => HTML_ESCAPES[c]);
+  // The op answers null when there is nothing to escape.
+  return op_bun_escape_html(text) ?? text;
 }
 
 // ---- deepEquals and peek --------------------------------------------------

@@ -3,7 +3,8 @@
 //!
 //! A hasher is a cppgc object owned by its JS wrapper, so it is freed with
 //! it. Strings are hashed as UTF-8 by the `_str` variants, which spares JS
-//! an encode per call.
+//! an encode per call, and text digests are encoded here. `escapeHTML` is
+//! here too: QuickJS's regex replace with a callback costs microseconds.
 
 use std::cell::RefCell;
 
@@ -68,6 +69,37 @@ pub fn op_bun_hasher_digest(#[cppgc] hasher: &Hasher) -> Vec<u8> {
   hasher.0.borrow_mut().finish()
 }
 
+/// `digest("hex" | "base64" | "base64url")`: the text, made here (a JS
+/// loop over the bytes costs more than the digest).
+#[op2]
+#[string]
+pub fn op_bun_hasher_digest_text(
+  #[cppgc] hasher: &Hasher,
+  encoding: u32,
+) -> Option<String> {
+  let bytes = hasher.0.borrow_mut().finish();
+  text(&bytes, encoding)
+}
+
+/// Bytes as hex (1), base64 (2) or base64url (3); `None` for another code.
+fn text(bytes: &[u8], encoding: u32) -> Option<String> {
+  use base64::Engine as _;
+  Some(match encoding {
+    1 => {
+      const HEX: &[u8; 16] = b"0123456789abcdef";
+      let mut out = String::with_capacity(bytes.len() * 2);
+      for &b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+      }
+      out
+    }
+    2 => base64::engine::general_purpose::STANDARD.encode(bytes),
+    3 => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+    _ => return None,
+  })
+}
+
 /// `copy()`.
 #[op2]
 #[cppgc]
@@ -75,16 +107,20 @@ pub fn op_bun_hasher_copy(#[cppgc] hasher: &Hasher) -> Hasher {
   Hasher(RefCell::new(hasher.0.borrow().fork()))
 }
 
+fn digest_once(algorithm: &str, data: &[u8]) -> Result<Vec<u8>, HashError> {
+  let mut e = engine(algorithm, None)?;
+  e.update(data);
+  Ok(e.finish())
+}
+
 /// `Bun.SHA256.hash(bytes)` and friends: one digest of one input.
 #[op2]
 #[buffer]
 pub fn op_bun_digest_once(
   #[string] algorithm: &str,
-  #[anybuffer] data: &[u8],
+  #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, HashError> {
-  let mut e = engine(algorithm, None)?;
-  e.update(data);
-  Ok(e.finish())
+  digest_once(algorithm, data)
 }
 
 /// `Bun.SHA256.hash(string)`.
@@ -94,31 +130,96 @@ pub fn op_bun_digest_once_str(
   #[string] algorithm: &str,
   #[string] data: &str,
 ) -> Result<Vec<u8>, HashError> {
-  let mut e = engine(algorithm, None)?;
-  e.update(data.as_bytes());
-  Ok(e.finish())
+  digest_once(algorithm, data.as_bytes())
 }
 
-/// `Bun.hash.<variant>(bytes, seed)`; `kind` indexes [`Fast`].
+/// `Bun.SHA256.hash(bytes, "hex")` and the other text encodings.
+#[op2]
+#[string]
+pub fn op_bun_digest_once_text(
+  #[string] algorithm: &str,
+  #[buffer] data: &[u8],
+  encoding: u32,
+) -> Result<Option<String>, HashError> {
+  Ok(text(&digest_once(algorithm, data)?, encoding))
+}
+
+/// `Bun.SHA256.hash(string, "hex")` and the other text encodings.
+#[op2]
+#[string]
+pub fn op_bun_digest_once_str_text(
+  #[string] algorithm: &str,
+  #[string] data: &str,
+  encoding: u32,
+) -> Result<Option<String>, HashError> {
+  Ok(text(&digest_once(algorithm, data.as_bytes())?, encoding))
+}
+
+thread_local! {
+  /// The high half of the last 64-bit hash, for `op_bun_hash_high`.
+  static HIGH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Returns the low half of a hash and keeps the high half: BigInts across
+/// the op boundary cost about 15 us each on the QuickJS backend, and a
+/// typed-array out-parameter about 2 us, two u32 results nearly nothing.
+fn split(hash: u64) -> u32 {
+  HIGH.with(|h| h.set((hash >> 32) as u32));
+  hash as u32
+}
+
+/// `Bun.hash.<variant>(bytes, seed)`: `kind` indexes [`Fast`], the seed
+/// comes as two halves; returns the low half of the hash.
 #[op2(fast)]
-#[bigint]
 pub fn op_bun_hash(
   kind: u32,
   #[buffer] data: &[u8],
-  #[bigint] seed: u64,
-) -> u64 {
-  Fast::from_index(kind).map_or(0, |f| f.hash(data, seed))
+  seed_lo: u32,
+  seed_hi: u32,
+) -> u32 {
+  let seed = (seed_hi as u64) << 32 | seed_lo as u64;
+  split(Fast::from_index(kind).map_or(0, |f| f.hash(data, seed)))
 }
 
 /// `Bun.hash.<variant>(string, seed)`, as UTF-8.
 #[op2(fast)]
-#[bigint]
 pub fn op_bun_hash_str(
   kind: u32,
   #[string] data: &str,
-  #[bigint] seed: u64,
-) -> u64 {
-  Fast::from_index(kind).map_or(0, |f| f.hash(data.as_bytes(), seed))
+  seed_lo: u32,
+  seed_hi: u32,
+) -> u32 {
+  let seed = (seed_hi as u64) << 32 | seed_lo as u64;
+  split(Fast::from_index(kind).map_or(0, |f| f.hash(data.as_bytes(), seed)))
+}
+
+/// The high half of the hash the last `op_bun_hash*` call computed.
+#[op2(fast)]
+pub fn op_bun_hash_high() -> u32 {
+  HIGH.with(|h| h.get())
+}
+
+/// `Bun.escapeHTML(string)`: `None` when nothing needs escaping (JS keeps
+/// its string, no copy back).
+#[op2]
+#[string]
+pub fn op_bun_escape_html(#[string] text: &str) -> Option<String> {
+  let first = text
+    .bytes()
+    .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))?;
+  let mut out = String::with_capacity(text.len() + 16);
+  out.push_str(&text[..first]);
+  for c in text[first..].chars() {
+    match c {
+      '&' => out.push_str("&amp;"),
+      '<' => out.push_str("&lt;"),
+      '>' => out.push_str("&gt;"),
+      '"' => out.push_str("&quot;"),
+      '\'' => out.push_str("&#x27;"),
+      c => out.push(c),
+    }
+  }
+  Some(out)
 }
 
 fn options(
