@@ -7,7 +7,7 @@
 const { core } = __bootstrap;
 const {
   op_redis_open,
-  op_redis_command,
+  op_redis_batch,
   op_redis_command_bytes,
   op_redis_command_buffer,
   op_redis_connect,
@@ -81,6 +81,7 @@ const kOptions = Symbol("options");
 const kSubs = Symbol("subscriptions");
 const kPumping = Symbol("pumping");
 const kConnected = Symbol("connected");
+const kQueue = Symbol("queue");
 
 const defaultUrl = () => {
   const env = globalThis.process?.env ?? {};
@@ -106,6 +107,7 @@ class RedisClient {
     this[kSubs] = new Map(); // "c:channel" / "p:pattern" -> Set of listeners
     this[kPumping] = false;
     this[kConnected] = false;
+    this[kQueue] = null;
     this.onconnect = null;
     this.onclose = null;
   }
@@ -155,11 +157,61 @@ class RedisClient {
         const arg = args[i];
         list.push(typeof arg === "string" ? arg : stringArg(arg));
       }
-      if (bytes) return this.#run(op_redis_command_bytes(rid, list, bytesOf(last)), reply);
-      return this.#run(op_redis_command(rid, list), reply);
+      if (!bytes) return this.#enqueue(list, reply);
+      this.#flushNow();
+      return this.#run(op_redis_command_bytes(rid, list, bytesOf(last)), reply);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Queues a command; the commands of one turn go to Rust in one op, which
+   * sends them pipelined. Each promise settles with its own reply.
+   */
+  #enqueue(list, map) {
+    let queue = this[kQueue];
+    if (queue === null) {
+      queue = this[kQueue] = { commands: [], settle: [] };
+      queueMicrotask(() => {
+        if (this[kQueue] === queue) this.#flushNow();
+      });
+    }
+    return new Promise((resolve, reject) => {
+      queue.commands.push(list);
+      queue.settle.push(resolve, reject, map);
+    });
+  }
+
+  /** Sends what is queued now (before a command that bypasses the queue, to keep order). */
+  #flushNow() {
+    const queue = this[kQueue];
+    if (queue === null) return;
+    this[kQueue] = null;
+    const { commands, settle } = queue;
+    const failAll = (error) => {
+      for (let i = 1; i < settle.length; i += 3) settle[i](error);
+    };
+    const rid = this[kRid];
+    if (rid === undefined) return failAll(closedError());
+    op_redis_batch(rid, commands).then((outcomes) => {
+      if (!this[kConnected]) {
+        this[kConnected] = true;
+        this.onconnect?.call(this);
+      }
+      for (let i = 0; i < outcomes.length; i++) {
+        const outcome = outcomes[i];
+        const status = outcome[0];
+        if (status === 0) {
+          const map = settle[3 * i + 2];
+          settle[3 * i](map === undefined ? outcome[1] : map(outcome[1]));
+        } else {
+          const error = new RedisError(outcome[1]);
+          error.code = status === 1 ? "ERR_REDIS_SERVER_ERROR" : "ERR_REDIS_CONNECTION_CLOSED";
+          settle[3 * i + 1](error);
+        }
+      }
+    }, failAll);
   }
 
   /** Opens the connection now. */
@@ -194,6 +246,7 @@ class RedisClient {
 
   getBuffer(key) {
     try {
+      this.#flushNow();
       return this.#run(
         op_redis_command_buffer(this.#rid(), ["GET", stringArg(key)]),
         (bytes) => (bytes === null ? null : globalThis.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),

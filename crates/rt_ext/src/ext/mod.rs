@@ -106,7 +106,7 @@ deno_core::extension!(
     bun::op_bun_which,
     bun::op_bun_sleep_sync,
     redis::op_redis_open,
-    redis::op_redis_command,
+    redis::op_redis_batch,
     redis::op_redis_command_bytes,
     redis::op_redis_command_buffer,
     redis::op_redis_connect,

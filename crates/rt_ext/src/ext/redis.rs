@@ -3,7 +3,8 @@
 //!
 //! A client is a resource holding a [`ConnectionManager`]: one multiplexed
 //! RESP3 connection that pipelines concurrent commands and reconnects with
-//! backoff. It connects on its first command, as Bun's does. Subscriptions
+//! backoff. It connects on its first command, as Bun's does. JS hands over
+//! the commands of one turn together (`op_redis_batch`). Subscriptions
 //! use a second connection of the same client, whose pushes JS reads with
 //! `op_redis_next_message` while anything is subscribed.
 
@@ -279,15 +280,43 @@ async fn query(
   Ok(cmd.query_async(&mut conn).await?)
 }
 
-/// `send(command, args)` and every named method: `args[0]` is the command.
+/// The outcome of one command of a batch: `[0, reply]`, `[1, message]` for
+/// an error reply, `[2, message]` for a connection failure.
+type Outcome = (u8, serde_json::Value);
+
+fn outcome(result: Result<Value, RedisOpError>) -> Outcome {
+  match result.and_then(to_json) {
+    Ok(value) => (0, value),
+    Err(RedisOpError::Server(m)) => (1, m.into()),
+    Err(e) => (2, e.to_string().into()),
+  }
+}
+
+/// The commands JS queued in one turn, sent together: each is its own
+/// request on the multiplexed connection (so they are pipelined), and each
+/// answers on its own. One op per batch instead of one per command.
 #[op2]
 #[serde]
-pub async fn op_redis_command(
+pub async fn op_redis_batch(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
-  #[serde] args: Vec<String>,
-) -> Result<serde_json::Value, RedisOpError> {
-  to_json(query(state, rid, command(&args, None)?).await?)
+  #[serde] commands: Vec<Vec<String>>,
+) -> Result<Vec<Outcome>, RedisOpError> {
+  let conn = client(&state, rid)?.commands().await?;
+  let requests = commands.iter().map(|args| {
+    let mut conn = conn.clone();
+    async move {
+      let cmd = command(args, None)?;
+      Ok::<Value, RedisOpError>(cmd.query_async(&mut conn).await?)
+    }
+  });
+  Ok(
+    futures::future::join_all(requests)
+      .await
+      .into_iter()
+      .map(outcome)
+      .collect(),
+  )
 }
 
 /// A command whose last argument is bytes (`set(key, Uint8Array)`).
