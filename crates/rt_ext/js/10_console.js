@@ -35,7 +35,8 @@ function createConsole() {
   const stderrOff = colorOff(2);
   consoleModule.setNoColorFns(stdoutOff, stderrOff);
   const console = new consoleModule.Console(print);
-  const bun = () => core.loadExtScript("ext:rt/bun/inspect.js");
+  let script;
+  const bun = () => (script ??= core.loadExtScript("ext:rt/bun/inspect.js"));
   let indent = "";
   const emit = (text, level) => {
     const body = indent === "" ? text : indent + text.replaceAll("\n", `\n${indent}`);

@@ -40,16 +40,19 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
+let inspectScript;
+/** js/bun/inspect.js, loaded once (a lookup per call costs a microsecond). */
+const inspector = () => (inspectScript ??= core.loadExtScript("ext:rt/bun/inspect.js"));
+
 /**
  * `Bun.inspect(value, options)`: the string console.log prints for a value,
  * in Bun's layout (js/bun/inspect.js).
  */
 function inspect(value, options = undefined) {
-  return core.loadExtScript("ext:rt/bun/inspect.js").inspect(value, options);
+  return inspector().inspect(value, options);
 }
 inspect.custom = Symbol.for("nodejs.util.inspect.custom");
-inspect.table = (data, properties, options) =>
-  core.loadExtScript("ext:rt/bun/inspect.js").table(data, properties, options);
+inspect.table = (data, properties, options) => inspector().table(data, properties, options);
 
 const sockets = () => core.loadExtScript("ext:rt/bun/socket.js");
 

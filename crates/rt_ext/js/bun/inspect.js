@@ -8,7 +8,6 @@
 const { core } = __bootstrap;
 
 const CUSTOM = Symbol.for("nodejs.util.inspect.custom");
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const MAX_ITEMS = 100;
 const WRAP_AT = 80;
 
@@ -32,8 +31,20 @@ function style(ctx, kind, text) {
 }
 
 const quote = (s) => JSON.stringify(s);
+
+/** Whether a key prints bare: an ASCII identifier (a char loop beats a regex on QuickJS). */
+function isIdentifier(key) {
+  const n = key.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+    if (!letter && !(i > 0 && c >= 48 && c <= 57)) return false;
+  }
+  return true;
+}
 const keyText = (key) =>
-  typeof key === "symbol" ? `[${String(key)}]` : IDENTIFIER.test(key) ? key : quote(key);
+  typeof key === "symbol" ? `[${String(key)}]` : isIdentifier(key) ? key : quote(key);
 const tagOf = (v) => Object.prototype.toString.call(v).slice(8, -1);
 
 function functionText(fn) {
@@ -60,11 +71,15 @@ function constructorName(value) {
   return typeof ctor === "function" && ctor.name ? ctor.name : "Object";
 }
 
+const INDEX = /^(0|[1-9]\d*)$/;
+
 /** Own enumerable string keys, then own enumerable symbols. */
 function ownKeys(value, skipIndices) {
-  const keys = Object.keys(value).filter((k) => !(skipIndices && /^(0|[1-9]\d*)$/.test(k)));
-  for (const s of Object.getOwnPropertySymbols(value)) {
-    if (Object.prototype.propertyIsEnumerable.call(value, s)) keys.push(s);
+  let keys = Object.keys(value);
+  if (skipIndices) keys = keys.filter((k) => !INDEX.test(k));
+  const symbols = Object.getOwnPropertySymbols(value);
+  for (let i = 0; i < symbols.length; i++) {
+    if (Object.prototype.propertyIsEnumerable.call(value, symbols[i])) keys.push(symbols[i]);
   }
   return keys;
 }
