@@ -29,14 +29,20 @@ function colorOff(fd) {
   };
 }
 
+let inspectScript;
+/**
+ * js/bun/inspect.js (Bun's layout, for console and Bun.inspect), loaded on
+ * first use and kept: a lookup per call costs a microsecond.
+ */
+export const inspector = () => (inspectScript ??= core.loadExtScript("ext:rt/bun/inspect.js"));
+
 function createConsole() {
   const consoleModule = webScript("01_console");
   const stdoutOff = colorOff(1);
   const stderrOff = colorOff(2);
   consoleModule.setNoColorFns(stdoutOff, stderrOff);
   const console = new consoleModule.Console(print);
-  let script;
-  const bun = () => (script ??= core.loadExtScript("ext:rt/bun/inspect.js"));
+  const bun = inspector;
   let indent = "";
   const emit = (text, level) => {
     const body = indent === "" ? text : indent + text.replaceAll("\n", `\n${indent}`);
@@ -64,7 +70,7 @@ function createConsole() {
       emit(bun().formatArgs(message, { colors: !stderrOff() }), 3);
     },
     group: (...label) => {
-      if (label.length > 0) printer(1)(...label);
+      if (label.length > 0) methods.log(...label);
       indent += "  ";
     },
     groupCollapsed: (...label) => methods.group(...label),

@@ -4,6 +4,7 @@
 import { core } from "ext:core/mod.js";
 import { op_rt_nanoseconds } from "ext:core/ops";
 import { BUN_VERSION, env, processInfo } from "ext:rt/40_process.js";
+import { inspector } from "ext:rt/10_console.js";
 
 /** A TypeError with Bun's `.code` (e.g. "ERR_INVALID_ARG_TYPE"). */
 export function typeError(message, code) {
@@ -39,10 +40,6 @@ function sleep(ms) {
   }
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
-
-let inspectScript;
-/** js/bun/inspect.js, loaded once (a lookup per call costs a microsecond). */
-const inspector = () => (inspectScript ??= core.loadExtScript("ext:rt/bun/inspect.js"));
 
 /**
  * `Bun.inspect(value, options)`: the string console.log prints for a value,

@@ -26,15 +26,9 @@ const ALGORITHMS = [
   "sha3-224", "sha3-256", "sha3-384", "sha3-512", "shake128", "shake256",
 ];
 
-function typeError(message, code) {
-  const error = new TypeError(message);
-  error.code = code;
-  return error;
-}
-
-function bufferClass() {
-  return globalThis.Buffer;
-}
+const { coded } = core.loadExtScript("ext:rt/node/_errors.js");
+const typeError = (message, code) => coded(TypeError, code, message);
+const asBuffer = (bytes) => globalThis.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** Bytes from Bun's accepted inputs (views, buffers, Blob-less). */
 function bytesOf(data, where) {
@@ -50,22 +44,18 @@ function bytesOf(data, where) {
   );
 }
 
-/** A string in a Node encoding other than UTF-8, as bytes. */
-function decodeString(data, encoding) {
-  const B = bufferClass();
-  return B.from(data, encoding);
-}
-
 const isUtf8 = (e) => e === undefined || e === "utf8" || e === "utf-8";
 
 // Encodings the ops produce themselves (their codes in ext/hash.rs).
 const TEXT = { __proto__: null, hex: 1, base64: 2, base64url: 3 };
 
-/** Digest bytes in Bun's output forms. */
-function encode(bytes, encoding, asBuffer) {
-  if (encoding === undefined) {
-    return asBuffer ? bufferClass().from(bytes.buffer, 0, bytes.byteLength) : bytes;
-  }
+/**
+ * Digest bytes in Bun's other output forms: a Uint8Array (a Buffer if
+ * `buffer`), written into a TypedArray, or a Node encoding. hex, base64 and
+ * base64url never get here (the ops encode them).
+ */
+function encode(bytes, encoding, buffer) {
+  if (encoding === undefined) return buffer ? asBuffer(bytes) : bytes;
   if (ArrayBuffer.isView(encoding)) {
     const target = new Uint8Array(encoding.buffer, encoding.byteOffset, encoding.byteLength);
     if (target.byteLength < bytes.byteLength) {
@@ -75,13 +65,6 @@ function encode(bytes, encoding, asBuffer) {
     return encoding;
   }
   switch (encoding) {
-    case "hex": {
-      let out = "";
-      for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-      return out;
-    }
-    case "base64":
-    case "base64url":
     case "latin1":
     case "binary":
     case "utf8":
@@ -89,12 +72,19 @@ function encode(bytes, encoding, asBuffer) {
     case "ucs2":
     case "utf16le":
     case "ascii":
-      return bufferClass().from(bytes.buffer, 0, bytes.byteLength).toString(encoding);
+      return asBuffer(bytes).toString(encoding);
     case "buffer":
-      return bufferClass().from(bytes.buffer, 0, bytes.byteLength);
+      return asBuffer(bytes);
     default:
       throw typeError(`Unknown encoding: ${encoding}`, "ERR_INVALID_ARG_VALUE");
   }
+}
+
+/** A hasher's digest in `encoding`; the hasher starts over. */
+function digestOf(handle, encoding, buffer) {
+  const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
+  if (code !== undefined) return op_bun_hasher_digest_text(handle, code);
+  return encode(new Uint8Array(op_bun_hasher_digest(handle)), encoding, buffer);
 }
 
 const kHandle = Symbol("hasher");
@@ -128,7 +118,7 @@ class CryptoHasher {
   update(data, encoding = undefined) {
     if (typeof data === "string") {
       if (isUtf8(encoding)) op_bun_hasher_update_str(this[kHandle], data);
-      else op_bun_hasher_update(this[kHandle], decodeString(data, encoding));
+      else op_bun_hasher_update(this[kHandle], globalThis.Buffer.from(data, encoding));
     } else {
       op_bun_hasher_update(this[kHandle], bytesOf(data, "update"));
     }
@@ -137,9 +127,7 @@ class CryptoHasher {
 
   /** The digest (a Buffer, a string, or written into a TypedArray); the hasher starts over. */
   digest(encoding = undefined) {
-    const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
-    if (code !== undefined) return op_bun_hasher_digest_text(this[kHandle], code);
-    return encode(new Uint8Array(op_bun_hasher_digest(this[kHandle])), encoding, true);
+    return digestOf(this[kHandle], encoding, true);
   }
 
   copy() {
@@ -162,16 +150,16 @@ class CryptoHasher {
   }
 }
 
-/** One digest of `data`, as text, bytes (a Buffer if `asBuffer`) or into a TypedArray. */
-function once(algorithm, data, encoding, asBuffer) {
+/** One digest of `data`, as text, bytes (a Buffer if `buffer`) or into a TypedArray. */
+function once(algorithm, data, encoding, buffer) {
   const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
   if (typeof data === "string") {
     if (code !== undefined) return op_bun_digest_once_str_text(algorithm, data, code);
-    return encode(new Uint8Array(op_bun_digest_once_str(algorithm, data)), encoding, asBuffer);
+    return encode(new Uint8Array(op_bun_digest_once_str(algorithm, data)), encoding, buffer);
   }
   const bytes = bytesOf(data, "hash");
   if (code !== undefined) return op_bun_digest_once_text(algorithm, bytes, code);
-  return encode(new Uint8Array(op_bun_digest_once(algorithm, bytes)), encoding, asBuffer);
+  return encode(new Uint8Array(op_bun_digest_once(algorithm, bytes)), encoding, buffer);
 }
 
 /** `Bun.SHA256` and its siblings: fixed-algorithm hashers. */
@@ -182,9 +170,7 @@ function fixed(name, algorithm, size) {
     }
     /** Bytes (Uint8Array) unless an encoding or target is given. */
     digest(encoding = undefined) {
-      const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
-      if (code !== undefined) return op_bun_hasher_digest_text(this[kHandle], code);
-      return encode(new Uint8Array(op_bun_hasher_digest(this[kHandle])), encoding, false);
+      return digestOf(this[kHandle], encoding, false);
     }
     static hash(data, encoding = undefined) {
       return once(algorithm, data, encoding, false);

@@ -226,7 +226,7 @@ function errorText(error, ctx, level) {
   return `${out}\n`;
 }
 
-function mapText(value, ctx, level, prefix, entries) {
+function mapText(ctx, level, prefix, entries) {
   if (entries.length === 0) return `${prefix.replace(/\(\d+\) $/, " ")}{}`;
   return block(prefix, entries, ctx, level);
 }
@@ -259,16 +259,12 @@ function webClassText(value, tag, ctx, level) {
   return null;
 }
 
-const WEB_CLASSES = new Set(["Headers", "URLSearchParams", "FormData", "Blob", "File", "Response", "Request"]);
-
 function objectText(value, ctx, level) {
   const tag = tagOf(value);
   const name = constructorName(value);
   // Before custom inspectors: deno_web's classes carry Deno's.
-  if (WEB_CLASSES.has(name)) {
-    const text = webClassText(value, name, ctx, level);
-    if (text !== null) return text;
-  }
+  const web = webClassText(value, name, ctx, level);
+  if (web !== null) return web;
   if (typeof value[CUSTOM] === "function" && value[CUSTOM] !== inspect) {
     const result = value[CUSTOM](ctx.depth - level, { ...ctx.options }, inspect);
     return typeof result === "string" ? result : format(result, ctx, level);
@@ -323,12 +319,12 @@ function objectText(value, ctx, level) {
     if (value instanceof Map) {
       const entries = [];
       for (const [k, v] of value) entries.push(`${format(k, ctx, level + 1)}: ${format(v, ctx, level + 1)}`);
-      return mapText(value, ctx, level, `Map(${value.size}) `, entries);
+      return mapText(ctx, level, `Map(${value.size}) `, entries);
     }
     if (value instanceof Set) {
       const entries = [];
       for (const v of value) entries.push(format(v, ctx, level + 1));
-      return mapText(value, ctx, level, `Set(${value.size}) `, entries);
+      return mapText(ctx, level, `Set(${value.size}) `, entries);
     }
     const entries = ownKeys(value, false).map((k) => `${keyText(k)}: ${propertyText(value, k, ctx, level)}`);
     if (ctx.sorted) entries.sort();

@@ -12,11 +12,8 @@ const {
 
 const ALGORITHMS = ["bcrypt", "argon2id", "argon2d", "argon2i"];
 
-function typeError(message) {
-  const error = new TypeError(message);
-  error.code = "ERR_INVALID_ARG_TYPE";
-  return error;
-}
+const { coded } = core.loadExtScript("ext:rt/node/_errors.js");
+const typeError = (message) => coded(TypeError, "ERR_INVALID_ARG_TYPE", message);
 
 /** The password as bytes: strings as UTF-8, views and buffers as they are. */
 function passwordBytes(password, where, allowEmpty) {

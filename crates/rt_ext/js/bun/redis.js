@@ -11,8 +11,7 @@ const {
   op_redis_command_bytes,
   op_redis_command_buffer,
   op_redis_connect,
-  op_redis_subscribe,
-  op_redis_unsubscribe,
+  op_redis_subscription,
   op_redis_stop,
   op_redis_next_message,
 } = core.ops;
@@ -26,17 +25,9 @@ class RedisError extends Error {
 }
 core.registerErrorBuilder("RedisError", (message) => new RedisError(message));
 
-function closedError() {
-  const error = new RedisError("Connection closed");
-  error.code = "ERR_REDIS_CONNECTION_CLOSED";
-  return error;
-}
-
-function typeError(message) {
-  const error = new TypeError(message);
-  error.code = "ERR_INVALID_ARG_TYPE";
-  return error;
-}
+const { coded } = core.loadExtScript("ext:rt/node/_errors.js");
+const closedError = () => coded(RedisError, "ERR_REDIS_CONNECTION_CLOSED", "Connection closed");
+const typeError = (message) => coded(TypeError, "ERR_INVALID_ARG_TYPE", message);
 
 /** Arguments as Redis strings; arrays are spread (hmset(key, [f, v])). */
 function flatten(args) {
@@ -135,12 +126,17 @@ class RedisClient {
    */
   #run(promise, map = undefined) {
     return promise.then((value) => {
-      if (!this[kConnected]) {
-        this[kConnected] = true;
-        this.onconnect?.call(this);
-      }
+      this.#noteConnected();
       return map === undefined ? value : map(value);
     });
+  }
+
+  /** After a reply: the client is connected (`onconnect` the first time). */
+  #noteConnected() {
+    if (!this[kConnected]) {
+      this[kConnected] = true;
+      this.onconnect?.call(this);
+    }
   }
 
   /** `send(command, args)`: any command, the reply as JS values. */
@@ -157,7 +153,7 @@ class RedisClient {
         const arg = args[i];
         list.push(typeof arg === "string" ? arg : stringArg(arg));
       }
-      if (!bytes) return this.#enqueue(list, reply);
+      if (!bytes) return this.#enqueue(list);
       this.#flushNow();
       return this.#run(op_redis_command_bytes(rid, list, bytesOf(last)), reply);
     } catch (error) {
@@ -169,7 +165,7 @@ class RedisClient {
    * Queues a command; the commands of one turn go to Rust in one op, which
    * sends them pipelined. Each promise settles with its own reply.
    */
-  #enqueue(list, map) {
+  #enqueue(list) {
     let queue = this[kQueue];
     if (queue === null) {
       queue = this[kQueue] = { commands: [], settle: [] };
@@ -179,7 +175,7 @@ class RedisClient {
     }
     return new Promise((resolve, reject) => {
       queue.commands.push(list);
-      queue.settle.push(resolve, reject, map);
+      queue.settle.push(resolve, reject);
     });
   }
 
@@ -190,25 +186,19 @@ class RedisClient {
     this[kQueue] = null;
     const { commands, settle } = queue;
     const failAll = (error) => {
-      for (let i = 1; i < settle.length; i += 3) settle[i](error);
+      for (let i = 1; i < settle.length; i += 2) settle[i](error);
     };
     const rid = this[kRid];
     if (rid === undefined) return failAll(closedError());
     op_redis_batch(rid, commands).then((outcomes) => {
-      if (!this[kConnected]) {
-        this[kConnected] = true;
-        this.onconnect?.call(this);
-      }
+      this.#noteConnected();
       for (let i = 0; i < outcomes.length; i++) {
         const outcome = outcomes[i];
         const status = outcome[0];
-        if (status === 0) {
-          const map = settle[3 * i + 2];
-          settle[3 * i](map === undefined ? outcome[1] : map(outcome[1]));
-        } else {
-          const error = new RedisError(outcome[1]);
-          error.code = status === 1 ? "ERR_REDIS_SERVER_ERROR" : "ERR_REDIS_CONNECTION_CLOSED";
-          settle[3 * i + 1](error);
+        if (status === 0) settle[2 * i](reply(outcome[1]));
+        else {
+          const code = status === 1 ? "ERR_REDIS_SERVER_ERROR" : "ERR_REDIS_CONNECTION_CLOSED";
+          settle[2 * i + 1](coded(RedisError, code, outcome[1]));
         }
       }
     }, failAll);
@@ -294,7 +284,7 @@ class RedisClient {
       const key = prefix + stringArg(name);
       let set = this[kSubs].get(key);
       if (set === undefined) {
-        await this.#run(op_redis_subscribe(rid, key.slice(2), pattern));
+        await this.#run(op_redis_subscription(rid, key.slice(2), pattern, true));
         set = new Set();
         this[kSubs].set(key, set);
       }
@@ -316,7 +306,7 @@ class RedisClient {
       if (listener !== undefined) set.delete(listener);
       if (listener === undefined || set.size === 0) {
         this[kSubs].delete(key);
-        await op_redis_unsubscribe(rid, key.slice(2), pattern);
+        await op_redis_subscription(rid, key.slice(2), pattern, false);
       }
     }
     // The pending read keeps the process alive; end it with the last one.

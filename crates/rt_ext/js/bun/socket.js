@@ -12,11 +12,8 @@ const { Buffer } = core.loadExtScript("ext:rt/node/buffer.js");
 const kRid = Symbol("kRid");
 const kHandlers = Symbol("kHandlers");
 
-function typeError(message, code = "ERR_INVALID_ARG_TYPE") {
-  const error = new TypeError(message);
-  error.code = code;
-  return error;
-}
+const { coded } = core.loadExtScript("ext:rt/node/_errors.js");
+const typeError = (message, code = "ERR_INVALID_ARG_TYPE") => coded(TypeError, code, message);
 
 function checkHandlers(socket, what) {
   if (socket === null || typeof socket !== "object") {

@@ -14,11 +14,12 @@ const {
   op_rt_random_fill,
 } = core.ops;
 
-function typeError(message, code = "ERR_INVALID_ARG_TYPE") {
-  const error = new TypeError(message);
-  error.code = code;
-  return error;
-}
+const { coded } = core.loadExtScript("ext:rt/node/_errors.js");
+const typeError = (message, code = "ERR_INVALID_ARG_TYPE") => coded(TypeError, code, message);
+
+// Scripts these helpers lean on, looked up once.
+let equalsScript;
+let urlScript;
 
 // ---- escapeHTML ----------------------------------------------------------
 
@@ -34,7 +35,8 @@ function escapeHTML(value) {
 
 /** `Bun.deepEquals(a, b, strict)`: toEqual's equality, toStrictEqual's when strict. */
 function deepEquals(a, b, strict = false) {
-  return core.loadExtScript("ext:rt/bun/equals.js").equals(a, b, !!strict);
+  equalsScript ??= core.loadExtScript("ext:rt/bun/equals.js");
+  return equalsScript.equals(a, b, !!strict);
 }
 
 const PENDING = 0;
@@ -132,20 +134,25 @@ const INFLATE = 3;
 const ZSTD = 4;
 const UNZSTD = 5;
 
-function inputBytes(data, where) {
-  if (typeof data === "string") return new TextEncoder().encode(data);
+/** A view or buffer as a Uint8Array over the same bytes, or null. */
+function viewOf(data) {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
-  throw typeError(`${where} expects a string, TypedArray or ArrayBuffer`);
+  return null;
+}
+
+function inputBytes(data, where) {
+  if (typeof data === "string") return new TextEncoder().encode(data);
+  const view = viewOf(data);
+  if (view === null) throw typeError(`${where} expects a string, TypedArray or ArrayBuffer`);
+  return view;
 }
 
 function levelOf(options, min, max) {
   const level = options?.level;
   if (level === undefined) return -1;
   if (!Number.isInteger(level) || level < min || level > max) {
-    const error = new RangeError(`level must be an integer between ${min} and ${max}`);
-    error.code = "ERR_OUT_OF_RANGE";
-    throw error;
+    throw coded(RangeError, "ERR_OUT_OF_RANGE", `level must be an integer between ${min} and ${max}`);
   }
   return level;
 }
@@ -219,9 +226,9 @@ function readableStreamToFormData(stream, boundary = undefined) {
 function concatArrayBuffers(buffers, maxLength = Infinity, asUint8Array = false) {
   if (!Array.isArray(buffers)) throw typeError("Expected an array of ArrayBuffers or TypedArrays");
   const parts = buffers.map((b) => {
-    if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    if (b instanceof ArrayBuffer || b instanceof SharedArrayBuffer) return new Uint8Array(b);
-    throw typeError("Expected an array of ArrayBuffers or TypedArrays");
+    const view = viewOf(b);
+    if (view === null) throw typeError("Expected an array of ArrayBuffers or TypedArrays");
+    return view;
   });
   let length = 0;
   for (const p of parts) length += p.byteLength;
@@ -281,7 +288,7 @@ class ArrayBufferSink {
 
 // ---- file URLs -----------------------------------------------------------
 
-const nodeUrl = () => core.loadExtScript("ext:rt/node/url.js");
+const nodeUrl = () => (urlScript ??= core.loadExtScript("ext:rt/node/url.js"));
 const fileURLToPath = (url) => nodeUrl().fileURLToPath(url);
 const pathToFileURL = (path) => nodeUrl().pathToFileURL(path);
 

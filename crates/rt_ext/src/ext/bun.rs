@@ -122,9 +122,7 @@ pub async fn op_bun_zlib_async(
   level: i32,
 ) -> Result<Vec<u8>, BunError> {
   let format = Format::from_index(format)?;
-  tokio::task::spawn_blocking(move || run(format, &data, level))
-    .await
-    .unwrap_or_else(|e| Err(BunError::Compress(e.to_string())))
+  super::off_thread(move || run(format, &data, level), BunError::Compress).await
 }
 
 /// `Bun.which(command, { PATH, cwd })`: the executable's path, or `None`.

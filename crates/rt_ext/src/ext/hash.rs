@@ -168,6 +168,11 @@ fn split(hash: u64) -> u32 {
   hash as u32
 }
 
+/// A seed from the two 32-bit halves JS passes.
+fn seed(lo: u32, hi: u32) -> u64 {
+  (hi as u64) << 32 | lo as u64
+}
+
 /// `Bun.hash.<variant>(bytes, seed)`: `kind` indexes [`Fast`], the seed
 /// comes as two halves; returns the low half of the hash.
 #[op2(fast)]
@@ -177,7 +182,7 @@ pub fn op_bun_hash(
   seed_lo: u32,
   seed_hi: u32,
 ) -> u32 {
-  let seed = (seed_hi as u64) << 32 | seed_lo as u64;
+  let seed = seed(seed_lo, seed_hi);
   split(Fast::from_index(kind).map_or(0, |f| f.hash(data, seed)))
 }
 
@@ -189,7 +194,7 @@ pub fn op_bun_hash_str(
   seed_lo: u32,
   seed_hi: u32,
 ) -> u32 {
-  let seed = (seed_hi as u64) << 32 | seed_lo as u64;
+  let seed = seed(seed_lo, seed_hi);
   split(Fast::from_index(kind).map_or(0, |f| f.hash(data.as_bytes(), seed)))
 }
 
@@ -243,9 +248,7 @@ fn options(
 async fn off_thread<T: Send + 'static>(
   work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
 ) -> Result<T, PasswordError> {
-  tokio::task::spawn_blocking(work)
-    .await
-    .unwrap_or_else(|e| Err(PasswordError::Hash(e.to_string())))
+  super::off_thread(work, PasswordError::Hash).await
 }
 
 /// `Bun.password.hash`, on the blocking pool.

@@ -45,6 +45,17 @@ pub(crate) fn header_map(
   Ok(headers)
 }
 
+/// Runs `work` on tokio's blocking pool, off the event loop; a task that
+/// panicked or was cancelled becomes the error `lost` makes of its message.
+pub(crate) async fn off_thread<T: Send + 'static, E: Send + 'static>(
+  work: impl FnOnce() -> Result<T, E> + Send + 'static,
+  lost: impl FnOnce(String) -> E,
+) -> Result<T, E> {
+  tokio::task::spawn_blocking(work)
+    .await
+    .unwrap_or_else(|e| Err(lost(e.to_string())))
+}
+
 /// Gives a page's runtime its URL where deno_web reads it (the origin of
 /// the `blob:` URLs `URL.createObjectURL` makes).
 pub fn set_location(state: &mut deno_core::OpState, url: url::Url) {
@@ -110,8 +121,7 @@ deno_core::extension!(
     redis::op_redis_command_bytes,
     redis::op_redis_command_buffer,
     redis::op_redis_connect,
-    redis::op_redis_subscribe,
-    redis::op_redis_unsubscribe,
+    redis::op_redis_subscription,
     redis::op_redis_stop,
     redis::op_redis_next_message,
     fetch::op_fetch_start,

@@ -233,13 +233,10 @@ fn rm(path: &str, recursive: bool, force: bool) -> Result<(), NodeError> {
 pub(crate) async fn blocking<T: Send + 'static>(
   work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, NodeError> {
-  tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-    Err(NodeError::fs(
-      std::io::Error::other(e.to_string()),
-      "spawn",
-      "",
-    ))
+  super::off_thread(work, |e| {
+    NodeError::fs(std::io::Error::other(e), "spawn", "")
   })
+  .await
 }
 
 #[op2]

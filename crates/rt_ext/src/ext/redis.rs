@@ -96,14 +96,15 @@ impl Resource for RedisClient {
 }
 
 impl RedisClient {
-  async fn commands(&self) -> Result<ConnectionManager, RedisOpError> {
-    self
-      .commands
+  /// The connection in `cell`, made with `config` on first use.
+  async fn connection(
+    &self,
+    cell: &OnceCell<ConnectionManager>,
+    config: impl FnOnce() -> ConnectionManagerConfig,
+  ) -> Result<ConnectionManager, RedisOpError> {
+    cell
       .get_or_try_init(|| {
-        ConnectionManager::new_with_config(
-          self.client.clone(),
-          self.config.clone(),
-        )
+        ConnectionManager::new_with_config(self.client.clone(), config())
       })
       .await
       .cloned()
@@ -112,22 +113,22 @@ impl RedisClient {
       })
   }
 
+  async fn commands(&self) -> Result<ConnectionManager, RedisOpError> {
+    self
+      .connection(&self.commands, || self.config.clone())
+      .await
+  }
+
   async fn subscriber(&self) -> Result<ConnectionManager, RedisOpError> {
     self
-      .subscriber
-      .get_or_try_init(|| {
-        let config = self
+      .connection(&self.subscriber, || {
+        self
           .config
           .clone()
           .set_push_sender(self.push_tx.clone())
-          .set_automatic_resubscription();
-        ConnectionManager::new_with_config(self.client.clone(), config)
+          .set_automatic_resubscription()
       })
       .await
-      .cloned()
-      .map_err(|e| {
-        RedisOpError::Connection(format!("Connection has failed: {e}"))
-      })
   }
 }
 
@@ -356,36 +357,22 @@ pub async fn op_redis_connect(
   client(&state, rid)?.commands().await.map(|_| ())
 }
 
-/// `subscribe(channel)` / `psubscribe(pattern)` on the subscriber connection.
+/// `subscribe`/`psubscribe` (`on`) or `unsubscribe`/`punsubscribe` (not
+/// `on`) of a channel or (`pattern`) a pattern, on the subscriber connection.
 #[op2]
-pub async fn op_redis_subscribe(
+pub async fn op_redis_subscription(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[string] channel: String,
   pattern: bool,
+  on: bool,
 ) -> Result<(), RedisOpError> {
   let mut conn = client(&state, rid)?.subscriber().await?;
-  if pattern {
-    conn.psubscribe(&channel).await?;
-  } else {
-    conn.subscribe(&channel).await?;
-  }
-  Ok(())
-}
-
-/// `unsubscribe(channel)` / `punsubscribe(pattern)`.
-#[op2]
-pub async fn op_redis_unsubscribe(
-  state: Rc<RefCell<OpState>>,
-  #[smi] rid: ResourceId,
-  #[string] channel: String,
-  pattern: bool,
-) -> Result<(), RedisOpError> {
-  let mut conn = client(&state, rid)?.subscriber().await?;
-  if pattern {
-    conn.punsubscribe(&channel).await?;
-  } else {
-    conn.unsubscribe(&channel).await?;
+  match (on, pattern) {
+    (true, false) => conn.subscribe(&channel).await?,
+    (true, true) => conn.psubscribe(&channel).await?,
+    (false, false) => conn.unsubscribe(&channel).await?,
+    (false, true) => conn.punsubscribe(&channel).await?,
   }
   Ok(())
 }
