@@ -9,6 +9,7 @@
 //! hashing for `Bun`'s utilities).
 
 pub mod client;
+pub mod errors;
 pub mod ext;
 pub mod net;
 pub mod server;

@@ -25,8 +25,6 @@ use std::sync::Arc;
 use deno_core::ByteString;
 use deno_core::Extension;
 use http::HeaderMap;
-use http::HeaderName;
-use http::HeaderValue;
 use process::ProcessState;
 
 /// Header pairs from JS as a `HeaderMap` (order and repeats kept); the
@@ -34,15 +32,7 @@ use process::ProcessState;
 pub(crate) fn header_map(
   list: Vec<(ByteString, ByteString)>,
 ) -> Result<HeaderMap, String> {
-  let mut headers = HeaderMap::with_capacity(list.len());
-  for (name, value) in list {
-    let name = HeaderName::from_bytes(&name)
-      .map_err(|_| String::from_utf8_lossy(&name).into_owned())?;
-    let value =
-      HeaderValue::from_bytes(&value).map_err(|_| name.to_string())?;
-    headers.append(name, value);
-  }
-  Ok(headers)
+  crate::util::headers::from_pairs(list).map_err(|bad| bad.into_name())
 }
 
 /// Runs `work` on tokio's blocking pool, off the event loop; a task that

@@ -1,4 +1,4 @@
-//! Ops adapting [`crate::server::server`] to `Bun.serve` in `js/70_serve.js`.
+//! Ops adapting [`crate::server`] to `Bun.serve` in `js/70_serve.js`.
 //!
 //! The hot path is two crossings per request: `op_serve_take` (fast, hands
 //! JS a request id plus route and method codes in a shared buffer) and one
@@ -18,13 +18,11 @@ use deno_core::JsBuffer;
 use deno_core::OpState;
 use deno_core::ToJsBuffer;
 use deno_core::op2;
-use http::HeaderName;
 use http::HeaderValue;
 use http::Response;
 use http::StatusCode;
 use http::header;
 use http_body::Frame;
-use http_body_util::BodyExt as _;
 use serde::Deserialize;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -33,29 +31,30 @@ use crate::ext::node::NodeError;
 use crate::server::body::ResponseBody;
 use crate::server::body::StreamAborted;
 use crate::server::compress::Compression;
-use crate::server::compress::Encoding;
-use crate::server::core::InFlightTable;
-use crate::server::core::ListenAddr;
-use crate::server::core::RequestId;
-use crate::server::core::Server;
-use crate::server::core::ServerConfig;
-use crate::server::core::ServerError;
-use crate::server::core::method_code;
-use crate::server::core::plain;
-use crate::server::file::Conditions;
+use crate::server::conn;
+use crate::server::encode::Encoding;
 use crate::server::file::FileError;
 use crate::server::file::FileSource;
 use crate::server::file::OpenFile;
-use crate::server::file::file_response;
-use crate::server::group::Balance;
+use crate::server::file_response::file_response;
 use crate::server::group::GroupMember;
+use crate::server::listen::ListenAddr;
+use crate::server::request::BodyError;
+use crate::server::request::InFlightTable;
 use crate::server::routes::FileRoute;
 use crate::server::routes::RouteError;
 use crate::server::routes::RouteSpec;
 use crate::server::routes::RouteTable;
 use crate::server::routes::RouteTarget;
 use crate::server::routes::StaticResponse;
-use crate::server::routes::header_map;
+use crate::server::service::Server;
+use crate::server::service::ServerConfig;
+use crate::server::types::RequestId;
+use crate::server::types::ServerError;
+use crate::server::types::method_code;
+use crate::server::validators::Conditions;
+use crate::util::headers::BadField;
+use crate::util::headers::append_pairs;
 
 /// Errors from serve ops; the variant picks the JS class.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
@@ -80,20 +79,14 @@ pub enum ServeError {
   #[class(type)]
   #[error("{0}")]
   InvalidResponse(String),
-  /// The body exceeded `maxRequestBodySize`; the client already got a 413.
-  #[class(range)]
-  #[error("Request body is larger than maxRequestBodySize ({0} bytes)")]
-  #[property("code" = "ERR_BODY_TOO_LARGE")]
-  BodyTooLarge(u64),
-  /// The body was already read (or is being read).
+  /// The body could not be read whole.
+  #[class(inherit)]
+  #[error(transparent)]
+  Body(#[from] BodyError),
+  /// The request is no longer waiting for its body to be read.
   #[class(type)]
   #[error("Body already used")]
   BodyUsed,
-  /// The connection failed while the body was being read.
-  #[class(type)]
-  #[error("Failed to read the request body: {0}")]
-  #[property("code" = "ECONNRESET")]
-  BodyRead(String),
   /// A file response that cannot be opened (Node's code and message).
   #[class(inherit)]
   #[error(transparent)]
@@ -238,12 +231,12 @@ fn target(path: &str, js: TargetJs) -> Result<RouteTarget, RouteError> {
   if let Some(file) = js.file {
     let status = StatusCode::from_u16(js.status.unwrap_or(200))
       .map_err(|_| RouteError::BadHeader(path.to_string()))?;
-    let headers = header_map(path, &js.headers.unwrap_or_default())?;
-    return Ok(RouteTarget::File(std::sync::Arc::new(FileRoute {
-      source: file.source(),
+    return Ok(RouteTarget::File(std::sync::Arc::new(FileRoute::new(
+      path,
+      file.source(),
       status,
-      headers,
-    })));
+      &js.headers.unwrap_or_default(),
+    )?)));
   }
   let body = js
     .body
@@ -315,31 +308,14 @@ pub fn op_serve_start(
   };
   let member = state.try_borrow::<GroupMember>().cloned();
   let serve = state.borrow_mut::<ServeState>();
-  let requests = serve.requests.clone();
-  let mut config = config;
-  if let (Some(member), ListenAddr::Tcp { hostname, port }) =
-    (&member, &config.listen)
-    && member.group.reuse_port
-  {
-    // Under `--workers`, the group owns the socket (on the port every
-    // worker's server k shares), so it outlives a crash of this worker.
-    let ordinal = serve.next_server as usize;
-    config.listen = match member.group.balance {
-      Balance::ReusePort => ListenAddr::Inherited(member.group.listener(
-        member.worker,
-        ordinal,
-        hostname,
-        *port,
-      )?),
-      Balance::Handoff => ListenAddr::Handoff(member.group.handoff(
-        member.worker,
-        ordinal,
-        hostname,
-        *port,
-      )?),
-    };
-  }
-  let server = Server::start(config, routes, options.has_fetch, requests)?;
+  let place = member.as_ref().map(|m| (m, serve.next_server as usize));
+  let server = conn::start(
+    config,
+    routes,
+    options.has_fetch,
+    serve.requests.clone(),
+    place,
+  )?;
   serve.next_server += 1;
   let id = serve.next_server;
   let addr = server.local_addr();
@@ -412,29 +388,7 @@ pub fn op_serve_method(state: &mut OpState, #[smi] id: RequestId) -> String {
 #[op2]
 #[string]
 pub fn op_serve_url(state: &mut OpState, #[smi] id: RequestId) -> String {
-  requests(state)
-    .with(id, |r| {
-      let uri = &r.parts.uri;
-      if uri.scheme().is_some() {
-        return uri.to_string();
-      }
-      let host = r
-        .parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| uri.authority().map(|a| a.to_string()))
-        .unwrap_or_else(|| "localhost".into());
-      let path = uri.path_and_query().map_or("/", |p| p.as_str());
-      let scheme = if r.server.serves_tls() {
-        "https"
-      } else {
-        "http"
-      };
-      format!("{scheme}://{host}{path}")
-    })
-    .unwrap_or_default()
+  requests(state).with(id, |r| r.url()).unwrap_or_default()
 }
 
 /// Request headers as a flat `[name, value, name, value...]` list.
@@ -492,21 +446,7 @@ pub fn op_serve_request_ip(
 /// Whether the request declares or may carry a body.
 #[op2(fast)]
 pub fn op_serve_has_body(state: &mut OpState, #[smi] id: RequestId) -> bool {
-  requests(state)
-    .with(id, |r| {
-      let h = &r.parts.headers;
-      // HTTP/2 frames bodies itself: a stream whose headers did not end it
-      // carries one, with or without a length.
-      if r.parts.version == http::Version::HTTP_2 {
-        use http_body::Body as _;
-        return r.body.as_ref().is_some_and(|b| !b.is_end_stream());
-      }
-      h.contains_key(header::TRANSFER_ENCODING)
-        || h
-          .get(header::CONTENT_LENGTH)
-          .is_some_and(|v| v.as_bytes() != b"0")
-    })
-    .unwrap_or(false)
+  requests(state).with(id, |r| r.has_body()).unwrap_or(false)
 }
 
 /// Reads the next body chunk; `null` at the end.
@@ -517,52 +457,11 @@ pub async fn op_serve_body_chunk(
   #[smi] id: RequestId,
 ) -> Result<Option<ToJsBuffer>, ServeError> {
   let requests = requests(&state.borrow());
-  let (body, limit) = requests
-    .with(id, |r| {
-      r.reading = true;
-      (r.body.take(), r.server_limit())
-    })
-    .ok_or(ServeError::BodyUsed)?;
-  let ended = || requests.body_ended(id);
-  let Some(mut body) = body else {
-    ended();
-    return Ok(None);
-  };
-  loop {
-    match body.frame().await {
-      None => {
-        ended();
-        return Ok(None);
-      }
-      Some(Err(e)) => {
-        ended();
-        return Err(ServeError::BodyRead(e.to_string()));
-      }
-      Some(Ok(frame)) => {
-        let Ok(data) = frame.into_data() else {
-          continue; // trailers
-        };
-        if data.is_empty() {
-          // HTTP/2 may end a stream with an empty DATA frame; a byte
-          // stream refuses empty chunks.
-          continue;
-        }
-        let over = requests
-          .with(id, |r| {
-            r.body_read += data.len() as u64;
-            r.body_read > limit
-          })
-          .unwrap_or(false);
-        if over {
-          reject_too_large(&requests, id);
-          crate::server::core::drain_later(body);
-          return Err(ServeError::BodyTooLarge(limit));
-        }
-        requests.with(id, |r| r.body = Some(body));
-        return Ok(Some(data.to_vec().into()));
-      }
-    }
-  }
+  let chunk = requests
+    .read_chunk(id)
+    .await
+    .ok_or(ServeError::BodyUsed)??;
+  Ok(chunk.map(|data| data.to_vec().into()))
 }
 
 /// Reads the whole body (for `text()`, `json()`, `arrayBuffer()`...).
@@ -573,39 +472,8 @@ pub async fn op_serve_body_all(
   #[smi] id: RequestId,
 ) -> Result<ToJsBuffer, ServeError> {
   let requests = requests(&state.borrow());
-  let (body, limit, mut read) = requests
-    .with(id, |r| (r.body.take(), r.server_limit(), r.body_read))
-    .ok_or(ServeError::BodyUsed)?;
-  let Some(mut body) = body else {
-    return Ok(Vec::new().into());
-  };
-  let mut out = Vec::new();
-  while let Some(frame) = body.frame().await {
-    let frame = frame.map_err(|e| ServeError::BodyRead(e.to_string()))?;
-    let Ok(data) = frame.into_data() else {
-      continue; // trailers
-    };
-    read += data.len() as u64;
-    if read > limit {
-      reject_too_large(&requests, id);
-      crate::server::core::drain_later(body);
-      return Err(ServeError::BodyTooLarge(limit));
-    }
-    out.extend_from_slice(&data);
-  }
-  Ok(out.into())
-}
-
-/// Answers 413 at once and closes the connection: nothing more is read.
-fn reject_too_large(requests: &InFlightTable, id: RequestId) {
-  requests.with(id, |r| {
-    let mut response =
-      plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
-    response
-      .headers_mut()
-      .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    r.send(response);
-  });
+  let body = requests.read_all(id).await.ok_or(ServeError::BodyUsed)??;
+  Ok(body.into())
 }
 
 /// Resolves `true` if the client disconnects before its response is sent.
@@ -685,19 +553,12 @@ fn append_fields(
   what: &str,
 ) -> Result<(), ServeError> {
   map.reserve(fields.len());
-  for (name, value) in fields {
-    let name = HeaderName::from_bytes(&name).map_err(|_| {
-      ServeError::InvalidResponse(format!(
-        "Invalid {what} name '{}'",
-        String::from_utf8_lossy(&name)
-      ))
-    })?;
-    let value = HeaderValue::from_bytes(&value).map_err(|_| {
-      ServeError::InvalidResponse(format!("Invalid value for {what} '{name}'"))
-    })?;
-    map.append(name, value);
-  }
-  Ok(())
+  append_pairs(map, fields).map_err(|bad| {
+    ServeError::InvalidResponse(match bad {
+      BadField::Name(name) => format!("Invalid {what} name '{name}'"),
+      BadField::Value(name) => format!("Invalid value for {what} '{name}'"),
+    })
+  })
 }
 
 /// The sender of a streamed response JS is writing, while it is open.

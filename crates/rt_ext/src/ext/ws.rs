@@ -16,19 +16,14 @@ use deno_core::OpState;
 use deno_core::ToV8;
 use deno_core::op2;
 use deno_core::v8;
-use http::HeaderValue;
-use http::Response;
-use http::StatusCode;
-use http::header;
 use serde::Deserialize;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::serve::ServeState;
-use crate::server::body::ResponseBody;
+use crate::server::upgrade::upgrade;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
-use crate::server::ws::accept_key;
-use crate::server::ws::check_extended_connect;
+use crate::util::headers::from_pairs;
 use crate::ws::EventKind;
 use crate::ws::Events;
 use crate::ws::Payload;
@@ -107,105 +102,10 @@ pub fn op_ws_upgrade(
   #[smi] request: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<u32, WsOpError> {
-  let extra = super::header_map(headers).map_err(WsOpError::Header)?;
+  let extra =
+    from_pairs(headers).map_err(|bad| WsOpError::Header(bad.into_name()))?;
   let serve = state.borrow::<ServeState>();
-  let requests = serve.requests();
-  // Check before taking the request, so a refused upgrade leaves it to be
-  // answered normally. HTTP/2 asks by extended CONNECT (RFC 8441).
-  let checked = requests.with(request, |r| {
-    let ws = r.server.websocket()?;
-    let accept = if r.parts.version == http::Version::HTTP_2 {
-      check_extended_connect(&r.parts).ok()?;
-      None
-    } else {
-      Some(accept_key(&r.parts.method, &r.parts.headers).ok()?)
-    };
-    r.respond.as_ref()?;
-    Some((ws, accept))
-  });
-  let Some(Some((ws, accept))) = checked else {
-    return Ok(0);
-  };
-  let Some(mut taken) = requests.remove(request) else {
-    return Ok(0);
-  };
-  // hyper marks requests it can hand over: after a 101 on HTTP/1 (the
-  // socket itself comes back through the connection's flow), after a 2xx
-  // to a CONNECT on HTTP/2 (the stream).
-  let Some(on_upgrade) =
-    taken.parts.extensions.remove::<hyper::upgrade::OnUpgrade>()
-  else {
-    taken.send(plain_status(StatusCode::BAD_REQUEST));
-    return Ok(0);
-  };
-  let mut response = Response::new(ResponseBody::Empty);
-  if accept.is_some() {
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-  }
-  let out = response.headers_mut();
-  if let Some(accept) = &accept {
-    out.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    out.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    if let Ok(accept) = HeaderValue::from_str(accept) {
-      out.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
-  }
-  // RFC 7692: answer a permessage-deflate offer when the handler allows it.
-  let deflate = if ws.options.borrow().per_message_deflate {
-    taken
-      .parts
-      .headers
-      .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
-      .iter()
-      .filter_map(|v| v.to_str().ok())
-      .find_map(crate::ws::deflate::negotiate)
-  } else {
-    None
-  };
-  let deflate = match deflate {
-    Some((params, answer)) => match HeaderValue::from_str(&answer) {
-      Ok(value) => {
-        out.insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
-        Some(params)
-      }
-      Err(_) => None,
-    },
-    None => None,
-  };
-  for (name, value) in &extra {
-    out.append(name, value.clone());
-  }
-  let id = if accept.is_some() {
-    // Reads first return the bytes the client sent behind its head.
-    let socket = taken.flow.on_upgrade();
-    drop(on_upgrade);
-    ws.accept(
-      async move {
-        socket
-          .await
-          .map_err(|_| "connection closed before the upgrade".to_string())
-      },
-      deflate,
-    )
-  } else {
-    ws.accept(
-      async move {
-        on_upgrade
-          .await
-          .map(hyper_util::rt::TokioIo::new)
-          .map_err(|e| format!("HTTP/2 stream not handed over: {e}"))
-      },
-      deflate,
-    )
-  };
-  taken.send(response);
-  Ok(id)
-}
-
-fn plain_status(status: StatusCode) -> Response<ResponseBody> {
-  let mut response = Response::new(ResponseBody::Empty);
-  *response.status_mut() = status;
-  response
+  Ok(upgrade(serve.requests(), request, &extra))
 }
 
 /// An event's payload as JS receives it.

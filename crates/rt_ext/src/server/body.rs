@@ -1,6 +1,7 @@
 //! Response bodies: a buffer, nothing, a file read as the socket drains, the
-//! request's own body piped back, or a stream fed from JS with backpressure (a bounded channel that hyper
-//! drains as the socket allows).
+//! request's own body piped back, or a stream fed from JS with backpressure
+//! (a bounded channel that hyper drains as the socket allows); and the short
+//! plain-text answers the server gives by itself.
 
 use std::pin::Pin;
 use std::task::Context;
@@ -10,11 +11,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::HeaderValue;
+use http::Response;
+use http::StatusCode;
+use http::header;
 use http_body::Frame;
 use http_body::SizeHint;
 use tokio::sync::mpsc;
 
-use super::compress::CompressedBody;
+use super::encode::CompressedBody;
 use super::file::FileBody;
 use super::flow::Flow;
 
@@ -36,7 +41,7 @@ pub enum ResponseBody {
   /// A file (or part of one), read in chunks off the event loop.
   File(FileBody),
   /// Another body, compressed as it streams (`compression` option).
-  Compressed(Box<CompressedBody>),
+  Compressed(Box<CompressedBody<ResponseBody>>),
   /// A request's own body, sent back as it arrives (`new Response(req.body)`).
   Piped(hyper::body::Incoming),
   /// Chunks sent by JS, then maybe trailers (`Err` aborts the response),
@@ -173,4 +178,24 @@ impl http_body::Body for ResponseBody {
       Self::Stream(..) | Self::Compressed(_) => SizeHint::default(),
     }
   }
+}
+
+/// A short plain-text response for protocol-level answers.
+pub fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
+  let mut response =
+    Response::new(ResponseBody::full(Bytes::from_static(text.as_bytes())));
+  *response.status_mut() = status;
+  response.headers_mut().insert(
+    header::CONTENT_TYPE,
+    HeaderValue::from_static("text/plain;charset=utf-8"),
+  );
+  response
+}
+
+/// Marks a response as the last on its connection.
+pub fn closing(mut response: Response<ResponseBody>) -> Response<ResponseBody> {
+  response
+    .headers_mut()
+    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+  response
 }

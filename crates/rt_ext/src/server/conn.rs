@@ -9,43 +9,43 @@
 //!
 //! A `101 Switching Protocols` also ends hyper's round; the socket and the
 //! bytes hyper read past the head go to the WebSocket that asked for them
-//! ([`Upgraded`]), without hyper's upgrade wrapper in between.
+//! ([`Upgraded`](super::listen::Upgraded)), without hyper's upgrade wrapper
+//! in between.
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::FutureExt as _;
 use hyper::server::conn::http1;
 use hyper::server::conn::http2;
 use hyper_util::rt::TokioTimer;
-use tokio::net::TcpListener;
-use tokio::net::TcpStream;
-use tokio::net::UnixListener;
-use tokio::net::UnixStream;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
 use tokio_util::either::Either;
 
-use super::body::ResponseBody;
-use super::core::ListenAddr;
-use super::core::Peer;
-use super::core::RequestTimedOut;
-use super::core::Server;
-use super::core::ServerError;
-use super::core::Stopping;
 use super::flow::Flow;
 use super::flow::FlowIo;
-use super::flow::Tracked;
+use super::group::GroupMember;
 use super::h2;
+use super::listen::Io;
+use super::listen::Listener;
+use super::listen::Plain;
+use super::listen::readable;
+use super::listen::socket;
+use super::request::InFlightTable;
+use super::routes::RouteTable;
+use super::service::Server;
+use super::service::ServerConfig;
+use super::service::exchange_service;
 use super::tls::HANDSHAKE_TIMEOUT;
 use super::tls::TlsSetup;
+use super::types::Peer;
+use super::types::ServerError;
+use super::types::Stopping;
 use crate::ws::prefixed::Prefixed;
 
 /// Largest request head (request line + headers), as Bun's 16 KiB default
@@ -55,191 +55,6 @@ const MAX_HEAD_BYTES: usize = 16 * 1024 + 1024;
 /// How long a connection may stay silent when idle timeouts are disabled:
 /// slow-loris protection stays on regardless.
 const FALLBACK_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A bound listener.
-pub(super) enum Listener {
-  Tcp(TcpListener),
-  Unix(UnixListener, PathBuf),
-  /// Connections accepted elsewhere (`--workers-accept handoff`).
-  Handoff(
-    std::cell::RefCell<super::group::HandoffReceiver>,
-    SocketAddr,
-  ),
-}
-
-impl Listener {
-  /// Binds synchronously: `Bun.serve` returns a listening server at once.
-  pub(super) fn bind(
-    addr: &ListenAddr,
-    reuse_port: bool,
-  ) -> Result<Self, ServerError> {
-    match addr {
-      ListenAddr::Tcp { hostname, port } => {
-        bind_host(hostname, *port, |addr| bind_tcp(addr, reuse_port))
-          .map(Self::Tcp)
-      }
-      ListenAddr::Handoff(slot) => {
-        let (receiver, addr) =
-          slot.take().ok_or_else(|| ServerError::Bind {
-            port: 0,
-            source: io::Error::other("handoff receiver already taken"),
-          })?;
-        Ok(Self::Handoff(std::cell::RefCell::new(receiver), addr))
-      }
-      ListenAddr::Inherited(listener) => {
-        let adopt = || -> std::io::Result<TcpListener> {
-          let listener = listener.try_clone()?;
-          listener.set_nonblocking(true)?;
-          TcpListener::from_std(listener)
-        };
-        let port = listener.local_addr().map_or(0, |a| a.port());
-        adopt()
-          .map(Self::Tcp)
-          .map_err(|source| ServerError::Bind { port, source })
-      }
-      ListenAddr::Unix(path) => {
-        let bind = || -> std::io::Result<UnixListener> {
-          let listener = std::os::unix::net::UnixListener::bind(path)?;
-          listener.set_nonblocking(true)?;
-          UnixListener::from_std(listener)
-        };
-        let listener = bind().map_err(|source| ServerError::BindUnix {
-          path: path.display().to_string(),
-          source,
-        })?;
-        Ok(Self::Unix(listener, path.clone()))
-      }
-    }
-  }
-
-  /// The bound TCP address (none for unix sockets).
-  pub(super) fn local_addr(&self) -> Option<SocketAddr> {
-    match self {
-      Self::Tcp(l) => l.local_addr().ok(),
-      Self::Unix(..) => None,
-      Self::Handoff(_, addr) => Some(*addr),
-    }
-  }
-
-  async fn accept(&self) -> io::Result<(Plain, Option<SocketAddr>)> {
-    match self {
-      Self::Handoff(receiver, _) => {
-        let handed =
-          std::future::poll_fn(|cx| receiver.borrow_mut().poll_recv(cx)).await;
-        // The acceptor is gone for good: nothing more will come (the
-        // accept loop ends when the server stops).
-        let Some(stream) = handed else {
-          return std::future::pending().await;
-        };
-        let remote = stream.peer_addr().ok();
-        stream.set_nonblocking(true)?;
-        let stream = TcpStream::from_std(stream)?;
-        let _ = stream.set_nodelay(true);
-        Ok((Either::Left(stream), remote))
-      }
-      Self::Tcp(l) => {
-        let (stream, remote) = l.accept().await?;
-        let _ = stream.set_nodelay(true);
-        Ok((Either::Left(stream), Some(remote)))
-      }
-      Self::Unix(l, _) => {
-        let (stream, _) = l.accept().await?;
-        Ok((Either::Right(stream), None))
-      }
-    }
-  }
-}
-
-/// Resolves `hostname` and binds the first of its addresses `bind`
-/// accepts: Bun's errors when none resolves or none binds.
-pub(super) fn bind_host<T>(
-  hostname: &str,
-  port: u16,
-  mut bind: impl FnMut(SocketAddr) -> io::Result<T>,
-) -> Result<T, ServerError> {
-  use std::net::ToSocketAddrs as _;
-  let host = hostname.trim_start_matches('[').trim_end_matches(']');
-  let addrs = (host, port)
-    .to_socket_addrs()
-    .map_err(|_| ServerError::Resolve(hostname.to_string()))?;
-  let mut last_error = None;
-  for addr in addrs {
-    match bind(addr) {
-      Ok(bound) => return Ok(bound),
-      Err(e) => last_error = Some(e),
-    }
-  }
-  Err(match last_error {
-    Some(source) => ServerError::Bind { port, source },
-    None => ServerError::Resolve(hostname.to_string()),
-  })
-}
-
-fn bind_tcp(
-  addr: SocketAddr,
-  reuse_port: bool,
-) -> std::io::Result<TcpListener> {
-  let listener = if reuse_port {
-    bind_reuse_port(addr)?
-  } else {
-    std::net::TcpListener::bind(addr)?
-  };
-  listener.set_nonblocking(true)?;
-  TcpListener::from_std(listener)
-}
-
-/// A listening socket with SO_REUSEPORT: every listener on the port must
-/// set it before bind; the kernel then spreads new connections over them
-/// by a hash of the peer's address.
-pub fn bind_reuse_port(
-  addr: SocketAddr,
-) -> std::io::Result<std::net::TcpListener> {
-  let socket = socket2::Socket::new(
-    socket2::Domain::for_address(addr),
-    socket2::Type::STREAM,
-    Some(socket2::Protocol::TCP),
-  )?;
-  socket.set_reuse_address(true)?;
-  socket.set_reuse_port(true)?;
-  socket.bind(&addr.into())?;
-  socket.listen(1024)?;
-  Ok(socket.into())
-}
-
-impl Drop for Listener {
-  fn drop(&mut self) {
-    if let Self::Unix(_, path) = self {
-      // Bun removes the socket file on close; abstract sockets have none.
-      if !path.as_os_str().as_encoded_bytes().starts_with(b"\0") {
-        let _ = std::fs::remove_file(path);
-      }
-    }
-  }
-}
-
-/// A connected socket: TCP or a unix domain socket.
-pub type Plain = Either<TcpStream, UnixStream>;
-
-/// A connection as served: plain, or TLS over a plain socket (boxed: the
-/// rustls state is large, and plain connections should not carry its size).
-pub type Io = Either<Plain, Box<TlsStream<Plain>>>;
-
-/// The socket under a connection.
-fn socket(io: &Io) -> &Plain {
-  match io {
-    Either::Left(plain) => plain,
-    Either::Right(tls) => tls.get_ref().0,
-  }
-}
-
-/// Waits until the socket has something to read (or failed). For TLS this
-/// is only called after a read found nothing, so rustls holds no plaintext.
-async fn readable(plain: &Plain) -> io::Result<()> {
-  match plain {
-    Either::Left(s) => s.readable().await,
-    Either::Right(s) => s.readable().await,
-  }
-}
 
 /// Sends a last answer before closing: into the socket's buffer without
 /// waiting on a plain socket; through rustls, briefly, on TLS.
@@ -258,10 +73,6 @@ async fn answer_and_close(io: &mut Io, bytes: &[u8]) {
   }
 }
 
-/// A connection handed over after `101 Switching Protocols`: reads return
-/// the bytes the client sent behind its request head first.
-pub type Upgraded = Prefixed<Io>;
-
 fn connection_builder(config_idle: Duration) -> http1::Builder {
   let mut builder = http1::Builder::new();
   builder
@@ -274,8 +85,29 @@ fn connection_builder(config_idle: Duration) -> http1::Builder {
   builder
 }
 
+/// Starts a server: binds where `config` says (or, in a `--workers`
+/// group, takes the socket the group keeps for this server: `place` is
+/// this runtime's membership and the server's start order), then accepts
+/// on the current local task set until the server stops.
+pub fn start(
+  mut config: ServerConfig,
+  routes: RouteTable,
+  has_fetch: bool,
+  requests: Rc<InFlightTable>,
+  place: Option<(&GroupMember, usize)>,
+) -> Result<Rc<Server>, ServerError> {
+  if let Some((member, ordinal)) = place {
+    config.listen = member.listen_addr(ordinal, config.listen)?;
+  }
+  let listener = Listener::bind(&config.listen, config.reuse_port)?;
+  let local_addr = listener.local_addr();
+  let server = Server::new(config, routes, has_fetch, requests, local_addr);
+  deno_core::unsync::spawn(accept_loop(server.clone(), listener));
+  Ok(server)
+}
+
 /// Accepts connections until the server stops.
-pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
+async fn accept_loop(server: Rc<Server>, listener: Listener) {
   let idle = server.idle_timeout().unwrap_or(FALLBACK_IDLE_TIMEOUT);
   let builder = Rc::new(connection_builder(idle));
   let h2_builder = Rc::new(h2::builder());
@@ -318,28 +150,6 @@ pub(super) async fn accept_loop(server: Rc<Server>, listener: Listener) {
   }
   drop(listener);
   server.listener_closed();
-}
-
-/// hyper's service for one connection, HTTP/1.1 or HTTP/2: each request
-/// goes to [`Server::handle`], its response body carrying the exchange it
-/// belongs to (see `flow.rs`).
-pub(super) fn exchange_service(
-  server: Rc<Server>,
-  flow: Arc<Flow>,
-  peer: Peer,
-) -> impl hyper::service::Service<
-  http::Request<hyper::body::Incoming>,
-  Response = http::Response<Tracked<ResponseBody>>,
-  Error = RequestTimedOut,
-  Future: Unpin + 'static,
-> + Unpin
-+ 'static {
-  hyper::service::service_fn(move |req| {
-    let exchange = flow.begin();
-    server
-      .handle(req, &peer, &flow)
-      .map(move |result| result.map(|r| r.map(|b| Tracked::new(b, exchange))))
-  })
 }
 
 /// Whether `accept` failed for want of descriptors or kernel memory.

@@ -1,12 +1,7 @@
-//! Files as responses (`new Response(Bun.file(p))`, `Bun.file(p)` as a
-//! route): opened and read off the event loop, streamed to the socket in
-//! chunks as it drains (paced by the connection's [`Flow`], as JS streams
-//! are), never copied through JS. Validators and ranges follow RFC 9110:
-//! `ETag`, `Last-Modified`, `If-Match`/`If-Unmodified-Since` → 412,
-//! `If-None-Match`/`If-Modified-Since` → 304,
-//! a single `Range` → 206 (`If-Range` respected), unsatisfiable → 416.
-//! Several ranges in one request get the whole file (200), as RFC 9110
-//! allows.
+//! Files read for responses: a file (or a slice of it) opened off the
+//! event loop, and its bytes streamed to the socket in chunks as it drains
+//! (paced by the connection's [`Flow`], as JS streams are), never copied
+//! through JS. What is sent (validators, ranges) is `file_response.rs`'s.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -18,16 +13,9 @@ use std::time::SystemTime;
 use std::time::UNIX_EPOCH;
 
 use bytes::Bytes;
-use http::HeaderMap;
 use http::HeaderValue;
-use http::Method;
-use http::Response;
-use http::StatusCode;
-use http::header;
 
-use super::body::ResponseBody;
 use super::flow::Flow;
-use super::routes::none_match_hits;
 
 /// Bytes read from the file per chunk.
 const CHUNK: usize = 256 * 1024;
@@ -95,7 +83,7 @@ impl OpenFile {
 
   /// The entity tag: size and modification time (as nginx makes it), and
   /// the slice when there is one.
-  fn etag(&self) -> HeaderValue {
+  pub fn etag(&self) -> HeaderValue {
     let mtime = self
       .modified
       .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
@@ -107,256 +95,23 @@ impl OpenFile {
     };
     HeaderValue::try_from(tag).unwrap_or(HeaderValue::from_static("\"0\""))
   }
-}
 
-/// What the request asks of the response: its method and the conditional
-/// and range fields.
-#[derive(Debug, Default, Clone)]
-pub struct Conditions {
-  head_or_get: bool,
-  get: bool,
-  if_match: Option<HeaderValue>,
-  if_unmodified_since: Option<HeaderValue>,
-  if_none_match: Option<HeaderValue>,
-  if_modified_since: Option<HeaderValue>,
-  range: Option<HeaderValue>,
-  if_range: Option<HeaderValue>,
-}
-
-impl Conditions {
-  /// Reads the fields of a request.
-  pub fn of(method: &Method, headers: &HeaderMap) -> Self {
-    Self {
-      head_or_get: method == Method::GET || method == Method::HEAD,
-      get: method == Method::GET,
-      if_match: headers.get(header::IF_MATCH).cloned(),
-      if_unmodified_since: headers.get(header::IF_UNMODIFIED_SINCE).cloned(),
-      if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
-      if_modified_since: headers.get(header::IF_MODIFIED_SINCE).cloned(),
-      range: headers.get(header::RANGE).cloned(),
-      if_range: headers.get(header::IF_RANGE).cloned(),
-    }
+  /// The entity's length (the slice's, for a slice).
+  pub fn len(&self) -> u64 {
+    self.len
   }
-}
 
-/// The response for `file` with the script's `status` and `headers`. Only
-/// a 200 is subject to validators and ranges (an error page made of a file
-/// keeps its status).
-pub fn file_response(
-  mut file: OpenFile,
-  status: StatusCode,
-  mut headers: HeaderMap,
-  conditions: &Conditions,
-  flow: Arc<Flow>,
-) -> Response<ResponseBody> {
-  let etag = file.etag();
-  let last_modified = file.modified.map(httpdate::fmt_http_date);
-  if status == StatusCode::OK {
-    headers
-      .entry(header::ACCEPT_RANGES)
-      .or_insert(HeaderValue::from_static("bytes"));
-    headers.entry(header::ETAG).or_insert(etag.clone());
-    if let Some(date) = &last_modified
-      && let Ok(value) = HeaderValue::try_from(date.as_str())
-    {
-      headers.entry(header::LAST_MODIFIED).or_insert(value);
-    }
-    if precondition_failed(&file, &etag, conditions) {
-      return bodiless(StatusCode::PRECONDITION_FAILED, headers, &[]);
-    }
-    if conditions.head_or_get && not_modified(&file, &etag, conditions) {
-      return bodiless(StatusCode::NOT_MODIFIED, headers, &[]);
-    }
-    if conditions.get
-      && let Some(range) = &conditions.range
-      && if_range_holds(conditions, &etag, last_modified.as_deref())
-    {
-      match parse_range(range.as_bytes(), file.len) {
-        Range::Whole => {}
-        Range::Unsatisfiable => {
-          let all = format!("bytes */{}", file.len);
-          return bodiless(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            headers,
-            &[(header::CONTENT_RANGE, all)],
-          );
-        }
-        Range::Part(start, end) => {
-          let value = format!("bytes {start}-{}/{}", end - 1, file.len);
-          if let Ok(value) = HeaderValue::try_from(value) {
-            headers.insert(header::CONTENT_RANGE, value);
-          }
-          file.offset += start;
-          file.len = end - start;
-          return with_body(StatusCode::PARTIAL_CONTENT, headers, file, flow);
-        }
-      }
-    }
+  /// When the file last changed, if the file system says.
+  pub fn modified(&self) -> Option<SystemTime> {
+    self.modified
   }
-  with_body(status, headers, file, flow)
-}
 
-fn with_body(
-  status: StatusCode,
-  headers: HeaderMap,
-  file: OpenFile,
-  flow: Arc<Flow>,
-) -> Response<ResponseBody> {
-  let mut response =
-    Response::new(ResponseBody::File(FileBody::new(file, flow)));
-  *response.status_mut() = status;
-  *response.headers_mut() = headers;
-  response
-}
-
-fn bodiless(
-  status: StatusCode,
-  mut headers: HeaderMap,
-  extra: &[(header::HeaderName, String)],
-) -> Response<ResponseBody> {
-  // A 304 describes the file without sending it (RFC 9110 §15.4.5).
-  headers.remove(header::CONTENT_LENGTH);
-  if status == StatusCode::NOT_MODIFIED {
-    headers.remove(header::CONTENT_TYPE);
-  }
-  for (name, value) in extra {
-    if let Ok(value) = HeaderValue::try_from(value.as_str()) {
-      headers.insert(name.clone(), value);
-    }
-  }
-  let mut response = Response::new(ResponseBody::Empty);
-  *response.status_mut() = status;
-  *response.headers_mut() = headers;
-  response
-}
-
-/// RFC 9110 §13.2.2 steps 1-2: If-Match (strong comparison) decides when
-/// present; otherwise If-Unmodified-Since.
-fn precondition_failed(
-  file: &OpenFile,
-  etag: &HeaderValue,
-  conditions: &Conditions,
-) -> bool {
-  if let Some(value) = &conditions.if_match {
-    let Ok(list) = value.to_str() else {
-      return true;
-    };
-    return !list
-      .split(',')
-      .map(str::trim)
-      .any(|tag| tag == "*" || tag.as_bytes() == etag.as_bytes());
-  }
-  match (
-    http_date(conditions.if_unmodified_since.as_ref()),
-    file.modified,
-  ) {
-    (Some(since), Some(modified)) => seconds(modified) > seconds(since),
-    _ => false,
-  }
-}
-
-/// A header's HTTP date, if it has a valid one.
-fn http_date(value: Option<&HeaderValue>) -> Option<SystemTime> {
-  value
-    .and_then(|v| v.to_str().ok())
-    .and_then(|s| httpdate::parse_http_date(s).ok())
-}
-
-/// RFC 9110 §13.2.2: If-None-Match decides when present (weak comparison);
-/// otherwise If-Modified-Since, at one-second precision.
-fn not_modified(
-  file: &OpenFile,
-  etag: &HeaderValue,
-  conditions: &Conditions,
-) -> bool {
-  if let Some(value) = &conditions.if_none_match {
-    return none_match_hits(value, etag);
-  }
-  match (
-    http_date(conditions.if_modified_since.as_ref()),
-    file.modified,
-  ) {
-    (Some(since), Some(modified)) => seconds(modified) <= seconds(since),
-    _ => false,
-  }
-}
-
-/// If-Range (RFC 9110 §13.1.5): the range applies only if the validator
-/// still matches, strongly for a tag, exactly for a date.
-fn if_range_holds(
-  conditions: &Conditions,
-  etag: &HeaderValue,
-  last_modified: Option<&str>,
-) -> bool {
-  let Some(value) = &conditions.if_range else {
-    return true;
-  };
-  let Ok(value) = value.to_str() else {
-    return false;
-  };
-  if value.starts_with('"') {
-    return value.as_bytes() == etag.as_bytes();
-  }
-  last_modified == Some(value)
-}
-
-fn seconds(time: SystemTime) -> u64 {
-  time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// A parsed `Range` header, for an entity of a given length.
-#[derive(Debug, PartialEq, Eq)]
-enum Range {
-  /// No usable single range: send everything.
-  Whole,
-  /// `[start, end)`.
-  Part(u64, u64),
-  /// No byte of the range exists (416).
-  Unsatisfiable,
-}
-
-/// RFC 9110 §14.1.2 byte ranges; one range only (more, or another unit,
-/// or bad syntax, means the whole entity).
-fn parse_range(value: &[u8], len: u64) -> Range {
-  let Ok(text) = std::str::from_utf8(value) else {
-    return Range::Whole;
-  };
-  let Some(spec) = text.trim().strip_prefix("bytes=") else {
-    return Range::Whole;
-  };
-  if spec.contains(',') {
-    return Range::Whole;
-  }
-  let Some((first, last)) = spec.trim().split_once('-') else {
-    return Range::Whole;
-  };
-  let number = |s: &str| -> Option<u64> {
-    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-      .then(|| s.parse().ok())
-      .flatten()
-  };
-  match (first.trim(), last.trim()) {
-    ("", suffix) => match number(suffix) {
-      None => Range::Whole,
-      Some(0) => Range::Unsatisfiable,
-      Some(_) if len == 0 => Range::Unsatisfiable,
-      Some(n) => Range::Part(len.saturating_sub(n), len),
-    },
-    (start, "") => match number(start) {
-      None => Range::Whole,
-      Some(s) if s >= len => Range::Unsatisfiable,
-      Some(s) => Range::Part(s, len),
-    },
-    (start, end) => match (number(start), number(end)) {
-      (Some(s), Some(e)) if s <= e => {
-        if s >= len {
-          Range::Unsatisfiable
-        } else {
-          Range::Part(s, e.saturating_add(1).min(len))
-        }
-      }
-      _ => Range::Whole,
-    },
+  /// Narrows the entity to `[start, end)` of itself (a range request).
+  pub fn narrow(&mut self, start: u64, end: u64) {
+    let start = start.min(self.len);
+    let end = end.clamp(start, self.len);
+    self.offset += start;
+    self.len = end - start;
   }
 }
 
@@ -379,7 +134,8 @@ enum FileState {
 }
 
 impl FileBody {
-  fn new(file: OpenFile, flow: Arc<Flow>) -> Self {
+  /// Streams `file`, paced by `flow`.
+  pub fn new(file: OpenFile, flow: Arc<Flow>) -> Self {
     Self {
       state: FileState::Idle(Some(file.file)),
       position: file.offset,
@@ -489,26 +245,4 @@ fn read_at(
   // SAFETY: pread initialised the first `filled` bytes.
   unsafe { chunk.set_len(filled) };
   Ok(chunk)
-}
-
-#[cfg(test)]
-mod tests {
-  use super::Range;
-  use super::parse_range;
-
-  #[test]
-  fn ranges_follow_rfc_9110() {
-    assert_eq!(parse_range(b"bytes=0-3", 10), Range::Part(0, 4));
-    assert_eq!(parse_range(b"bytes=2-", 10), Range::Part(2, 10));
-    assert_eq!(parse_range(b"bytes=-3", 10), Range::Part(7, 10));
-    assert_eq!(parse_range(b"bytes=-30", 10), Range::Part(0, 10));
-    assert_eq!(parse_range(b"bytes=5-100", 10), Range::Part(5, 10));
-    assert_eq!(parse_range(b"bytes=10-", 10), Range::Unsatisfiable);
-    assert_eq!(parse_range(b"bytes=-0", 10), Range::Unsatisfiable);
-    assert_eq!(parse_range(b"bytes=0-1,3-4", 10), Range::Whole);
-    assert_eq!(parse_range(b"bytes=3-1", 10), Range::Whole);
-    assert_eq!(parse_range(b"items=0-1", 10), Range::Whole);
-    assert_eq!(parse_range(b"bytes=a-b", 10), Range::Whole);
-    assert_eq!(parse_range(b"bytes=0-0", 0), Range::Unsatisfiable);
-  }
 }

@@ -39,8 +39,8 @@ use tokio::io::AsyncRead;
 use tokio::io::AsyncWrite;
 use tokio::sync::oneshot;
 
-use super::conn::Upgraded;
 use super::framing::HeadScanner;
+use super::listen::Upgraded;
 
 /// Bytes a connection may hold in hyper's buffers, not yet on the socket,
 /// before a streamed body stops yielding.

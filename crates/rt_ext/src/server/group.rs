@@ -18,9 +18,11 @@ use std::sync::Mutex;
 
 use tokio::sync::mpsc;
 
-use super::conn::bind_host;
-use super::conn::bind_reuse_port;
-use super::core::ServerError;
+use super::listen::HandoffSlot;
+use super::listen::ListenAddr;
+use super::listen::bind_host;
+use super::listen::bind_reuse_port;
+use super::types::ServerError;
 use crate::ws::Hub;
 use crate::ws::backplane::Backplane;
 
@@ -46,34 +48,6 @@ pub struct ServeGroup {
   state: Mutex<GroupState>,
   backplane: Option<Arc<Backplane>>,
   acceptors: Mutex<HashMap<usize, Arc<Acceptor>>>,
-}
-
-/// What a worker's server receives in handoff mode.
-pub type HandoffReceiver = mpsc::UnboundedReceiver<std::net::TcpStream>;
-
-/// A worker's end of an acceptor, taken once by the server that binds it.
-#[derive(Clone)]
-pub struct HandoffSlot {
-  receiver: Arc<Mutex<Option<HandoffReceiver>>>,
-  addr: SocketAddr,
-}
-
-impl std::fmt::Debug for HandoffSlot {
-  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    write!(f, "HandoffSlot({})", self.addr)
-  }
-}
-
-impl HandoffSlot {
-  /// The receiver and the acceptor's address (once).
-  pub fn take(&self) -> Option<(HandoffReceiver, SocketAddr)> {
-    let receiver = self
-      .receiver
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
-      .take()?;
-    Some((receiver, self.addr))
-  }
 }
 
 /// One server's acceptor in handoff mode: a thread that accepts and hands
@@ -132,6 +106,39 @@ pub struct GroupMember {
   pub worker: usize,
 }
 
+impl GroupMember {
+  /// Where this worker's server number `ordinal` (its start order) listens:
+  /// with several workers on one port, the socket the group keeps for it
+  /// (so it outlives a crash of this worker) or the group's acceptor;
+  /// otherwise `listen` itself.
+  pub fn listen_addr(
+    &self,
+    ordinal: usize,
+    listen: ListenAddr,
+  ) -> Result<ListenAddr, ServerError> {
+    let ListenAddr::Tcp { hostname, port } = &listen else {
+      return Ok(listen);
+    };
+    if !self.group.reuse_port {
+      return Ok(listen);
+    }
+    Ok(match self.group.balance {
+      Balance::ReusePort => ListenAddr::Inherited(self.group.listener(
+        self.worker,
+        ordinal,
+        hostname,
+        *port,
+      )?),
+      Balance::Handoff => ListenAddr::Handoff(self.group.handoff(
+        self.worker,
+        ordinal,
+        hostname,
+        *port,
+      )?),
+    })
+  }
+}
+
 impl ServeGroup {
   /// A group; `reuse_port` for several workers, `backplane` for `--pubsub`.
   pub fn new(
@@ -187,10 +194,7 @@ impl ServeGroup {
       workers.resize(worker + 1, None);
     }
     workers[worker] = Some(sender);
-    Ok(HandoffSlot {
-      receiver: Arc::new(Mutex::new(Some(receiver))),
-      addr,
-    })
+    Ok(HandoffSlot::new(receiver, addr))
   }
 
   /// Handoff mode: `worker` takes no more connections of `server` (or of

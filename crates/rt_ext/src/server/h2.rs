@@ -20,11 +20,11 @@ use tokio::io::AsyncRead;
 use tokio::io::AsyncWrite;
 use tokio::sync::watch;
 
-use super::conn::exchange_service;
-use super::core::Peer;
-use super::core::Server;
-use super::core::Stopping;
 use super::flow::Flow;
+use super::service::Server;
+use super::service::exchange_service;
+use super::types::Peer;
+use super::types::Stopping;
 
 /// What a client sends first on an HTTP/2 connection (RFC 9113 §3.4).
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

@@ -26,6 +26,10 @@ use rustls_pki_types::UnixTime;
 use rustls_pki_types::pem::PemObject as _;
 use serde::Deserialize;
 
+use super::types::ClientCertificate;
+use crate::errors::Code;
+use crate::errors::Coded;
+
 /// How long a client may take to finish its TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -74,15 +78,6 @@ pub struct TlsSetup {
   lenient: Option<Arc<dyn ClientCertVerifier>>,
 }
 
-/// The certificate a client presented (`requestCert`).
-#[derive(Debug)]
-pub struct ClientCertificate {
-  /// The leaf certificate, DER.
-  pub der: Vec<u8>,
-  /// Whether it chains to `ca` and is within its dates.
-  pub authorized: bool,
-}
-
 impl TlsSetup {
   /// The client's certificate on an accepted connection, if it sent one.
   pub fn client_certificate(
@@ -105,9 +100,7 @@ impl TlsSetup {
 }
 
 /// Why a `tls` option cannot be used.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
-#[class(type)]
-#[property("code" = "ERR_INVALID_ARG_VALUE")]
+#[derive(Debug, thiserror::Error)]
 pub enum TlsError {
   /// `tls` was given without any entry carrying a key and certificate.
   #[error("Bun.serve: tls needs a key and a cert")]
@@ -148,6 +141,14 @@ pub enum TlsError {
   #[error("Bun.serve: tls{at}.key: {reason}")]
   Key { at: String, reason: String },
 }
+
+impl Coded for TlsError {
+  fn code(&self) -> Code {
+    Code::TlsOption
+  }
+}
+
+crate::coded_error!(TlsError);
 
 /// Where an entry sits, for messages: `` (single object) or `[1]`.
 fn position(index: usize, many: bool) -> String {
