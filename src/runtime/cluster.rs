@@ -5,18 +5,15 @@
 //! started again while the others keep serving; SIGINT/SIGTERM drains all.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use std::time::Instant;
-
-use tokio::sync::Notify;
 
 use super::ScriptOptions;
 use super::run_script;
 use crate::ext::serve::ServeOverrides;
 use crate::server::group::GroupMember;
 use crate::server::group::ServeGroup;
+use rt_ext::util::latch::Latch;
 
 /// A worker that crashes this soon after starting, this many times in a
 /// row, is not started again (its app cannot start).
@@ -25,32 +22,22 @@ const QUICK_CRASHES: u32 = 5;
 
 /// Asks every worker to drain and stop (the workers' stand-in for a signal).
 #[derive(Default)]
-pub struct Shutdown {
-  requested: AtomicBool,
-  notify: Notify,
-}
+pub struct Shutdown(Latch);
 
 impl Shutdown {
   /// Starts the drain everywhere.
   pub fn request(&self) {
-    self.requested.store(true, Ordering::Release);
-    self.notify.notify_waiters();
+    self.0.set();
   }
 
   /// Whether a drain was asked for.
   pub fn is_requested(&self) -> bool {
-    self.requested.load(Ordering::Acquire)
+    self.0.is_set()
   }
 
   /// Resolves once a drain is asked for.
   pub async fn wait(&self) {
-    loop {
-      let notified = self.notify.notified();
-      if self.is_requested() {
-        return;
-      }
-      notified.await;
-    }
+    self.0.wait().await;
   }
 }
 

@@ -1,7 +1,6 @@
 //! `rt serve --workers N` (one port, shared pub/sub, crash restart, drain on
 //! SIGTERM) and pub/sub across processes through a real redis-server.
 
-
 use std::collections::HashSet;
 use std::io::Read as _;
 use std::io::Write as _;

@@ -1,7 +1,6 @@
 //! EventSource (an rt extension: Bun has none) against an SSE endpoint
 //! served by rt in the same script.
 
-
 use crate::common::*;
 
 #[test]

@@ -1,6 +1,5 @@
 //! The examples the README points at keep working.
 
-
 use crate::common::*;
 
 #[test]

@@ -2,7 +2,6 @@
 //! The expected output (`classes.out`) was checked line by line against the
 //! Fetch standard and Bun's documented behaviour.
 
-
 use crate::common::*;
 
 #[test]

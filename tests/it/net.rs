@@ -1,7 +1,6 @@
 //! TCP sockets: `node:net` and `Bun.listen`/`Bun.connect` against each
 //! other (suites under `rt test`) and against independent Rust peers.
 
-
 use std::io::Read as _;
 use std::io::Write as _;
 

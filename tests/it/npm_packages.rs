@@ -4,7 +4,6 @@
 //! using itty-router, nanoid, uuid (through its `exports` map) and the
 //! CommonJS packages cookie, ms and dotenv.
 
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 

@@ -2,7 +2,6 @@
 //! test time, against a real `redis-server` (Debian's, installed by
 //! `.ci/deps`) started on a free loopback port and stopped by its pid.
 
-
 use std::path::PathBuf;
 
 use crate::common::redis::RedisServer;

@@ -2,7 +2,6 @@
 //! outcome is known (tests/fixtures/bun_test), checked by the output Bun
 //! prints and the exit code.
 
-
 use crate::common::*;
 
 fn rt_test(args: &[&str]) -> Output {

@@ -1,6 +1,5 @@
 //! Uncaught errors, bad scripts and exit codes, as Bun reports them.
 
-
 use crate::common::*;
 
 fn path(p: &str) -> String {

@@ -1,6 +1,5 @@
 //! The globals a Bun script expects, each area exercised by a fixture.
 
-
 use crate::common::*;
 
 #[test]

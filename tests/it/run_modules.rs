@@ -1,6 +1,5 @@
 //! `rt run` loads ES modules: relative, absolute, probed, dynamic, JSON, TLA.
 
-
 use crate::common::*;
 
 #[test]

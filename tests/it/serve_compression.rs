@@ -2,7 +2,6 @@
 //! extension): negotiated from Accept-Encoding, decoded here by curl, and
 //! streamed with a flush per chunk.
 
-
 use std::io::BufRead as _;
 use std::io::BufReader;
 use std::process::Command;

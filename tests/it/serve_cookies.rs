@@ -1,7 +1,6 @@
 //! `req.cookies` in Bun.serve: read from the Cookie header(s), and changes
 //! sent back as Set-Cookie, next to the Response's own.
 
-
 use crate::common::http::send;
 use crate::common::*;
 

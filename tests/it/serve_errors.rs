@@ -1,6 +1,5 @@
 //! Handler failures and bad options: clear answers, never a dead server.
 
-
 use crate::common::Served;
 use crate::common::http::get;
 use crate::common::run_fixture;

@@ -3,7 +3,6 @@
 //! conditional requests (304), ranges (206, 416), missing files (404 in
 //! routes, error() in handlers), and the static-site example.
 
-
 use std::io::Read as _;
 use std::io::Write as _;
 use std::path::PathBuf;

@@ -6,8 +6,8 @@ use crate::common;
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use crate::common::*;
+use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use http_body_util::Full;
 use http_body_util::StreamBody;

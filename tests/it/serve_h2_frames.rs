@@ -3,7 +3,6 @@
 //! pub/sub, and frames a well-behaved client never sends. After each bad
 //! connection a fresh one must still be answered.
 
-
 use crate::common::*;
 
 fn run(check: &str) -> String {

@@ -1,6 +1,5 @@
 //! `routes`: static responses served from Rust, params, wildcards, methods.
 
-
 use crate::common::Served;
 use crate::common::http::Conn;
 use crate::common::http::get;

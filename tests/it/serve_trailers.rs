@@ -3,10 +3,9 @@
 //! fixed, from a promise, from a function. And the proof that they are
 //! real: a gRPC unary call from Python's grpcio to a JS handler.
 
-
-use bytes::Bytes;
 use crate::common::http::Conn;
 use crate::common::*;
+use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use http_body_util::Empty;
 use hyper_util::rt::TokioExecutor;

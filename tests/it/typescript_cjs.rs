@@ -1,7 +1,6 @@
 //! TypeScript, CommonJS, Node built-ins, `.env` files and the transpile
 //! cache, on fixtures in `tests/fixtures/ts` (no packages needed).
 
-
 use crate::common::*;
 
 fn ts(path: &str) -> String {
@@ -86,6 +85,7 @@ fn node_builtins_work_by_both_names() {
     "inherits true",
     // sha256("abc"), md5("abc"), sha1("abc") base64, HMAC-SHA256("key", "data")
     "crypto ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 900150983cd24fb0d6963f7d28e17f72 qZk+NkcGgWq6PiVxeFDCbJzQ2J0= 5031fe3d989c6d1537a013fa6e739da23463fdaec3b70137d828e36ace221bd0 8 36 true cf83e1357eefb8bd",
+    "crypto+ 3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532 5c828b33397f4762 uoClP5gcTQ1q e1d10dee05c387bc true",
     "os linux string true true string true string",
     "fs alpha beta! a.txt,b.txt,sub 5 true true false",
     "enoent ENOENT open",

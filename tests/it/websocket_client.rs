@@ -3,7 +3,6 @@
 //! ways, the API's errors) and over TLS against a tokio-tungstenite echo
 //! server with a CA made at test time.
 
-
 use crate::common::loopback::spawn_loopback_server;
 use crate::common::*;
 use futures::SinkExt as _;

@@ -2,7 +2,6 @@
 //! backpressure, close codes both ways, and the RFC 6455 rules (fragments,
 //! interleaved control frames, UTF-8, size limit, masking, idle timeout).
 
-
 use crate::common::Served;
 use crate::common::http;
 use crate::common::ws::*;

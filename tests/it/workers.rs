@@ -1,7 +1,6 @@
 //! Web Workers (`new Worker`): a suite under `rt test`, and a script whose
 //! process must stay alive while its worker works.
 
-
 use crate::common::*;
 
 #[test]

@@ -77,8 +77,6 @@ table! {
   CryptoHashFinalized: Error = "ERR_CRYPTO_HASH_FINALIZED";
   CryptoTimingSafeEqualLength: RangeError =
     "ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH";
-  /// A hash algorithm name Bun does not know (`new Bun.CryptoHasher("x")`).
-  HashAlgorithm: TypeError = "ERR_INVALID_ARG_VALUE";
   PasswordUnsupportedAlgorithm: Error = "PASSWORD_UNSUPPORTED_ALGORITHM";
   PasswordInvalidEncoding: Error = "PASSWORD_INVALID_ENCODING";
   PasswordHashFailed: Error = "PASSWORD_HASH_FAILED";
@@ -125,6 +123,8 @@ table! {
   // System errors (Node's SystemError shape: `code`, `errno`, `syscall`).
   /// A host name that does not resolve (`getaddrinfo`).
   NotFound: Error = "ENOTFOUND";
+  /// `fs.rm` of a directory without `recursive`.
+  FsEisdir: Error = "ERR_FS_EISDIR";
   Enoent: Error = "ENOENT";
   Eexist: Error = "EEXIST";
   Enotdir: Error = "ENOTDIR";
@@ -237,6 +237,34 @@ pub trait Coded: std::error::Error + Send + Sync + 'static {
     Vec::new()
   }
 }
+
+/// An error that is a table row and a message, nothing more.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CodedError {
+  /// The row.
+  pub code: Code,
+  /// What JS sees as `message`.
+  pub message: String,
+}
+
+impl CodedError {
+  /// Row `code` with `message`.
+  pub fn new(code: Code, message: impl Into<String>) -> Self {
+    Self {
+      code,
+      message: message.into(),
+    }
+  }
+}
+
+impl Coded for CodedError {
+  fn code(&self) -> Code {
+    self.code
+  }
+}
+
+crate::coded_error!(CodedError);
 
 /// Implements `deno_error::JsErrorClass` for [`Coded`] types: the class
 /// and `.code` from the table, the message from `Display`.

@@ -14,4 +14,5 @@ pub mod ext;
 pub mod net;
 pub mod server;
 pub mod util;
+pub mod verify;
 pub mod ws;

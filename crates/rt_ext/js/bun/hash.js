@@ -4,6 +4,7 @@
 (function () {
 const { core } = __bootstrap;
 const {
+  op_bun_hash_algorithms,
   op_bun_hasher_new,
   op_bun_hasher_size,
   op_bun_hasher_update,
@@ -20,11 +21,7 @@ const {
   op_bun_hash_high,
 } = core.ops;
 
-const ALGORITHMS = [
-  "blake2b256", "blake2b512", "blake2s256", "md4", "md5", "ripemd160",
-  "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-224", "sha512-256",
-  "sha3-224", "sha3-256", "sha3-384", "sha3-512", "shake128", "shake256",
-];
+const ALGORITHMS = op_bun_hash_algorithms();
 
 const { coded } = core.loadExtScript("ext:rt/node/_errors.js");
 const typeError = (message, code) => coded(TypeError, code, message);

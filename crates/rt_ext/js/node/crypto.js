@@ -1,15 +1,24 @@
-// node:crypto — randomUUID, randomBytes, randomInt, createHash (md5, sha1,
-// sha224/256/384/512) and createHmac with update/digest, timingSafeEqual,
-// and `webcrypto` (the global `crypto`). Digests run in Rust over the
-// whole input at `digest()`.
+// node:crypto: randomUUID, randomBytes, randomInt, createHash and
+// createHmac (every digest Bun.CryptoHasher has: md4/md5, sha1, sha2,
+// sha3, blake2, ripemd160, shake) with update/digest/copy,
+// timingSafeEqual, and `webcrypto` (the global `crypto`). A digest runs in
+// Rust as the data comes, on the same code as Bun.CryptoHasher.
 
 (function () {
 const { core } = __bootstrap;
-const { op_node_hash, op_node_hmac } = core.ops;
+const {
+  op_bun_hash_algorithms,
+  op_bun_hasher_new,
+  op_bun_hasher_update,
+  op_bun_hasher_update_str,
+  op_bun_hasher_digest,
+  op_bun_hasher_copy,
+} = core.ops;
 const { Buffer } = core.loadExtScript("ext:rt/node/buffer.js");
 const { invalidArgType, coded } = core.loadExtScript("ext:rt/node/_errors.js");
 
-const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
+// The digests Bun.CryptoHasher has (util/hash.rs), under OpenSSL's names.
+const HASHES = op_bun_hash_algorithms();
 
 function toBytes(data, encoding) {
   if (typeof data === "string") return Buffer.from(data, encoding);
@@ -27,52 +36,48 @@ function toBytes(data, encoding) {
 function checkAlgorithm(algorithm) {
   const name = String(algorithm).toLowerCase().replace(/^sha-/, "sha");
   if (!HASHES.includes(name)) {
-    const err = new Error("Digest method not supported");
-    err.code = "ERR_CRYPTO_INVALID_DIGEST";
-    throw err;
+    throw coded(Error, "ERR_CRYPTO_INVALID_DIGEST", "Digest method not supported");
   }
   return name;
 }
 
+const finalized = () => coded(Error, "ERR_CRYPTO_HASH_FINALIZED", "Digest already called");
+
+const kCopy = Symbol("copy");
+
+/** Node's Hash and Hmac: a running digest in Rust, fed as data comes. */
 class Hash {
-  #algorithm;
-  #key;
-  #chunks = [];
+  #handle;
   #done = false;
 
   constructor(algorithm, key) {
-    this.#algorithm = checkAlgorithm(algorithm);
-    this.#key = key;
+    if (algorithm === kCopy) {
+      this.#handle = key;
+      return;
+    }
+    this.#handle = op_bun_hasher_new(checkAlgorithm(algorithm), key);
   }
 
   update(data, encoding) {
-    if (this.#done) {
-      const err = new Error("Digest already called");
-      err.code = "ERR_CRYPTO_HASH_FINALIZED";
-      throw err;
+    if (this.#done) throw finalized();
+    if (typeof data === "string" && (encoding === undefined || encoding === "utf8" || encoding === "utf-8")) {
+      op_bun_hasher_update_str(this.#handle, data);
+    } else {
+      op_bun_hasher_update(this.#handle, toBytes(data, encoding));
     }
-    this.#chunks.push(toBytes(data, encoding));
     return this;
   }
 
   digest(encoding) {
-    if (this.#done) {
-      const err = new Error("Digest already called");
-      err.code = "ERR_CRYPTO_HASH_FINALIZED";
-      throw err;
-    }
+    if (this.#done) throw finalized();
     this.#done = true;
-    const data = Buffer.concat(this.#chunks);
-    const out = Buffer.from(this.#key === undefined
-      ? op_node_hash(this.#algorithm, data)
-      : op_node_hmac(this.#algorithm, this.#key, data));
+    const out = Buffer.from(op_bun_hasher_digest(this.#handle));
     return encoding === undefined || encoding === "buffer" ? out : out.toString(encoding);
   }
 
   copy() {
-    const copy = new Hash(this.#algorithm, this.#key);
-    for (const chunk of this.#chunks) copy.update(chunk);
-    return copy;
+    if (this.#done) throw finalized();
+    return new Hash(kCopy, op_bun_hasher_copy(this.#handle));
   }
 }
 

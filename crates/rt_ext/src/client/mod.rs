@@ -29,6 +29,10 @@ use url::Url;
 
 use body::RequestBody;
 
+use crate::errors::Code;
+use crate::errors::Coded;
+use crate::verify;
+
 /// The most redirects `redirect: "follow"` takes (Fetch §4.4 step 7).
 pub const MAX_REDIRECTS: usize = 20;
 
@@ -76,28 +80,34 @@ pub enum FetchError {
   Other(String),
 }
 
-impl FetchError {
+impl Coded for FetchError {
   /// Bun's error code for this failure.
-  pub fn code(&self) -> &'static str {
+  fn code(&self) -> Code {
     match self {
-      Self::ConnectionRefused => "ConnectionRefused",
-      Self::NotFound(_) => "ENOTFOUND",
+      Self::ConnectionRefused => Code::FetchConnectionRefused,
+      Self::NotFound(_) => Code::FetchNotFound,
       Self::Tls(message) => {
-        tls::cert_code_in(message).unwrap_or("ERR_TLS_HANDSHAKE")
+        verify::cert_code_in(message).unwrap_or(Code::TlsHandshake)
       }
-      Self::Reset(_) => "ECONNRESET",
-      Self::UnexpectedRedirect(_) => "UnexpectedRedirect",
-      Self::TooManyRedirects(_) => "TooManyRedirects",
-      Self::UnsupportedRedirectProtocol(_) => "UnsupportedRedirectProtocol",
-      Self::RedirectUrlInvalid(_) => "RedirectURLInvalid",
-      Self::StreamRedirect(_) => "ERR_STREAM_REDIRECT",
-      Self::BadUrl(_) => "ERR_INVALID_URL",
-      Self::Identity(_) => "ERR_TLS_CERT_ALTNAME_INVALID",
-      Self::Malformed(_) => "Malformed_HTTP_Response",
-      Self::Other(_) => "ERR_FETCH",
+      Self::Reset(_) => Code::FetchReset,
+      Self::UnexpectedRedirect(_) => Code::FetchUnexpectedRedirect,
+      Self::TooManyRedirects(_) => Code::FetchTooManyRedirects,
+      Self::UnsupportedRedirectProtocol(_) => {
+        Code::FetchUnsupportedRedirectProtocol
+      }
+      Self::RedirectUrlInvalid(_) => Code::FetchRedirectUrlInvalid,
+      Self::StreamRedirect(_) => Code::FetchStreamRedirect,
+      Self::BadUrl(_) => Code::FetchInvalidUrl,
+      Self::Identity(_) => Code::CertAltnameInvalid,
+      Self::Malformed(_) => Code::FetchMalformedResponse,
+      Self::Other(_) => Code::FetchFailed,
     }
   }
+}
 
+crate::coded_error!(FetchError);
+
+impl FetchError {
   fn from_hyper(error: hyper_util::client::legacy::Error, host: &str) -> Self {
     // Walk the source chain for the io or TLS error underneath.
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);

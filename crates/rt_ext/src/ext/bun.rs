@@ -8,19 +8,17 @@ use std::io::Write;
 use deno_core::op2;
 use flate2::Compression;
 
+use crate::errors::Code;
+use crate::errors::CodedError;
+
 /// Errors from the helpers, with Bun's codes where it has them.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
 pub enum BunError {
-  /// Input that does not decompress.
-  #[class(generic)]
-  #[property("code" = "ERR_DECOMPRESS")]
-  #[error("{format} decompression failed: {reason}")]
-  Decompress {
-    /// gzip, deflate or zstd.
-    format: &'static str,
-    /// The decoder's complaint.
-    reason: String,
-  },
+  /// Input that does not decompress (`{format} decompression failed:
+  /// {reason}`).
+  #[class(inherit)]
+  #[error(transparent)]
+  Decompress(CodedError),
   /// Compression failed (only an out-of-range zstd level can).
   #[class(generic)]
   #[error("{0}")]
@@ -60,9 +58,11 @@ fn run(format: Format, data: &[u8], level: i32) -> Result<Vec<u8>, BunError> {
     Compression::default()
   };
   let failed = |format: &'static str| {
-    move |e: std::io::Error| BunError::Decompress {
-      format,
-      reason: e.to_string(),
+    move |e: std::io::Error| {
+      BunError::Decompress(CodedError::new(
+        Code::Decompress,
+        format!("{format} decompression failed: {e}"),
+      ))
     }
   };
   let mut out = Vec::new();
@@ -179,7 +179,7 @@ mod tests {
     assert_eq!(run(Format::Unzstd, &z, -1).unwrap(), text);
     assert!(matches!(
       run(Format::Gunzip, b"not gzip", -1),
-      Err(BunError::Decompress { .. })
+      Err(BunError::Decompress(_))
     ));
   }
 }

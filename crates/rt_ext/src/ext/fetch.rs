@@ -5,7 +5,6 @@
 //! response head, `op_fetch_read` pulls body chunks, and `op_fetch_abort`
 //! cancels whatever stage is running.
 
-use std::cell::Cell;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -20,7 +19,6 @@ use http::HeaderMap;
 use http::Method;
 use serde::Deserialize;
 use serde::Serialize;
-use tokio::sync::Notify;
 use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 
@@ -35,54 +33,40 @@ use crate::client::body::ResponseStream;
 use crate::client::identity::IdentityCheck;
 use crate::client::identity::PeerCertificate;
 use crate::client::tls::TlsOptions;
+use crate::errors::Code;
+use crate::errors::Coded;
+use crate::util::latch::Latch;
 
 /// Errors from fetch ops: `TypeError`s with Bun's `.code`.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
+#[derive(Debug, thiserror::Error)]
 pub enum FetchOpError {
   /// The network or protocol failed.
-  #[class(type)]
   #[error("{0}")]
-  #[property("code" = self.code())]
   Fetch(#[from] FetchError),
   /// The fetch was aborted (JS rejects with the signal's reason instead).
-  #[class(type)]
   #[error("The operation was aborted")]
-  #[property("code" = "ABORT_ERR")]
   Aborted,
   /// A header JS let through that HTTP cannot carry.
-  #[class(type)]
   #[error("Invalid header: {0}")]
-  #[property("code" = "ERR_INVALID_HTTP_TOKEN")]
   Header(String),
 }
 
-impl FetchOpError {
-  fn code(&self) -> &'static str {
+impl Coded for FetchOpError {
+  fn code(&self) -> Code {
     match self {
       Self::Fetch(e) => e.code(),
-      Self::Aborted => "ABORT_ERR",
-      Self::Header(_) => "ERR_INVALID_HTTP_TOKEN",
+      Self::Aborted => Code::FetchAborted,
+      Self::Header(_) => Code::InvalidHttpToken,
     }
   }
 }
 
-#[derive(Default)]
-struct Abort {
-  aborted: Cell<bool>,
-  notify: Notify,
-}
-
-impl Abort {
-  async fn wait(&self) {
-    while !self.aborted.get() {
-      self.notify.notified().await;
-    }
-  }
-}
+crate::coded_error!(FetchOpError);
 
 /// A fetch in progress.
 struct InFlight {
-  abort: Rc<Abort>,
+  /// Set by `op_fetch_abort`; every stage gives up when it is.
+  abort: Rc<Latch>,
   options: ClientOptions,
   request: Option<FetchRequest>,
   upload: Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
@@ -460,7 +444,7 @@ pub fn op_fetch_upload_end(
 fn take_body(
   state: &Rc<RefCell<OpState>>,
   id: u32,
-) -> Result<(Option<ResponseStream>, Rc<Abort>), FetchOpError> {
+) -> Result<(Option<ResponseStream>, Rc<Latch>), FetchOpError> {
   let mut state = state.borrow_mut();
   let entry = state
     .borrow_mut::<FetchState>()
@@ -591,7 +575,6 @@ pub fn utf8_decode(bytes: Vec<u8>) -> String {
 #[op2(fast)]
 pub fn op_fetch_abort(state: &mut OpState, #[smi] id: u32) {
   if let Some(entry) = state.borrow_mut::<FetchState>().fetches.remove(&id) {
-    entry.abort.aborted.set(true);
-    entry.abort.notify.notify_waiters();
+    entry.abort.set();
   }
 }

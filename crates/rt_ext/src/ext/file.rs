@@ -4,6 +4,8 @@
 
 use deno_core::op2;
 
+use crate::errors::Code;
+
 use super::node::NodeError;
 use super::node::blocking;
 use super::node::write_file;
@@ -48,7 +50,9 @@ fn write_creating_dirs(
   append: bool,
 ) -> Result<usize, NodeError> {
   match write_file(path, data, append) {
-    Err(NodeError::Fs { code: "ENOENT", .. }) => {
+    Err(NodeError::Fs {
+      code: Code::Enoent, ..
+    }) => {
       // Only a missing parent is created; any other failure stands.
       if let Some(parent) = std::path::Path::new(path).parent() {
         std::fs::create_dir_all(parent)

@@ -47,6 +47,14 @@ pub fn op_bun_hasher_size(#[cppgc] hasher: &Hasher) -> u32 {
   hasher.0.borrow().size() as u32
 }
 
+/// The algorithm names `Bun.CryptoHasher.algorithms` lists (and
+/// `node:crypto` accepts), in Bun's order.
+#[op2]
+#[serde]
+pub fn op_bun_hash_algorithms() -> Vec<&'static str> {
+  crate::util::hash::ALGORITHMS.to_vec()
+}
+
 /// `update(bytes)`.
 #[op2(fast)]
 pub fn op_bun_hasher_update(#[cppgc] hasher: &Hasher, #[buffer] data: &[u8]) {

@@ -5,92 +5,75 @@
 
 use std::path::Path;
 
-use deno_core::op2;
-use hmac::Mac;
-use serde::Serialize;
-use sha2::Digest;
+use std::borrow::Cow;
 
-/// Errors of the Node built-in ops, with Node's `code`s.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
+use deno_core::op2;
+use deno_error::PropertyValue;
+use serde::Serialize;
+
+use crate::errors::Code;
+use crate::errors::Coded;
+use crate::errors::SystemCode;
+use crate::errors::property;
+
+/// Errors of the Node built-in ops: a failed file system call as Node
+/// words it (`ENOENT: no such file or directory, open '/x'`), with Node's
+/// `code`, `errno`, `syscall` and `path`.
+#[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-  /// A failed file system call, as Node words it:
-  /// `ENOENT: no such file or directory, open '/x'`.
-  #[class(generic)]
-  #[error("{code}: {description}, {syscall} '{path}'")]
-  #[property("code" = self.code())]
-  #[property("errno" = self.errno())]
-  #[property("syscall" = self.syscall())]
-  #[property("path" = self.path())]
+  /// A failed file system call.
+  #[error("{}: {description}, {syscall} '{path}'", code.as_str())]
   Fs {
-    code: &'static str,
-    /// Node's negative errno (`-2` for ENOENT).
+    /// The row for its errno (`Code::Enoent`, ...).
+    code: Code,
+    /// Node's errno (negative for OS errors: `-2` for ENOENT).
     errno: i32,
+    /// Node's words for the error.
     description: String,
+    /// The call that failed (`open`, `rm`, ...).
     syscall: &'static str,
+    /// The path it was given.
     path: String,
   },
-  /// `createHash("nope")`.
-  #[class(generic)]
-  #[error("Digest method not supported: {0}")]
-  #[property("code" = "ERR_CRYPTO_INVALID_DIGEST")]
-  Digest(String),
 }
 
+impl Coded for NodeError {
+  fn code(&self) -> Code {
+    let Self::Fs { code, .. } = self;
+    *code
+  }
+
+  fn properties(&self) -> Vec<(Cow<'static, str>, PropertyValue)> {
+    let Self::Fs {
+      errno,
+      syscall,
+      path,
+      ..
+    } = self;
+    vec![
+      property("errno", f64::from(*errno)),
+      property("syscall", *syscall),
+      property("path", path.clone()),
+    ]
+  }
+}
+
+crate::coded_error!(NodeError);
+
 impl NodeError {
-  fn code(&self) -> &'static str {
-    match self {
-      Self::Fs { code, .. } => code,
-      Self::Digest(_) => "ERR_CRYPTO_INVALID_DIGEST",
-    }
-  }
-
-  fn errno(&self) -> i32 {
-    match self {
-      Self::Fs { errno, .. } => *errno,
-      Self::Digest(_) => 0,
-    }
-  }
-
-  fn syscall(&self) -> &'static str {
-    match self {
-      Self::Fs { syscall, .. } => syscall,
-      Self::Digest(_) => "",
-    }
-  }
-
-  fn path(&self) -> String {
-    match self {
-      Self::Fs { path, .. } => path.clone(),
-      Self::Digest(_) => String::new(),
-    }
-  }
-
+  /// `err` from `syscall` on `path`, as Node reports it.
   pub(crate) fn fs(
     err: std::io::Error,
     syscall: &'static str,
     path: &str,
   ) -> Self {
-    let (code, description) = match err.raw_os_error() {
-      Some(libc::ENOENT) => ("ENOENT", "no such file or directory"),
-      Some(libc::EEXIST) => ("EEXIST", "file already exists"),
-      Some(libc::ENOTDIR) => ("ENOTDIR", "not a directory"),
-      Some(libc::EISDIR) => ("EISDIR", "illegal operation on a directory"),
-      Some(libc::EACCES) => ("EACCES", "permission denied"),
-      Some(libc::EPERM) => ("EPERM", "operation not permitted"),
-      Some(libc::ENOTEMPTY) => ("ENOTEMPTY", "directory not empty"),
-      Some(libc::EMFILE) => ("EMFILE", "too many open files"),
-      Some(libc::EINVAL) => ("EINVAL", "invalid argument"),
-      _ => ("EIO", ""),
-    };
-    let description = if description.is_empty() {
-      err.to_string()
-    } else {
-      description.to_string()
-    };
+    let system = SystemCode::of(&err);
     Self::Fs {
-      code,
-      errno: -err.raw_os_error().unwrap_or(libc::EIO),
-      description,
+      code: system.code,
+      errno: system.errno,
+      description: system
+        .description
+        .map_or_else(|| err.to_string(), str::to_string),
       syscall,
       path: path.to_string(),
     }
@@ -215,7 +198,7 @@ fn rm(path: &str, recursive: bool, force: bool) -> Result<(), NodeError> {
     } else {
       // Node: rm on a directory without `recursive` is an error.
       return Err(NodeError::Fs {
-        code: "ERR_FS_EISDIR",
+        code: Code::FsEisdir,
         // Node's SystemError carries the positive errno here.
         errno: libc::EISDIR,
         description: "Path is a directory".into(),
@@ -410,53 +393,4 @@ pub fn op_node_os_info() -> OsInfo {
       load(info.loads[2]),
     ],
   }
-}
-
-/// `createHash(alg).update(...).digest()`, over the whole input at once.
-#[op2]
-#[buffer]
-pub fn op_node_hash(
-  #[string] algorithm: &str,
-  #[buffer] data: &[u8],
-) -> Result<Vec<u8>, NodeError> {
-  Ok(match algorithm.to_ascii_lowercase().as_str() {
-    "md5" => md5::Md5::digest(data).to_vec(),
-    "sha1" => sha1::Sha1::digest(data).to_vec(),
-    "sha224" => sha2::Sha224::digest(data).to_vec(),
-    "sha256" => sha2::Sha256::digest(data).to_vec(),
-    "sha384" => sha2::Sha384::digest(data).to_vec(),
-    "sha512" => sha2::Sha512::digest(data).to_vec(),
-    other => return Err(NodeError::Digest(other.to_string())),
-  })
-}
-
-fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
-  // HMAC takes keys of any length; new_from_slice cannot fail for it.
-  match <M as hmac::digest::KeyInit>::new_from_slice(key) {
-    Ok(mut m) => {
-      m.update(data);
-      m.finalize().into_bytes().to_vec()
-    }
-    Err(_) => Vec::new(),
-  }
-}
-
-/// `createHmac(alg, key).update(...).digest()`.
-#[op2]
-#[buffer]
-pub fn op_node_hmac(
-  #[string] algorithm: &str,
-  #[buffer] key: &[u8],
-  #[buffer] data: &[u8],
-) -> Result<Vec<u8>, NodeError> {
-  use hmac::Hmac;
-  Ok(match algorithm.to_ascii_lowercase().as_str() {
-    "md5" => mac::<Hmac<md5::Md5>>(key, data),
-    "sha1" => mac::<Hmac<sha1::Sha1>>(key, data),
-    "sha224" => mac::<Hmac<sha2::Sha224>>(key, data),
-    "sha256" => mac::<Hmac<sha2::Sha256>>(key, data),
-    "sha384" => mac::<Hmac<sha2::Sha384>>(key, data),
-    "sha512" => mac::<Hmac<sha2::Sha512>>(key, data),
-    other => return Err(NodeError::Digest(other.to_string())),
-  })
 }

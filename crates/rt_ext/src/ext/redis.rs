@@ -28,25 +28,34 @@ use tokio::sync::Notify;
 use tokio::sync::OnceCell;
 use tokio::sync::mpsc;
 
+use crate::errors::Code;
+use crate::errors::Coded;
+
 /// Errors of a Redis client, with Bun's codes; JS builds `RedisError`s.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
+#[derive(Debug, thiserror::Error)]
 pub enum RedisOpError {
   /// The URL or an option is not usable (a plain Error, as in Bun).
-  #[class(generic)]
-  #[property("code" = "ERR_INVALID_ARG_VALUE")]
   #[error("{0}")]
   Invalid(String),
   /// No connection (refused, timed out, dropped, or the client was closed).
-  #[class("RedisError")]
-  #[property("code" = "ERR_REDIS_CONNECTION_CLOSED")]
   #[error("{0}")]
   Connection(String),
   /// The server answered with an error reply.
-  #[class("RedisError")]
-  #[property("code" = "ERR_REDIS_SERVER_ERROR")]
   #[error("{0}")]
   Server(String),
 }
+
+impl Coded for RedisOpError {
+  fn code(&self) -> Code {
+    match self {
+      Self::Invalid(_) => Code::RedisInvalidArgument,
+      Self::Connection(_) => Code::RedisConnectionClosed,
+      Self::Server(_) => Code::RedisServerError,
+    }
+  }
+}
+
+crate::coded_error!(RedisOpError);
 
 impl From<redis::RedisError> for RedisOpError {
   fn from(e: redis::RedisError) -> Self {

@@ -27,6 +27,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::errors::Code;
 use crate::ext::node::NodeError;
 use crate::server::body::ResponseBody;
 use crate::server::body::StreamAborted;
@@ -638,7 +639,7 @@ pub async fn op_serve_respond_file(
     match e {
       FileError::Io(e) => NodeError::fs(e, "open", &path),
       FileError::Directory => NodeError::Fs {
-        code: "EISDIR",
+        code: Code::Eisdir,
         errno: -libc::EISDIR,
         description: FileError::Directory.to_string(),
         syscall: "open",

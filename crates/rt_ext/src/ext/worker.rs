@@ -12,9 +12,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::AtomicI32;
-use std::sync::atomic::Ordering;
+use std::sync::OnceLock;
 
 use deno_core::OpState;
 use deno_core::ResourceId;
@@ -23,10 +21,11 @@ use deno_core::op2;
 use deno_core::v8;
 use serde::Deserialize;
 use serde::Serialize;
-use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::mpsc::unbounded_channel;
+
+use crate::util::latch::Latch;
 
 /// The message port type workers talk over (deno_web's).
 pub use deno_web::MessagePort;
@@ -82,9 +81,9 @@ pub enum WorkerEvent {
 /// interrupts running JS.
 #[derive(Default)]
 pub struct WorkerControl {
-  terminated: AtomicBool,
-  exit_code: AtomicI32,
-  wake: Notify,
+  terminated: Latch,
+  /// The code the first `terminate` gave.
+  exit_code: OnceLock<i32>,
   isolate: Mutex<Option<v8::IsolateHandle>>,
 }
 
@@ -103,11 +102,10 @@ impl WorkerControl {
 
   /// Ends the worker with `code` (first call wins).
   pub fn terminate(&self, code: i32) {
-    if self.terminated.swap(true, Ordering::AcqRel) {
+    if self.exit_code.set(code).is_err() {
       return;
     }
-    self.exit_code.store(code, Ordering::Release);
-    self.wake.notify_one();
+    self.terminated.set();
     if let Some(handle) =
       &*self.isolate.lock().unwrap_or_else(|e| e.into_inner())
     {
@@ -117,23 +115,17 @@ impl WorkerControl {
 
   /// Whether `terminate` was called.
   pub fn is_terminated(&self) -> bool {
-    self.terminated.load(Ordering::Acquire)
+    self.terminated.is_set()
   }
 
   /// The code `terminate` was given.
   pub fn exit_code(&self) -> i32 {
-    self.exit_code.load(Ordering::Acquire)
+    self.exit_code.get().copied().unwrap_or(0)
   }
 
   /// Resolves once `terminate` has been called.
   pub async fn terminated(&self) {
-    loop {
-      let notified = self.wake.notified();
-      if self.is_terminated() {
-        return;
-      }
-      notified.await;
-    }
+    self.terminated.wait().await;
   }
 }
 

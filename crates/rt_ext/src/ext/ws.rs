@@ -20,6 +20,8 @@ use serde::Deserialize;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::serve::ServeState;
+use crate::errors::Code;
+use crate::errors::Coded;
 use crate::server::upgrade::upgrade;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
@@ -30,14 +32,22 @@ use crate::ws::Payload;
 use crate::ws::Socket;
 
 /// Errors from WebSocket ops.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
+#[derive(Debug, thiserror::Error)]
 pub enum WsOpError {
   /// A header JS passed to `upgrade()` that HTTP cannot carry.
-  #[class(type)]
   #[error("Invalid header in upgrade(): {0}")]
-  #[property("code" = "ERR_INVALID_HTTP_TOKEN")]
   Header(String),
 }
+
+impl Coded for WsOpError {
+  fn code(&self) -> Code {
+    match self {
+      Self::Header(_) => Code::InvalidHttpToken,
+    }
+  }
+}
+
+crate::coded_error!(WsOpError);
 
 /// The `websocket` handler's options as JS passes them (already checked).
 #[derive(Deserialize)]

@@ -16,6 +16,8 @@ use super::ws::message_taken;
 use super::ws::take_event;
 use crate::client::tls::TlsOptions;
 use crate::client::ws::ConnectRequest;
+use crate::errors::Code;
+use crate::errors::CodedError;
 use crate::ws::ConnOptions;
 use crate::ws::Events;
 use crate::ws::Hub;
@@ -25,11 +27,10 @@ use crate::ws::SendLimits;
 /// Errors from `new WebSocket(...)` that JS did not catch first.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
 pub enum WsClientError {
-  /// A header HTTP cannot carry.
-  #[class(type)]
-  #[error("Invalid header: {0}")]
-  #[property("code" = "ERR_INVALID_HTTP_TOKEN")]
-  Header(String),
+  /// A header HTTP cannot carry (`Invalid header: {name}`).
+  #[class(inherit)]
+  #[error(transparent)]
+  Header(CodedError),
   /// Not a ws:/wss: URL.
   #[class(type)]
   #[error("Invalid WebSocket URL: {0}")]
@@ -62,7 +63,12 @@ pub fn op_ws_connect(
   if url.scheme() != "ws" && url.scheme() != "wss" {
     return Err(WsClientError::Url(url.to_string()));
   }
-  let extra = super::header_map(headers).map_err(WsClientError::Header)?;
+  let extra = super::header_map(headers).map_err(|name| {
+    WsClientError::Header(CodedError::new(
+      Code::InvalidHttpToken,
+      format!("Invalid header: {name}"),
+    ))
+  })?;
   let options = ConnOptions {
     max_payload_length: CLIENT_MAX_MESSAGE,
     idle_timeout: None,

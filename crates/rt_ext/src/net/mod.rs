@@ -4,48 +4,69 @@
 //! `writable`/`try_write`), which take `&self`, so a read can wait while a
 //! write runs and Bun's non-blocking `write()` (bytes accepted now) exists.
 
+use std::borrow::Cow;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::os::fd::RawFd;
 use std::path::PathBuf;
 
+use deno_error::PropertyValue;
 use tokio::net::TcpListener;
 use tokio::net::TcpStream;
 use tokio::net::UnixListener;
 use tokio::net::UnixStream;
 
+use crate::errors::Code;
+use crate::errors::Coded;
+use crate::errors::SystemCode;
+use crate::errors::property;
+
 /// Errors from socket operations, with the errno name Node reports.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
+#[derive(Debug, thiserror::Error)]
 pub enum NetError {
   /// An OS error (`ECONNREFUSED`, `EADDRINUSE`, ...).
-  #[class(generic)]
-  #[error("{syscall} {code}{}", address.as_ref().map(|a| format!(" {a}")).unwrap_or_default())]
-  #[property("code" = self.code())]
-  #[property("syscall" = self.syscall())]
-  #[property("errno" = self.errno())]
+  #[error("{syscall} {}{}", code.as_str(), address.as_ref().map(|a| format!(" {a}")).unwrap_or_default())]
   Io {
     /// The failing call (`connect`, `listen`, `read`, `write`).
     syscall: &'static str,
-    /// The errno name.
-    code: &'static str,
+    /// The errno's row.
+    code: Code,
     /// The negative errno, as Node reports it.
     errno: i32,
     /// `host:port` or the socket path, when there is one.
     address: Option<String>,
   },
   /// The host name did not resolve.
-  #[class(generic)]
   #[error("getaddrinfo ENOTFOUND {0}")]
-  #[property("code" = "ENOTFOUND")]
-  #[property("syscall" = "getaddrinfo")]
   NotFound(String),
   /// The socket was closed while an operation waited on it.
-  #[class(generic)]
   #[error("The socket is closed")]
-  #[property("code" = "ERR_SOCKET_CLOSED")]
   Closed,
 }
+
+impl Coded for NetError {
+  fn code(&self) -> Code {
+    match self {
+      Self::Io { code, .. } => *code,
+      Self::NotFound(_) => Code::NotFound,
+      Self::Closed => Code::SocketClosed,
+    }
+  }
+
+  fn properties(&self) -> Vec<(Cow<'static, str>, PropertyValue)> {
+    match self {
+      Self::Io { syscall, errno, .. } => vec![
+        property("syscall", *syscall),
+        property("errno", f64::from(*errno)),
+      ],
+      Self::NotFound(_) => vec![property("syscall", "getaddrinfo")],
+      Self::Closed => Vec::new(),
+    }
+  }
+}
+
+crate::coded_error!(NetError);
 
 impl NetError {
   /// An I/O error from `syscall`, naming `address`.
@@ -54,57 +75,13 @@ impl NetError {
     syscall: &'static str,
     address: Option<String>,
   ) -> Self {
-    let errno = e.raw_os_error().unwrap_or(libc::EIO);
+    let system = SystemCode::of(&e);
     Self::Io {
       syscall,
-      code: errno_name(errno),
-      errno: -errno,
+      code: system.code,
+      errno: system.errno,
       address,
     }
-  }
-
-  fn code(&self) -> String {
-    match self {
-      Self::Io { code, .. } => (*code).to_string(),
-      Self::NotFound(_) => "ENOTFOUND".into(),
-      Self::Closed => "ERR_SOCKET_CLOSED".into(),
-    }
-  }
-
-  fn syscall(&self) -> String {
-    match self {
-      Self::Io { syscall, .. } => (*syscall).to_string(),
-      Self::NotFound(_) => "getaddrinfo".into(),
-      Self::Closed => String::new(),
-    }
-  }
-
-  fn errno(&self) -> i32 {
-    match self {
-      Self::Io { errno, .. } => *errno,
-      _ => 0,
-    }
-  }
-}
-
-/// The names Node gives the errors sockets meet.
-fn errno_name(errno: i32) -> &'static str {
-  match errno {
-    libc::ECONNREFUSED => "ECONNREFUSED",
-    libc::ECONNRESET => "ECONNRESET",
-    libc::ECONNABORTED => "ECONNABORTED",
-    libc::EADDRINUSE => "EADDRINUSE",
-    libc::EADDRNOTAVAIL => "EADDRNOTAVAIL",
-    libc::EACCES => "EACCES",
-    libc::EPIPE => "EPIPE",
-    libc::ETIMEDOUT => "ETIMEDOUT",
-    libc::ENOENT => "ENOENT",
-    libc::ENOTCONN => "ENOTCONN",
-    libc::EHOSTUNREACH => "EHOSTUNREACH",
-    libc::ENETUNREACH => "ENETUNREACH",
-    libc::EINVAL => "EINVAL",
-    libc::EMFILE => "EMFILE",
-    _ => "EIO",
   }
 }
 

@@ -9,15 +9,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::DigitallySignedStruct;
-use rustls::DistinguishedName;
 use rustls::ServerConfig;
-use rustls::SignatureScheme;
-use rustls::client::danger::HandshakeSignatureValid;
 use rustls::server::ClientHello;
 use rustls::server::ResolvesServerCert;
-use rustls::server::WebPkiClientVerifier;
-use rustls::server::danger::ClientCertVerified;
 use rustls::server::danger::ClientCertVerifier;
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::CertificateDer;
@@ -29,6 +23,8 @@ use serde::Deserialize;
 use super::types::ClientCertificate;
 use crate::errors::Code;
 use crate::errors::Coded;
+use crate::verify::AnyClientCert;
+use crate::verify::client_verifier;
 
 /// How long a client may take to finish its TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -232,7 +228,8 @@ pub fn server_config(
       reason: e.to_string(),
     })?;
   let (builder, lenient) = if options.request_cert {
-    let verifier = client_verifier(&options.ca, provider)?;
+    let verifier =
+      client_verifier(&options.ca, provider).map_err(TlsError::Ca)?;
     if options.reject_unauthorized {
       (builder.with_client_cert_verifier(verifier), None)
     } else {
@@ -252,75 +249,6 @@ pub fn server_config(
     config: Arc::new(config),
     lenient,
   })
-}
-
-/// Checks client certificates against `ca` (PEM), else Mozilla's roots.
-fn client_verifier(
-  ca: &str,
-  provider: Arc<rustls::crypto::CryptoProvider>,
-) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
-  let mut roots = rustls::RootCertStore::empty();
-  if ca.trim().is_empty() {
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-  } else {
-    for cert in CertificateDer::pem_slice_iter(ca.as_bytes()) {
-      let cert = cert.map_err(|e| TlsError::Ca(e.to_string()))?;
-      roots.add(cert).map_err(|e| TlsError::Ca(e.to_string()))?;
-    }
-    if roots.is_empty() {
-      return Err(TlsError::Ca("no PEM certificate found".into()));
-    }
-  }
-  WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-    .build()
-    .map_err(|e| TlsError::Ca(e.to_string()))
-}
-
-/// `requestCert` with `rejectUnauthorized: false`: asks for a certificate
-/// and lets any (or none) through; the client must still prove it holds
-/// the key of what it sent. Whether it was valid is asked afterwards.
-#[derive(Debug)]
-struct AnyClientCert(Arc<dyn ClientCertVerifier>);
-
-impl ClientCertVerifier for AnyClientCert {
-  fn client_auth_mandatory(&self) -> bool {
-    false
-  }
-
-  fn root_hint_subjects(&self) -> &[DistinguishedName] {
-    self.0.root_hint_subjects()
-  }
-
-  fn verify_client_cert(
-    &self,
-    _end_entity: &CertificateDer<'_>,
-    _intermediates: &[CertificateDer<'_>],
-    _now: UnixTime,
-  ) -> Result<ClientCertVerified, rustls::Error> {
-    Ok(ClientCertVerified::assertion())
-  }
-
-  fn verify_tls12_signature(
-    &self,
-    message: &[u8],
-    cert: &CertificateDer<'_>,
-    dss: &DigitallySignedStruct,
-  ) -> Result<HandshakeSignatureValid, rustls::Error> {
-    self.0.verify_tls12_signature(message, cert, dss)
-  }
-
-  fn verify_tls13_signature(
-    &self,
-    message: &[u8],
-    cert: &CertificateDer<'_>,
-    dss: &DigitallySignedStruct,
-  ) -> Result<HandshakeSignatureValid, rustls::Error> {
-    self.0.verify_tls13_signature(message, cert, dss)
-  }
-
-  fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-    self.0.supported_verify_schemes()
-  }
 }
 
 /// The PEM text given inline, else the file named by the path option.

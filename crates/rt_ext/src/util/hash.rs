@@ -12,20 +12,30 @@ use hmac::digest::ExtendableOutput;
 use hmac::digest::Update;
 use hmac::digest::core_api::BlockSizeUser;
 
+use crate::errors::Code;
+use crate::errors::Coded;
+
 /// Errors choosing or keying a digest.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
+#[derive(Debug, thiserror::Error)]
 pub enum HashError {
   /// The algorithm name is not one `Bun.CryptoHasher.algorithms` lists.
-  #[class(type)]
-  #[property("code" = "ERR_INVALID_ARG_TYPE")]
   #[error("Unsupported algorithm {0}")]
   Algorithm(String),
   /// An extendable-output function (shake) cannot be keyed.
-  #[class(type)]
-  #[property("code" = "ERR_INVALID_ARG_VALUE")]
   #[error("HMAC is not supported for algorithm {0}")]
   Hmac(String),
 }
+
+impl Coded for HashError {
+  fn code(&self) -> Code {
+    match self {
+      Self::Algorithm(_) => Code::InvalidArgType,
+      Self::Hmac(_) => Code::InvalidArgValue,
+    }
+  }
+}
+
+crate::coded_error!(HashError);
 
 /// The algorithm names `Bun.CryptoHasher.algorithms` lists, in its order.
 pub const ALGORITHMS: &[&str] = &[

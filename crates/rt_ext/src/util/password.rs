@@ -12,30 +12,38 @@ use argon2::PasswordHasher;
 use argon2::PasswordVerifier;
 use hmac::digest::Digest;
 
+use crate::errors::Code;
+use crate::errors::Coded;
+
 /// Errors from hashing or verifying, with Bun's messages and codes.
-#[derive(Debug, thiserror::Error, deno_error::JsError)]
+#[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
   /// An option is out of range (cost, memory, time).
-  #[class(type)]
-  #[property("code" = "ERR_INVALID_ARG_TYPE")]
   #[error("{0}")]
   Option(String),
   /// The hash names no algorithm rt knows.
-  #[class(generic)]
-  #[property("code" = "PASSWORD_UNSUPPORTED_ALGORITHM")]
   #[error("Password verification failed with error \"UnsupportedAlgorithm\"")]
   Unsupported,
   /// The hash names an algorithm but cannot be parsed.
-  #[class(generic)]
-  #[property("code" = "PASSWORD_INVALID_ENCODING")]
   #[error("Password verification failed with error \"InvalidEncoding\"")]
   Encoding,
   /// The hashing itself failed (for example, no system randomness).
-  #[class(generic)]
-  #[property("code" = "PASSWORD_HASH_FAILED")]
   #[error("Password hashing failed: {0}")]
   Hash(String),
 }
+
+impl Coded for PasswordError {
+  fn code(&self) -> Code {
+    match self {
+      Self::Option(_) => Code::InvalidArgType,
+      Self::Unsupported => Code::PasswordUnsupportedAlgorithm,
+      Self::Encoding => Code::PasswordInvalidEncoding,
+      Self::Hash(_) => Code::PasswordHashFailed,
+    }
+  }
+}
+
+crate::coded_error!(PasswordError);
 
 /// An algorithm `Bun.password.hash` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
