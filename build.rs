@@ -1,6 +1,6 @@
 //! Builds rt's startup snapshot: the engine heap after deno_webidl, deno_web
 //! and rt's own JS have been evaluated, so `rt` starts without compiling any
-//! of them (about 30 ms → under 10 ms on QuickJS).
+//! of them (about 30 ms -> under 10 ms on QuickJS).
 
 use std::path::PathBuf;
 
@@ -15,17 +15,27 @@ use rt_ext::ext;
 fn main() {
   let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
   let extensions =
-    ext::extensions(ext::process::ProcessState::new(vec![], None), None);
-  // Every lazy script, by specifier, with the path its source is read from.
+    ext::extensions(ext::web::process::ProcessState::new(vec![], None), None);
+  // Every lazy script and module read from a file, by specifier, with the
+  // path its source is read from (deno_web's scripts, rt's modules).
+  let from_files = |files: &[deno_core::ExtensionFileSource]| {
+    files
+      .iter()
+      .filter_map(|file| match file.code {
+        ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(path) => {
+          Some((file.specifier, path))
+        }
+        _ => None,
+      })
+      .collect::<Vec<(&'static str, &'static str)>>()
+  };
   let mut lazy_scripts: Vec<(&'static str, &'static str)> = extensions
     .iter()
-    .flat_map(|e| e.lazy_loaded_js_files.iter())
-    .filter_map(|file| match file.code {
-      ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(path) => {
-        Some((file.specifier, path))
-      }
-      _ => None,
-    })
+    .flat_map(|e| from_files(&e.lazy_loaded_js_files))
+    .collect();
+  let mut lazy_modules: Vec<(&'static str, &'static str)> = extensions
+    .iter()
+    .flat_map(|e| from_files(&e.lazy_loaded_esm_files))
     .collect();
   let output = create_snapshot(
     CreateSnapshotOptions {
@@ -41,24 +51,35 @@ fn main() {
   .expect("creating the startup snapshot failed");
   std::fs::write(out_dir.join("RT_SNAPSHOT.bin"), &output.output)
     .expect("writing the snapshot");
-  // Lazy scripts evaluated while snapshotting live in the snapshot; the
-  // others are embedded in the binary, as the table deno_core looks them up
-  // in (sorted by specifier: it is searched by bisection).
-  lazy_scripts.retain(|(specifier, _)| {
-    !output
-      .consumed_lazy_specifiers
+  // Lazy scripts and modules evaluated while snapshotting live in the
+  // snapshot; the others are embedded in the binary, as the tables deno_core
+  // looks them up in (sorted by specifier: they are searched by bisection).
+  let residual = |mut files: Vec<(&'static str, &'static str)>| {
+    files.retain(|(specifier, _)| {
+      !output
+        .consumed_lazy_specifiers
+        .iter()
+        .any(|c| c == specifier)
+    });
+    files.sort();
+    let table = files
       .iter()
-      .any(|c| c == specifier)
-  });
-  lazy_scripts.sort();
-  let table = lazy_scripts
-    .iter()
-    .map(|(specifier, path)| {
-      format!("({specifier:?}, include_str!({path:?})),\n")
-    })
-    .collect::<String>();
-  std::fs::write(out_dir.join("residual_lazy.rs"), format!("&[\n{table}]"))
-    .expect("writing the residual table");
+      .map(|(specifier, path)| {
+        format!("({specifier:?}, include_str!({path:?})),\n")
+      })
+      .collect::<String>();
+    format!("&[\n{table}]")
+  };
+  std::fs::write(
+    out_dir.join("residual_lazy.rs"),
+    residual(std::mem::take(&mut lazy_scripts)),
+  )
+  .expect("writing the residual script table");
+  std::fs::write(
+    out_dir.join("residual_lazy_esm.rs"),
+    residual(std::mem::take(&mut lazy_modules)),
+  )
+  .expect("writing the residual module table");
   for path in output.files_loaded_during_snapshot {
     println!("cargo:rerun-if-changed={}", path.display());
   }

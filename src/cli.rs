@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Parser;
 use clap::Subcommand;
 
-use crate::ext::serve::ServeOverrides;
 use crate::runtime::ClassicScripts;
 use crate::runtime::ScriptOptions;
 use crate::runtime::run_script;
+use rt_ext::ext::serve::ops::ServeOverrides;
 
 /// A Bun-compatible JavaScript runtime.
 #[derive(Parser, Debug)]
@@ -129,7 +129,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         main: file,
         args,
         group: group
-          .map(|group| crate::server::group::GroupMember { group, worker: 0 }),
+          .map(|group| rt_ext::server::group::GroupMember { group, worker: 0 }),
         ..Default::default()
       })
     }
@@ -152,9 +152,9 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     } => {
       let workers = workers.unwrap_or(1);
       let balance = if workers_accept == "handoff" {
-        crate::server::group::Balance::Handoff
+        rt_ext::server::group::Balance::Handoff
       } else {
-        crate::server::group::Balance::ReusePort
+        rt_ext::server::group::Balance::ReusePort
       };
       let group = match pubsub_group(pubsub, workers > 1, balance) {
         Ok(group) => group,
@@ -178,7 +178,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
           main: file,
           args,
           serve: Some(serve),
-          group: group.map(|group| crate::server::group::GroupMember {
+          group: group.map(|group| rt_ext::server::group::GroupMember {
             group,
             worker: 0,
           }),
@@ -208,13 +208,13 @@ fn parse_workers(value: &str) -> Result<usize, String> {
 fn pubsub_group(
   pubsub: Option<String>,
   workers: bool,
-  balance: crate::server::group::Balance,
-) -> Result<Option<std::sync::Arc<crate::server::group::ServeGroup>>, i32> {
+  balance: rt_ext::server::group::Balance,
+) -> Result<Option<std::sync::Arc<rt_ext::server::group::ServeGroup>>, i32> {
   let url = pubsub
     .or_else(|| std::env::var("RT_PUBSUB_URL").ok())
     .filter(|u| !u.is_empty());
   let backplane = match url {
-    Some(url) => match crate::ws::backplane::Backplane::start(&url) {
+    Some(url) => match rt_ext::ws::backplane::Backplane::start(&url) {
       Ok(backplane) => Some(backplane),
       Err(e) => {
         eprintln!("error: {e}");
@@ -227,7 +227,7 @@ fn pubsub_group(
     return Ok(None);
   }
   Ok(Some(std::sync::Arc::new(
-    crate::server::group::ServeGroup::new(workers, balance, backplane),
+    rt_ext::server::group::ServeGroup::new(workers, balance, backplane),
   )))
 }
 

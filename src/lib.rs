@@ -10,8 +10,3 @@ pub mod modules;
 pub mod runtime;
 pub mod test;
 pub mod wpt;
-
-pub use rt_ext::client;
-pub use rt_ext::ext;
-pub use rt_ext::server;
-pub use rt_ext::ws;

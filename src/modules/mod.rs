@@ -31,8 +31,8 @@ use deno_core::RequestedModuleType;
 use deno_core::ResolutionKind;
 use deno_core::url::Url;
 use deno_error::JsErrorBox;
-use rt_ext::ext::modules::RequireFormat;
-use rt_ext::ext::modules::RequireHost;
+use rt_ext::ext::node::require::RequireFormat;
+use rt_ext::ext::node::require::RequireHost;
 
 use self::cjs::Format;
 use self::resolve::Resolved;
@@ -479,7 +479,8 @@ impl ModuleLoader for ModuleHost {
         })
       }),
       Ok(Resolved::Builtin(name)) => {
-        Url::parse(&name).map_err(JsErrorBox::from_err)
+        let module = resolve::builtin_module(&name).unwrap_or(name.as_str());
+        Url::parse(module).map_err(JsErrorBox::from_err)
       }
       Err(e) => Err(JsErrorBox::from_err(e)),
     }

@@ -12,50 +12,32 @@ use oxc_resolver::ResolveOptions;
 use oxc_resolver::Resolver;
 use oxc_resolver::TsconfigDiscovery;
 
-/// Node built-ins rt provides (`node:x` and the bare `x`).
-pub const BUILTINS: &[&str] = &[
-  "assert",
-  "async_hooks",
-  "buffer",
-  "crypto",
-  "diagnostics_channel",
-  "dns",
-  "events",
-  "fs",
-  "fs/promises",
-  "module",
-  "net",
-  "os",
-  "path",
-  "path/posix",
-  "process",
-  "stream",
-  "string_decoder",
-  "timers",
-  "tls",
-  "tty",
-  "url",
-  "util",
-];
+use rt_ext::ext::surface;
 
-/// Bun's own modules: the specifier and the module rt registers for it.
-pub const BUN_MODULES: &[(&str, &str)] = &[
-  ("bun", "bun:main"),
-  ("bun:test", "bun:test"),
-  ("bun:jsc", "bun:jsc"),
-  ("bun:internal-for-testing", "bun:internal-for-testing"),
-];
-
-/// The module `rt test` puts in place of Bun's test `harness`.
+/// The name `rt test` gives its stand-in for Bun's test `harness`.
 pub const HARNESS: &str = "rt:harness";
+
+/// The module implementing a built-in by the name [`Resolved::Builtin`]
+/// carries (`node:fs`, `bun:test`, [`HARNESS`]).
+pub fn builtin_module(name: &str) -> Option<&'static str> {
+  if name == HARNESS {
+    return Some(surface::HARNESS.0);
+  }
+  surface::module_for(name)
+}
+
+/// Whether rt has the Node built-in `name` (bare: `fs/promises`).
+fn has_node_builtin(name: &str) -> bool {
+  surface::node_builtins().any(|n| n == name)
+}
 
 /// Where a specifier leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
   /// A file on disk.
   File(PathBuf),
-  /// A module built into rt, by the specifier it is registered under
-  /// (`node:path`, `bun:test`).
+  /// A module built into rt, by its name (`node:path`, `bun`, `bun:test`;
+  /// see [`builtin_module`]).
   Builtin(String),
 }
 
@@ -120,7 +102,7 @@ pub fn builtin_name(specifier: &str) -> Option<&str> {
   if let Some(name) = specifier.strip_prefix("node:") {
     return Some(name);
   }
-  BUILTINS.contains(&specifier).then_some(specifier)
+  has_node_builtin(specifier).then_some(specifier)
 }
 
 impl Resolvers {
@@ -132,8 +114,11 @@ impl Resolvers {
     referrer: &Path,
     require: bool,
   ) -> Result<Resolved, Unresolved> {
-    if let Some((_, module)) = BUN_MODULES.iter().find(|m| m.0 == specifier) {
-      return Ok(Resolved::Builtin((*module).to_string()));
+    if surface::BUN_MODULES
+      .iter()
+      .any(|(name, ..)| *name == specifier)
+    {
+      return Ok(Resolved::Builtin(specifier.to_string()));
     }
     if let Some(name) = builtin_name(specifier) {
       return builtin(name);
@@ -174,7 +159,7 @@ fn is_harness(specifier: &str) -> bool {
 }
 
 fn builtin(name: &str) -> Result<Resolved, Unresolved> {
-  if BUILTINS.contains(&name) {
+  if has_node_builtin(name) {
     Ok(Resolved::Builtin(format!("node:{name}")))
   } else {
     Err(Unresolved::Builtin(format!("node:{name}")))
@@ -206,7 +191,7 @@ mod tests {
     );
     assert_eq!(
       r.resolve("bun", here, false),
-      Ok(Resolved::Builtin("bun:main".into()))
+      Ok(Resolved::Builtin("bun".into()))
     );
     assert_eq!(
       r.resolve("bun:test", here, false),

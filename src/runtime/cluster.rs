@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use super::ScriptOptions;
 use super::run_script;
-use crate::ext::serve::ServeOverrides;
-use crate::server::group::GroupMember;
-use crate::server::group::ServeGroup;
+use rt_ext::ext::serve::ops::ServeOverrides;
+use rt_ext::server::group::GroupMember;
+use rt_ext::server::group::ServeGroup;
 use rt_ext::util::latch::Latch;
 
 /// A worker that crashes this soon after starting, this many times in a

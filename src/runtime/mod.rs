@@ -16,9 +16,9 @@ use deno_core::RuntimeOptions;
 use deno_core::url::Url;
 use deno_error::JsErrorBox;
 
-use crate::ext::process::ProcessState;
-use crate::ext::serve::ServeOverrides;
-use crate::ext::test::TestRun;
+use rt_ext::ext::serve::ops::ServeOverrides;
+use rt_ext::ext::test::runner::TestRun;
+use rt_ext::ext::web::process::ProcessState;
 
 /// How long in-flight requests get to finish after SIGINT/SIGTERM.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -43,13 +43,13 @@ fn init_engine() {
 /// the handle `terminate()` stops it by.
 pub struct WorkerBoot {
   /// The worker's end of the message channel.
-  pub port: rt_ext::ext::worker::MessagePort,
+  pub port: rt_ext::ext::web::worker::MessagePort,
   /// `self.name`.
   pub name: String,
   /// The worker's script URL.
   pub url: String,
   /// Shared with the parent.
-  pub control: std::sync::Arc<rt_ext::ext::worker::WorkerControl>,
+  pub control: std::sync::Arc<rt_ext::ext::web::worker::WorkerControl>,
 }
 
 /// Creates a runtime with the web platform globals, `process` and `Bun`.
@@ -72,14 +72,15 @@ pub fn create_runtime(
     module_loader: Some(modules.clone()),
     startup_snapshot: Some(snapshot::SNAPSHOT),
     residual_lazy_js_sources: snapshot::RESIDUAL_LAZY_JS,
-    extensions: crate::ext::extensions(process, serve),
+    residual_lazy_esm_sources: snapshot::RESIDUAL_LAZY_ESM,
+    extensions: rt_ext::ext::extensions(process, serve),
     // One store for the whole process: an ArrayBuffer transferred to a
     // worker's runtime is found there by id.
     shared_array_buffer_store: Some(shared_buffers()),
     ..Default::default()
   });
   // require() resolves and loads through the same host as `import`.
-  let require_host: rt_ext::ext::modules::SharedRequireHost = modules;
+  let require_host: rt_ext::ext::node::require::SharedRequireHost = modules;
   runtime.op_state().borrow_mut().put(require_host);
   if let Some(test) = test {
     runtime.op_state().borrow_mut().put(test);
@@ -90,7 +91,7 @@ pub fn create_runtime(
     let mut state = state.borrow_mut();
     state.put(worker::factory());
     if let Some(boot) = worker {
-      rt_ext::ext::worker::WorkerScope::install(
+      rt_ext::ext::web::worker::WorkerScope::install(
         &mut state,
         boot.port,
         boot.name,
@@ -124,7 +125,7 @@ pub fn create_runtime(
     "delete globalThis.__rtWorkerInit;"
   };
   let bootstrap = format!("{NATIVE_ERRORS}\n{cleanup}\n{worker_hook}");
-  if let Err(e) = runtime.execute_script("ext:rt/bootstrap", bootstrap) {
+  if let Err(e) = runtime.execute_script("ext:rt_web/bootstrap", bootstrap) {
     // Only an engine bug could make two deletes throw; report it plainly.
     eprintln!("error: runtime bootstrap failed: {e}");
   }
@@ -154,7 +155,7 @@ pub struct ScriptOptions {
   pub test: Option<TestRun>,
   /// Shared with the other workers of `--workers N` (ports and pub/sub
   /// hubs), or with the Redis backplane of `--pubsub`.
-  pub group: Option<crate::server::group::GroupMember>,
+  pub group: Option<rt_ext::server::group::GroupMember>,
   /// Under `--workers`: drain when this says so (the supervisor handles
   /// signals); otherwise on SIGINT/SIGTERM.
   pub shutdown: Option<std::sync::Arc<cluster::Shutdown>>,
@@ -241,7 +242,7 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
         () = drain_requested(shutdown.as_deref()) => {
           // Ctrl-C / SIGTERM: stop accepting, let in-flight requests finish
           // (bounded), then leave even if timers would keep the script alive.
-          for server in crate::ext::serve::servers(&op_state.borrow()) {
+          for server in rt_ext::ext::serve::ops::servers(&op_state.borrow()) {
             server.stop(false);
           }
           tokio::select! {
@@ -320,7 +321,7 @@ pub async fn run_classic(
   if let Ok(url) = url::Url::parse(&scripts.location) {
     rt_ext::ext::set_location(&mut runtime.op_state().borrow_mut(), url);
   }
-  runtime.execute_script("ext:rt/location", prelude)?;
+  runtime.execute_script("ext:rt_web/location", prelude)?;
   for path in &scripts.files {
     let source = std::fs::read_to_string(path).map_err(|e| {
       deno_core::error::CoreError::from(deno_core::error::CoreErrorKind::Io(e))
@@ -337,7 +338,7 @@ pub async fn run_classic(
 async fn stopped_servers_closed(
   op_state: &std::rc::Rc<std::cell::RefCell<deno_core::OpState>>,
 ) {
-  let servers = crate::ext::serve::servers(&op_state.borrow());
+  let servers = rt_ext::ext::serve::ops::servers(&op_state.borrow());
   for server in servers.into_iter().filter(|s| s.is_stopping()) {
     server.closed().await;
   }

@@ -9,6 +9,11 @@ pub static SNAPSHOT: &[u8] =
 pub static RESIDUAL_LAZY_JS: &[(&str, &str)] =
   include!(concat!(env!("OUT_DIR"), "/residual_lazy.rs"));
 
+/// The same for rt's modules not evaluated into the snapshot (`node:fs`,
+/// `bun:test`, ...), loaded when first imported.
+pub static RESIDUAL_LAZY_ESM: &[(&str, &str)] =
+  include!(concat!(env!("OUT_DIR"), "/residual_lazy_esm.rs"));
+
 #[cfg(test)]
 mod tests {
   use super::*;

@@ -14,10 +14,10 @@ use super::WorkerBoot;
 use super::create_runtime;
 use super::exit_code;
 use super::resolve_main;
-use crate::ext::process::ProcessState;
-use crate::ext::worker::WorkerEvent;
-use crate::ext::worker::WorkerFactory;
-use crate::ext::worker::WorkerSpec;
+use rt_ext::ext::web::process::ProcessState;
+use rt_ext::ext::web::worker::WorkerEvent;
+use rt_ext::ext::web::worker::WorkerFactory;
+use rt_ext::ext::web::worker::WorkerSpec;
 
 /// The factory every runtime gets, so scripts and workers can start workers.
 pub fn factory() -> WorkerFactory {
@@ -93,7 +93,7 @@ fn run(spec: WorkerSpec) -> i32 {
   };
   let page = url.scheme() != "file";
   let source = if classic {
-    match crate::ext::worker::load_script(url.as_str()) {
+    match rt_ext::ext::web::worker::load_script(url.as_str()) {
       Ok(source) => Some(source),
       Err(e) => return fail(e.to_string()),
     }
@@ -184,7 +184,7 @@ async fn run_worker(
       "globalThis.__rtSetLocation({});",
       serde_json::Value::from(url.as_str())
     );
-    runtime.execute_script("ext:rt/location", set)?;
+    runtime.execute_script("ext:rt_web/location", set)?;
     rt_ext::ext::set_location(
       &mut runtime.op_state().borrow_mut(),
       url.clone(),
@@ -194,7 +194,7 @@ async fn run_worker(
   match classic {
     Some(source) => {
       runtime.execute_script(url.to_string(), source)?;
-      runtime.execute_script("ext:rt/worker_start", START)?;
+      runtime.execute_script("ext:rt_web/worker_start", START)?;
       runtime
         .run_event_loop(deno_core::PollEventLoopOptions::default())
         .await
@@ -202,7 +202,7 @@ async fn run_worker(
     None => {
       let id = runtime.load_main_es_module(url).await?;
       let evaluation = runtime.mod_evaluate(id);
-      runtime.execute_script("ext:rt/worker_start", START)?;
+      runtime.execute_script("ext:rt_web/worker_start", START)?;
       runtime
         .run_event_loop(deno_core::PollEventLoopOptions::default())
         .await?;

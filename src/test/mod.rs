@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
-use rt_ext::ext::test::TestConfig;
+use rt_ext::ext::test::runner::TestConfig;
 
 /// `rt test` arguments (Bun's flags).
 #[derive(clap::Args, Debug, Clone)]
@@ -366,7 +366,7 @@ pub fn run_file(args: TestRunArgs) -> i32 {
   };
   crate::runtime::run_script(crate::runtime::ScriptOptions {
     main: args.file,
-    test: Some(rt_ext::ext::test::TestRun::new(config, args.report)),
+    test: Some(rt_ext::ext::test::runner::TestRun::new(config, args.report)),
     ..Default::default()
   })
 }

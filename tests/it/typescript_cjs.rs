@@ -224,3 +224,12 @@ fn transpiled_output_is_cached_and_the_cache_can_be_disabled() {
   assert!(off.stdout.starts_with("hello ada"), "{off:?}");
   assert!(!cache.exists(), "RT_TRANSPILER_CACHE_PATH=0 writes nothing");
 }
+
+/// Every Node built-in has the named exports it had as a synthetic module
+/// (the list is the one those modules gave), as one ES module per name:
+/// `require(name)` is its default export, by either name.
+#[test]
+fn node_builtins_keep_their_named_exports() {
+  let out = run_fixture("node/builtin_exports.mjs", &[]);
+  assert_stdout(&out, include_str!("../fixtures/node/builtin_exports.out"));
+}

@@ -300,6 +300,17 @@ macro_rules! coded_error {
   )+};
 }
 
+/// The table for JS: `[name, class, code]` per row, in table order. Read
+/// once, while the startup snapshot is made (`ext/web/01_errors.js`).
+#[deno_core::op2]
+#[serde]
+pub fn op_rt_error_codes() -> Vec<(&'static str, &'static str, &'static str)> {
+  Code::ALL
+    .iter()
+    .map(|code| (code.name(), code.class(), code.as_str()))
+    .collect()
+}
+
 /// One property of [`Coded::properties`].
 pub fn property(
   name: &'static str,

@@ -1,31 +1,45 @@
-//! The `rt` deno_core extension: rt's own ops and the JS shim in `js/`.
+//! rt's deno_core extensions, one per area, each with its ops and its
+//! scripts beside them (see `README.md` here for the scripts' load bands):
 //!
-//! deno_web and deno_webidl only register their scripts; `js/00_web.js`
+//! | extension | area |
+//! |---|---|
+//! | `rt_web` | globals: deno_web's classes, errors, `process`, `console`, timers, `crypto`, `structuredClone`, Web Workers |
+//! | `rt_net` | TCP and Unix sockets (ops only) |
+//! | `rt_node` | Node's built-in modules, `require` |
+//! | `rt_http` | Headers, FormData, bodies, Request, Response, `Bun.file`, `fetch`, EventSource |
+//! | `rt_ws` | WebSockets by id, and the `WebSocket` client |
+//! | `rt_serve` | `Bun.serve`, its WebSocket side |
+//! | `rt_bun` | the `Bun` global and `bun` module (from [`surface`]), Bun's utilities, Bun.redis, sockets |
+//! | `rt_test` | `bun:test` under `rt test` |
+//!
+//! deno_web and deno_webidl only register their scripts; `web/00_web.js`
 //! installs their classes as lazy globals so that a script pays only for the
 //! web APIs it touches.
 
 pub mod bun;
-pub mod crypto;
-pub mod fetch;
-pub mod file;
-pub mod hash;
-pub mod modules;
+pub mod http;
 pub mod net;
 pub mod node;
-pub mod process;
-pub mod redis;
 pub mod serve;
+pub mod surface;
 pub mod test;
-pub mod worker;
+pub mod web;
 pub mod ws;
-pub mod ws_client;
 
 use std::sync::Arc;
 
+use ::http::HeaderMap;
 use deno_core::ByteString;
 use deno_core::Extension;
-use http::HeaderMap;
-use process::ProcessState;
+use deno_core::ExtensionFileSource;
+
+use self::serve::ops::ServeOverrides;
+use self::web::process::ProcessState;
+
+/// The scripts beside each extension's ops, listed by `build.rs`.
+mod files {
+  include!(concat!(env!("OUT_DIR"), "/js_files.rs"));
+}
 
 /// Header pairs from JS as a `HeaderMap` (order and repeats kept); the
 /// error is the name of the first header HTTP cannot carry.
@@ -56,7 +70,7 @@ pub fn set_location(state: &mut deno_core::OpState, url: url::Url) {
 /// `rt serve` flags (none under `rt run`).
 pub fn extensions(
   process: ProcessState,
-  serve: Option<serve::ServeOverrides>,
+  serve: Option<ServeOverrides>,
 ) -> Vec<Extension> {
   vec![
     deno_webidl::deno_webidl::init(),
@@ -66,267 +80,159 @@ pub fn extensions(
       false,
       deno_web::InMemoryBroadcastChannel::default(),
     ),
-    rt::init(process, serve),
+    web::rt_web::init(process),
+    net::rt_net::init(),
+    node::rt_node::init(),
+    http::rt_http::init(),
+    ws::rt_ws::init(),
+    serve::rt_serve::init(serve),
+    bun::rt_bun::init(),
+    test::rt_test::init(),
   ]
 }
 
-deno_core::extension!(
-  rt,
-  deps = [deno_webidl, deno_web],
-  ops = [
-    process::op_rt_process_info,
-    process::op_rt_env,
-    process::op_rt_set_exit_code,
-    process::op_rt_exit,
-    process::op_rt_nanoseconds,
-    process::op_rt_isatty,
-    process::op_rt_rss,
-    crypto::op_rt_random_fill,
-    crypto::op_rt_random_uuid,
-    hash::op_bun_hash_algorithms,
-    hash::op_bun_hasher_new,
-    hash::op_bun_hasher_size,
-    hash::op_bun_hasher_update,
-    hash::op_bun_hasher_update_str,
-    hash::op_bun_hasher_digest,
-    hash::op_bun_hasher_digest_text,
-    hash::op_bun_hasher_copy,
-    hash::op_bun_digest_once,
-    hash::op_bun_digest_once_str,
-    hash::op_bun_digest_once_text,
-    hash::op_bun_digest_once_str_text,
-    hash::op_bun_escape_html,
-    hash::op_bun_hash,
-    hash::op_bun_hash_str,
-    hash::op_bun_hash_high,
-    hash::op_bun_password_hash,
-    hash::op_bun_password_hash_sync,
-    hash::op_bun_password_verify,
-    hash::op_bun_password_verify_sync,
-    bun::op_bun_zlib,
-    bun::op_bun_zlib_async,
-    bun::op_bun_which,
-    bun::op_bun_sleep_sync,
-    redis::op_redis_open,
-    redis::op_redis_batch,
-    redis::op_redis_command_bytes,
-    redis::op_redis_command_buffer,
-    redis::op_redis_connect,
-    redis::op_redis_subscription,
-    redis::op_redis_stop,
-    redis::op_redis_next_message,
-    fetch::op_fetch_start,
-    fetch::op_fetch_get,
-    fetch::op_fetch_set_defaults,
-    fetch::op_fetch_read_text,
-    fetch::op_fetch_text_now,
-    fetch::op_fetch_send,
-    fetch::op_fetch_upload,
-    fetch::op_fetch_upload_end,
-    fetch::op_fetch_identity_next,
-    fetch::op_fetch_identity_reply,
-    fetch::op_fetch_read,
-    fetch::op_fetch_read_all,
-    fetch::op_fetch_abort,
-    serve::op_rt_serve_overrides,
-    serve::op_serve_start,
-    serve::op_serve_take,
-    serve::op_serve_wait,
-    serve::op_serve_method,
-    serve::op_serve_url,
-    serve::op_serve_headers,
-    serve::op_serve_params,
-    serve::op_serve_request_ip,
-    serve::op_serve_has_body,
-    serve::op_serve_body_chunk,
-    serve::op_serve_body_all,
-    serve::op_serve_client_gone,
-    serve::op_serve_respond_text,
-    serve::op_serve_respond,
-    serve::op_serve_respond_bytes,
-    serve::op_serve_respond_file,
-    serve::op_serve_respond_piped,
-    serve::op_serve_respond_stream,
-    serve::op_serve_stream_write,
-    serve::op_serve_stream_close,
-    serve::op_serve_pending,
-    serve::op_serve_timeout,
-    serve::op_serve_reload,
-    serve::op_serve_reload_tls,
-    serve::op_serve_stream_trailers,
-    serve::op_serve_peer_certificate,
-    serve::op_serve_stop,
-    serve::op_serve_closed,
-    ws::op_ws_configure,
-    ws::op_ws_upgrade,
-    ws::op_ws_take,
-    ws::op_ws_wait,
-    ws::op_ws_send_text,
-    ws::op_ws_send_binary,
-    ws::op_ws_control,
-    ws::op_ws_publish,
-    ws::op_ws_subscribe,
-    ws::op_ws_unsubscribe,
-    ws::op_ws_is_subscribed,
-    ws::op_ws_subscriptions,
-    ws::op_ws_subscriber_count,
-    ws::op_ws_close,
-    ws::op_ws_terminate,
-    ws::op_ws_buffered,
-    ws_client::op_ws_connect,
-    ws_client::op_ws_client_take,
-    ws_client::op_ws_client_wait,
-    modules::op_rt_require_resolve,
-    modules::op_rt_require_load,
-    file::op_bun_file_type,
-    file::op_bun_write,
-    file::op_bun_write_sync,
-    file::op_bun_file_delete,
-    node::op_node_fs_read_sync,
-    node::op_node_fs_read,
-    node::op_node_fs_write_sync,
-    node::op_node_fs_write,
-    node::op_node_fs_stat_sync,
-    node::op_node_fs_stat,
-    node::op_node_fs_readdir_sync,
-    node::op_node_fs_readdir,
-    node::op_node_fs_mkdir_sync,
-    node::op_node_fs_mkdir,
-    node::op_node_fs_rm_sync,
-    node::op_node_fs_rm,
-    node::op_node_fs_exists_sync,
-    node::op_node_os_info,
-    net::op_net_listen,
-    net::op_net_accept,
-    net::op_net_connect,
-    net::op_net_read,
-    net::op_net_write,
-    net::op_net_try_write,
-    net::op_net_writable,
-    net::op_net_shutdown,
-    net::op_net_set_nodelay,
-    net::op_net_set_keepalive,
-    net::op_net_close,
-    net::op_net_lookup,
-    test::op_test_config,
-    test::op_test_report,
-    test::op_test_certificate,
-    worker::op_worker_create,
-    worker::op_worker_event,
-    worker::op_worker_terminate,
-    worker::op_worker_scope,
-    worker::op_worker_exit,
-    worker::op_worker_load_script,
-  ],
-  esm_entry_point = "ext:rt/99_main.js",
-  esm = [
-    dir "js",
-    "00_web.js",
-    "10_console.js",
-    "20_timers.js",
-    "30_crypto.js",
-    "40_process.js",
-    "50_bun.js",
-    "51_file.js",
-    "52_cookie.js",
-    "53_clone.js",
-    "59_mime.js",
-    "60_headers.js",
-    "61_body.js",
-    "62_formdata.js",
-    "63_request.js",
-    "64_response.js",
-    "65_server_websocket.js",
-    "66_worker.js",
-    "70_serve.js",
-    "79_scheme_fetch.js",
-    "80_fetch.js",
-    "85_websocket.js",
-    "86_eventsource.js",
-    "90_location.js",
-    "99_main.js",
-  ],
-  // Node built-ins: scripts evaluated on first import or require, each
-  // returning its exports object (the synthetic ES module's exports).
-  lazy_loaded_js = [
-    dir "js",
-    "node/_errors.js",
-    "node/assert.js",
-    "node/async_hooks.js",
-    "node/buffer.js",
-    "node/crypto.js",
-    "node/diagnostics_channel.js",
-    "node/dns.js",
-    "node/events.js",
-    "node/fs.js",
-    "node/fs_promises.js",
-    "node/module.js",
-    "node/net.js",
-    "node/os.js",
-    "node/path.js",
-    "node/process.js",
-    "node/stream.js",
-    "node/string_decoder.js",
-    "node/timers.js",
-    "node/tls.js",
-    "node/tty.js",
-    "node/url.js",
-    "node/util.js",
-    "bun/asymmetric.js",
-    "bun/bun.js",
-    "bun/equals.js",
-    "bun/expect.js",
-    "bun/format.js",
-    "bun/harness.js",
-    "bun/hash.js",
-    "bun/inspect.js",
-    "bun/password.js",
-    "bun/redis.js",
-    "bun/util.js",
-    "bun/internal_for_testing.js",
-    "bun/jsc.js",
-    "bun/mock.js",
-    "bun/report.js",
-    "bun/socket.js",
-    "bun/test.js",
-  ],
-  synthetic_esm = [
-    "node:assert" = "ext:rt/node/assert.js",
-    "node:async_hooks" = "ext:rt/node/async_hooks.js",
-    "node:buffer" = "ext:rt/node/buffer.js",
-    "node:crypto" = "ext:rt/node/crypto.js",
-    "node:diagnostics_channel" = "ext:rt/node/diagnostics_channel.js",
-    "node:dns" = "ext:rt/node/dns.js",
-    "node:events" = "ext:rt/node/events.js",
-    "node:fs" = "ext:rt/node/fs.js",
-    "node:fs/promises" = "ext:rt/node/fs_promises.js",
-    "node:module" = "ext:rt/node/module.js",
-    "node:net" = "ext:rt/node/net.js",
-    "node:os" = "ext:rt/node/os.js",
-    "node:path" = "ext:rt/node/path.js",
-    "node:path/posix" = "ext:rt/node/path.js",
-    "node:process" = "ext:rt/node/process.js",
-    "node:stream" = "ext:rt/node/stream.js",
-    "node:string_decoder" = "ext:rt/node/string_decoder.js",
-    "node:timers" = "ext:rt/node/timers.js",
-    "node:tls" = "ext:rt/node/tls.js",
-    "node:tty" = "ext:rt/node/tty.js",
-    "node:url" = "ext:rt/node/url.js",
-    "node:util" = "ext:rt/node/util.js",
-    "bun:main" = "ext:rt/bun/bun.js",
-    "bun:test" = "ext:rt/bun/test.js",
-    "bun:jsc" = "ext:rt/bun/jsc.js",
-    "bun:internal-for-testing" = "ext:rt/bun/internal_for_testing.js",
-    "rt:harness" = "ext:rt/bun/harness.js",
-  ],
-  options = { process: ProcessState, serve: Option<serve::ServeOverrides> },
-  state = |state, options| {
-    state.put(options.process);
-    state.put(serve::ServeState::default());
-    state.put(fetch::FetchState::default());
-    state.put(ws_client::WsClientState::default());
-    if let Some(overrides) = options.serve {
-      state.put(overrides);
+/// Sets an extension's lazily loaded modules: the scripts beside its ops,
+/// under the public specifiers the surface table gives some (`node:fs`).
+fn with_scripts(ext: &mut Extension, scripts: &[ExtensionFileSource]) {
+  ext.lazy_loaded_esm_files = std::borrow::Cow::Owned(
+    scripts
+      .iter()
+      .map(|file| {
+        let mut file = file.clone();
+        if let Some(specifier) = surface::specifier_of_file(file.specifier) {
+          file.specifier = specifier;
+        }
+        file
+      })
+      .collect(),
+  );
+}
+
+#[cfg(test)]
+mod tests {
+  use std::collections::HashMap;
+  use std::path::Path;
+
+  /// The folders with scripts, in extension (load) order.
+  const AREAS: &[&str] = &["web", "node", "http", "ws", "serve", "bun", "test"];
+
+  /// One script: its area's position, its number (`None`: loaded on
+  /// first use), its source.
+  struct Script {
+    area: usize,
+    number: Option<u32>,
+    source: String,
+  }
+
+  /// Every script by specifier (`ext:rt_web/00_web.js`), with the public
+  /// specifiers the surface table gives some as aliases of theirs.
+  fn scripts() -> (HashMap<String, Script>, HashMap<String, String>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ext");
+    let mut scripts = HashMap::new();
+    let mut aliases = HashMap::new();
+    for (area, name) in AREAS.iter().enumerate() {
+      for entry in std::fs::read_dir(root.join(name)).expect("an area folder") {
+        let path = entry.expect("a directory entry").path();
+        let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+          continue;
+        };
+        if !file.ends_with(".js") {
+          continue;
+        }
+        let specifier = format!("ext:rt_{name}/{file}");
+        let number = file
+          .split_once('_')
+          .and_then(|(n, _)| (n.len() == 2).then(|| n.parse().ok()).flatten());
+        let source = std::fs::read_to_string(&path).expect("a script");
+        if let Some(public) = super::surface::specifier_of_file(&specifier) {
+          aliases.insert(public.to_string(), specifier.clone());
+        }
+        scripts.insert(
+          specifier,
+          Script {
+            area,
+            number,
+            source,
+          },
+        );
+      }
     }
-  },
-);
+    (scripts, aliases)
+  }
+
+  /// The specifiers a script imports statically.
+  fn imports(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("import ") {
+      let at_line_start = at == 0 || rest[..at].ends_with('\n');
+      rest = &rest[at + "import ".len()..];
+      if !at_line_start {
+        continue;
+      }
+      let Some(end) = rest.find(';') else { break };
+      let statement = &rest[..end];
+      if let Some(open) = statement.rfind('"') {
+        let before = &statement[..open];
+        if let Some(start) = before.rfind('"') {
+          found.push(statement[start + 1..open].to_string());
+        }
+      }
+    }
+    found
+  }
+
+  #[test]
+  fn scripts_are_ascii() {
+    let (scripts, _) = scripts();
+    let mut bad: Vec<&String> = scripts
+      .iter()
+      .filter(|(_, s)| !s.source.is_ascii())
+      .map(|(specifier, _)| specifier)
+      .collect();
+    bad.sort();
+    assert!(bad.is_empty(), "non-ASCII bytes in {bad:?}");
+  }
+
+  #[test]
+  fn imports_point_to_lower_numbers_and_earlier_extensions() {
+    let (scripts, aliases) = scripts();
+    let mut wrong = Vec::new();
+    for (specifier, script) in &scripts {
+      for import in imports(&script.source) {
+        if import.starts_with("ext:core/") || import.starts_with("ext:deno_") {
+          continue;
+        }
+        let target = aliases.get(&import).unwrap_or(&import);
+        let Some(imported) = scripts.get(target) else {
+          wrong
+            .push(format!("{specifier} imports {import}, which is no script"));
+          continue;
+        };
+        let fine = match (script.number, imported.number) {
+          (Some(from), Some(to)) => to < from,
+          // The snapshot's modules never import what loads on first use.
+          (Some(_), None) => false,
+          (None, Some(_)) => true,
+          (None, None) => imported.area <= script.area,
+        };
+        if !fine || target == specifier {
+          wrong.push(format!("{specifier} imports {import}"));
+        }
+      }
+    }
+    wrong.sort();
+    assert!(
+      wrong.is_empty(),
+      "imports against the bands:\n{}",
+      wrong.join("\n")
+    );
+  }
+
+  #[test]
+  fn the_import_scanner_reads_every_form() {
+    let source = "import { a } from \"ext:x/1.js\";\nimport {\n  b,\n} from \"node:y\";\n\
+      import \"ext:z/2.js\";\nconst s = \"import x from 'no'\";\n";
+    assert_eq!(imports(source), ["ext:x/1.js", "node:y", "ext:z/2.js"]);
+  }
+}

@@ -1,0 +1,36 @@
+//! `rt_http`: the Fetch standard's classes (Headers, FormData, bodies,
+//! Request, Response) as a thin shim over ops, `Bun.file` and `Bun.write`,
+//! `fetch` on the pooled client in [`crate::client`], and EventSource.
+
+pub mod fetch;
+pub mod file;
+
+deno_core::extension!(
+  rt_http,
+  deps = [rt_web, rt_node],
+  ops = [
+    fetch::op_fetch_start,
+    fetch::op_fetch_get,
+    fetch::op_fetch_set_defaults,
+    fetch::op_fetch_read_text,
+    fetch::op_fetch_text_now,
+    fetch::op_fetch_send,
+    fetch::op_fetch_upload,
+    fetch::op_fetch_upload_end,
+    fetch::op_fetch_identity_next,
+    fetch::op_fetch_identity_reply,
+    fetch::op_fetch_read,
+    fetch::op_fetch_read_all,
+    fetch::op_fetch_abort,
+    file::op_bun_file_type,
+    file::op_bun_write,
+    file::op_bun_write_sync,
+    file::op_bun_file_delete,
+  ],
+  state = |state| {
+    state.put(fetch::FetchState::default());
+  },
+  customizer = |ext: &mut deno_core::Extension| {
+    super::with_scripts(ext, super::files::HTTP);
+  },
+);
