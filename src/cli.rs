@@ -50,9 +50,9 @@ enum Command {
     /// sharing the port and pub/sub topics (`auto`: one per core).
     #[arg(long, value_name = "N|auto", value_parser = parse_workers)]
     workers: Option<usize>,
-    /// How the workers share the port: `reuseport` (each listens, the
+    /// How the replicas share the port: `reuseport` (each listens, the
     /// kernel spreads connections by a hash) or `handoff` (one acceptor
-    /// hands connections to the workers in turn).
+    /// hands connections to the replicas in turn).
     #[arg(long, value_name = "MODE", default_value = "reuseport", value_parser = ["reuseport", "handoff"])]
     workers_accept: String,
     /// Share pub/sub topics with other processes through Redis
@@ -128,8 +128,10 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       run_script(ScriptOptions {
         main: file,
         args,
-        group: group
-          .map(|group| rt_ext::server::group::GroupMember { group, worker: 0 }),
+        group: group.map(|group| rt_ext::server::group::GroupMember {
+          group,
+          replica: 0,
+        }),
         ..Default::default()
       })
     }
@@ -167,12 +169,12 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       };
       match group {
         Some(group) if workers > 1 => {
-          let app = crate::runtime::cluster::WorkerApp {
+          let app = crate::runtime::cluster::ReplicaApp {
             main: file,
             args,
             serve,
           };
-          crate::runtime::cluster::serve_workers(&app, workers, &group)
+          crate::runtime::cluster::serve_replicas(&app, workers, &group)
         }
         group => run_script(ScriptOptions {
           main: file,
@@ -180,7 +182,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
           serve: Some(serve),
           group: group.map(|group| rt_ext::server::group::GroupMember {
             group,
-            worker: 0,
+            replica: 0,
           }),
           ..Default::default()
         }),
@@ -192,7 +194,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
 /// `--workers`: a count from 1, or `auto` (one per core).
 fn parse_workers(value: &str) -> Result<usize, String> {
   if value == "auto" {
-    return Ok(crate::runtime::cluster::auto_workers());
+    return Ok(crate::runtime::cluster::auto_replicas());
   }
   match value.parse::<usize>() {
     Ok(n) if (1..=1024).contains(&n) => Ok(n),
@@ -202,7 +204,7 @@ fn parse_workers(value: &str) -> Result<usize, String> {
   }
 }
 
-/// The group the runtimes of this process share: with several workers, or
+/// The group the runtimes of this process share: with several replicas, or
 /// with a Redis backplane (`--pubsub`, else `$RT_PUBSUB_URL`). `Err` is the
 /// exit code after a bad URL was reported.
 fn pubsub_group(

@@ -1,7 +1,7 @@
-//! `rt serve --workers N`: N copies of the app, each a runtime of its own on
-//! its own thread (with its own current-thread tokio runtime), listening on
+//! `rt serve --workers N`: N copies of the app (replicas: the word keeps
+//! them apart from Web Workers), each a runtime of its own on its own thread (with its own current-thread tokio runtime), listening on
 //! one port through SO_REUSEPORT and sharing pub/sub hubs
-//! ([`ServeGroup`]). This thread supervises them: a worker that crashes is
+//! ([`ServeGroup`]). This thread supervises them: a replica that crashes is
 //! started again while the others keep serving; SIGINT/SIGTERM drains all.
 
 use std::sync::Arc;
@@ -15,12 +15,12 @@ use rt_ext::server::group::GroupMember;
 use rt_ext::server::group::ServeGroup;
 use rt_ext::util::latch::Latch;
 
-/// A worker that crashes this soon after starting, this many times in a
+/// A replica that crashes this soon after starting, this many times in a
 /// row, is not started again (its app cannot start).
 const QUICK_CRASH: Duration = Duration::from_secs(1);
 const QUICK_CRASHES: u32 = 5;
 
-/// Asks every worker to drain and stop (the workers' stand-in for a signal).
+/// Asks every replica to drain and stop (the replicas' stand-in for a signal).
 #[derive(Default)]
 pub struct Shutdown(Latch);
 
@@ -41,8 +41,8 @@ impl Shutdown {
   }
 }
 
-/// What every worker runs.
-pub struct WorkerApp {
+/// What every replica runs.
+pub struct ReplicaApp {
   /// The entry module.
   pub main: std::path::PathBuf,
   /// The script's arguments.
@@ -51,15 +51,15 @@ pub struct WorkerApp {
   pub serve: ServeOverrides,
 }
 
-/// The number of workers `--workers auto` means: one per core.
-pub fn auto_workers() -> usize {
+/// The number of replicas `--workers auto` means: one per core.
+pub fn auto_replicas() -> usize {
   std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Runs `count` workers of `app` until they all end; returns the exit code
+/// Runs `count` replicas of `app` until they all end; returns the exit code
 /// (0 after a drain, else the last non-zero code).
-pub fn serve_workers(
-  app: &WorkerApp,
+pub fn serve_replicas(
+  app: &ReplicaApp,
   count: usize,
   group: &Arc<ServeGroup>,
 ) -> i32 {
@@ -76,7 +76,7 @@ pub fn serve_workers(
       }),
       group: Some(GroupMember {
         group: group.clone(),
-        worker: index,
+        replica: index,
       }),
       shutdown: Some(shutdown.clone()),
       ..Default::default()
@@ -92,12 +92,12 @@ pub fn serve_workers(
         let _ = report.send((index, code));
       });
     if let Err(e) = spawned {
-      eprintln!("error: cannot start worker {index}: {e}");
+      eprintln!("error: cannot start replica {index}: {e}");
       let _ = done_tx.send((index, 1));
     }
     Instant::now()
   };
-  // Only the first worker prints `Listening on ...` (they share the port).
+  // Only the first replica prints `Listening on ...` (they share the port).
   let mut started: Vec<Instant> =
     (0..count).map(|i| start(i, i == 0)).collect();
   let mut quick_crashes = vec![0u32; count];
@@ -108,7 +108,7 @@ pub fn serve_workers(
       break;
     };
     if code == 0 || shutdown.is_requested() {
-      group.release_worker(index);
+      group.release_replica(index);
       running -= 1;
       continue;
     }
@@ -120,20 +120,20 @@ pub fn serve_workers(
     }
     if quick_crashes[index] >= QUICK_CRASHES {
       eprintln!(
-        "rt: worker {index} keeps exiting at start (code {code}); not restarting it"
+        "rt: replica {index} keeps exiting at start (code {code}); not restarting it"
       );
-      group.release_worker(index);
+      group.release_replica(index);
       running -= 1;
       continue;
     }
-    eprintln!("rt: worker {index} exited with code {code}; restarting it");
+    eprintln!("rt: replica {index} exited with code {code}; restarting it");
     started[index] = start(index, false);
   }
   if shutdown.is_requested() { 0 } else { exit }
 }
 
-/// Turns SIGINT/SIGTERM into a drain of every worker (a thread of its own:
-/// the workers do not listen for signals themselves).
+/// Turns SIGINT/SIGTERM into a drain of every replica (a thread of its own:
+/// the replicas do not listen for signals themselves).
 fn watch_signals(shutdown: Arc<Shutdown>) {
   let _ =
     std::thread::Builder::new()

@@ -153,7 +153,7 @@ pub struct ScriptOptions {
   pub serve: Option<ServeOverrides>,
   /// `rt test-run`: run `main`'s `bun:test` tests with these settings.
   pub test: Option<TestRun>,
-  /// Shared with the other workers of `--workers N` (ports and pub/sub
+  /// Shared with the other replicas of `--workers N` (ports and pub/sub
   /// hubs), or with the Redis backplane of `--pubsub`.
   pub group: Option<rt_ext::server::group::GroupMember>,
   /// Under `--workers`: drain when this says so (the supervisor handles

@@ -11,7 +11,7 @@ const EXTENSIONS: &[&str] =
   &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
 
 /// A test file by its name.
-pub fn is_test_file(path: &Path) -> bool {
+pub(super) fn is_test_file(path: &Path) -> bool {
   let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
     return false;
   };
@@ -25,7 +25,10 @@ pub fn is_test_file(path: &Path) -> bool {
 }
 
 /// The files to run, sorted, without repeats.
-pub fn find(cwd: &Path, args: &[String]) -> Result<Vec<PathBuf>, String> {
+pub(super) fn find(
+  cwd: &Path,
+  args: &[String],
+) -> Result<Vec<PathBuf>, String> {
   let mut files = Vec::new();
   let mut filters = Vec::new();
   for arg in args {
@@ -84,7 +87,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 /// A path as printed: relative to the working directory when below it.
-pub fn shown(cwd: &Path, path: &Path) -> String {
+pub(super) fn shown(cwd: &Path, path: &Path) -> String {
   path.strip_prefix(cwd).unwrap_or(path).display().to_string()
 }
 

@@ -15,7 +15,7 @@ use super::FileResults;
 /// One file's expected outcome.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct FileExpectation {
+pub(super) struct FileExpectation {
   /// Tests that pass.
   pub pass: usize,
   /// Tests that fail.
@@ -27,13 +27,13 @@ pub struct FileExpectation {
 
 /// The expectations file.
 #[derive(Debug, Default)]
-pub struct Expectations {
+pub(super) struct Expectations {
   files: BTreeMap<String, FileExpectation>,
 }
 
 impl Expectations {
   /// Reads `path`; a missing file is empty expectations.
-  pub fn load(path: &Path) -> Result<Self, String> {
+  pub(super) fn load(path: &Path) -> Result<Self, String> {
     let text = match std::fs::read_to_string(path) {
       Ok(text) => text,
       Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -47,7 +47,7 @@ impl Expectations {
   }
 
   /// Writes the expectations back, sorted.
-  pub fn save(&self, path: &Path) -> Result<(), String> {
+  pub(super) fn save(&self, path: &Path) -> Result<(), String> {
     let text =
       serde_json::to_string_pretty(&self.files).map_err(|e| e.to_string())?;
     std::fs::write(path, text + "\n")
@@ -65,7 +65,7 @@ impl Expectations {
   }
 
   /// What this run did that the expectations did not say, one line each.
-  pub fn check(&self, run: &[FileResults]) -> Vec<String> {
+  pub(super) fn check(&self, run: &[FileResults]) -> Vec<String> {
     let mut out = Vec::new();
     for file in run {
       let expected = self
@@ -99,7 +99,7 @@ impl Expectations {
   }
 
   /// Takes this run's outcomes as the new expectations.
-  pub fn update(&mut self, run: &[FileResults]) {
+  pub(super) fn update(&mut self, run: &[FileResults]) {
     for file in run {
       let key = self
         .key_for(&file.shown)

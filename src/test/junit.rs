@@ -28,7 +28,7 @@ fn is_code_frame(line: &str) -> bool {
 }
 
 /// The report for these files.
-pub fn render(files: &[FileResults]) -> String {
+pub(super) fn render(files: &[FileResults]) -> String {
   let count = |f: &FileResults, s: &str| {
     f.results.iter().filter(|r| r.status == s).count()
   };

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// What a variant is expected to do.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Expectation {
+pub(super) enum Expectation {
   /// Every subtest passes.
   Pass,
   /// The file fails (crash, timeout, or every subtest fails).
@@ -67,7 +67,7 @@ impl Expectation {
 }
 
 /// Every expectation file, keyed by variant path (`url/a.any.html?x`).
-pub struct Expectations {
+pub(super) struct Expectations {
   dir: PathBuf,
   entries: BTreeMap<String, Expectation>,
 }
@@ -90,7 +90,7 @@ fn flatten(
 
 impl Expectations {
   /// Loads every `*.json` in `dir` (missing directory: no expectations).
-  pub fn load(dir: &Path) -> Result<Self, String> {
+  pub(super) fn load(dir: &Path) -> Result<Self, String> {
     let mut entries = BTreeMap::new();
     if let Ok(read) = std::fs::read_dir(dir) {
       for entry in read.flatten() {
@@ -117,7 +117,7 @@ impl Expectations {
   }
 
   /// The expectation for a variant; unlisted variants are expected to pass.
-  pub fn get(&self, variant: &str) -> Expectation {
+  pub(super) fn get(&self, variant: &str) -> Expectation {
     self
       .entries
       .get(variant)
@@ -127,7 +127,7 @@ impl Expectations {
 
   /// Records a new expectation (for `--update`); ignore and flaky entries
   /// are the maintainers' and stay.
-  pub fn set(&mut self, variant: &str, expectation: Expectation) {
+  pub(super) fn set(&mut self, variant: &str, expectation: Expectation) {
     if matches!(
       self.entries.get(variant),
       Some(Expectation::Ignore | Expectation::Flaky)
@@ -138,7 +138,7 @@ impl Expectations {
   }
 
   /// Writes one file per top-level folder.
-  pub fn save(&self) -> Result<(), String> {
+  pub(super) fn save(&self) -> Result<(), String> {
     std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
     let mut files: BTreeMap<&str, Value> = BTreeMap::new();
     for (variant, expectation) in &self.entries {

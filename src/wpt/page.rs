@@ -53,7 +53,7 @@ const SHIM: &str = "globalThis.window = globalThis;\n";
 
 /// What runs the page's scripts.
 #[derive(Debug, Clone)]
-pub enum Runner {
+pub(super) enum Runner {
   /// rt itself: a child `rt wpt-run` with one file per script.
   Rt,
   /// Deno at this path, the way Deno's own WPT runner runs a page: one
@@ -64,11 +64,11 @@ pub enum Runner {
 
 /// Fetches test resources from wptserve over plain http.
 #[derive(Clone)]
-pub struct Client(HyperClient<HttpConnector, Empty<Bytes>>);
+pub(super) struct Client(HyperClient<HttpConnector, Empty<Bytes>>);
 
 impl Client {
   /// A pooled client.
-  pub fn new() -> Self {
+  pub(super) fn new() -> Self {
     Self(HyperClient::builder(TokioExecutor::new()).build(HttpConnector::new()))
   }
 
@@ -152,7 +152,7 @@ fn broken(variant: &Variant, why: String) -> Outcome {
 }
 
 /// Runs one variant to its outcome.
-pub async fn run_variant(
+pub(super) async fn run_variant(
   client: &Client,
   runner: &Runner,
   variant: &Variant,

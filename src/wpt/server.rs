@@ -10,14 +10,14 @@ use std::time::Duration;
 use std::time::Instant;
 
 /// The plain-http origin wptserve serves tests on.
-pub const HTTP_ORIGIN: &str = "http://localhost:8000";
+pub(super) const HTTP_ORIGIN: &str = "http://localhost:8000";
 /// The https origin (its CA is generated into /tmp/wpt-certs).
-pub const HTTPS_ORIGIN: &str = "https://localhost:8443";
+pub(super) const HTTPS_ORIGIN: &str = "https://localhost:8443";
 /// The CA wptserve's `openssl` config generates.
-pub const CA_FILE: &str = "/tmp/wpt-certs/cacert.pem";
+pub(super) const CA_FILE: &str = "/tmp/wpt-certs/cacert.pem";
 
 /// A running wptserve, stopped on drop (unless it was already running).
-pub struct WptServer {
+pub(super) struct WptServer {
   child: Option<Child>,
 }
 
@@ -40,7 +40,7 @@ fn answers() -> bool {
 impl WptServer {
   /// Starts `wpt serve` in `root` (or uses one already answering on 8000)
   /// and waits until it serves.
-  pub fn start(root: &Path, log: &Path) -> Result<Self, String> {
+  pub(super) fn start(root: &Path, log: &Path) -> Result<Self, String> {
     if answers() {
       return Ok(Self { child: None });
     }

@@ -2,6 +2,8 @@
 //! module a concern, all running the built `rt` on fixtures in
 //! `tests/fixtures/` against real sockets and peers.
 
+#![allow(clippy::unwrap_used, reason = "a panic fails the test")]
+
 mod common;
 
 mod browser_chat;

@@ -5,6 +5,7 @@
 use crate::common::Served;
 use crate::common::http;
 use crate::common::ws::*;
+use crate::common::{assert_stdout, run_fixture};
 
 fn server() -> Served {
   Served::spawn(&["run", "ws/server.js"], &[])
@@ -303,4 +304,15 @@ fn frames_sent_with_the_upgrade_request_are_not_lost() {
   assert_eq!(ws.read_text(), "echo second");
   ws.text("third");
   assert_eq!(ws.read_text(), "echo third");
+}
+
+/// `server.pendingWebSockets` counts the server's open WebSockets (it was
+/// always 0), compared with Bun's output for the same script.
+#[test]
+fn pending_websockets_counts_open_sockets() {
+  let out = run_fixture("serve/pending_websockets.js", &[]);
+  assert_stdout(
+    &out,
+    include_str!("../fixtures/serve/pending_websockets.out"),
+  );
 }

@@ -304,7 +304,8 @@ macro_rules! coded_error {
 /// once, while the startup snapshot is made (`ext/web/01_errors.js`).
 #[deno_core::op2]
 #[serde]
-pub fn op_rt_error_codes() -> Vec<(&'static str, &'static str, &'static str)> {
+pub(crate) fn op_rt_error_codes()
+-> Vec<(&'static str, &'static str, &'static str)> {
   Code::ALL
     .iter()
     .map(|code| (code.name(), code.class(), code.as_str()))

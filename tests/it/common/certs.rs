@@ -10,7 +10,7 @@ use rcgen::Issuer;
 use rcgen::KeyPair;
 
 /// A CA (PEM, for clients to trust) and a server config for `localhost`.
-pub struct TestCerts {
+pub(crate) struct TestCerts {
   /// The CA certificate, PEM.
   pub ca_pem: String,
   /// A rustls server config presenting the localhost certificate.
@@ -18,7 +18,7 @@ pub struct TestCerts {
 }
 
 /// Makes a CA and a localhost certificate; the server offers `alpn`.
-pub fn localhost(alpn: &[&[u8]]) -> TestCerts {
+pub(crate) fn localhost(alpn: &[&[u8]]) -> TestCerts {
   let ca_key = KeyPair::generate().unwrap();
   let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
   ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -47,7 +47,7 @@ pub fn localhost(alpn: &[&[u8]]) -> TestCerts {
 }
 
 /// PEM files for a server: a CA and a certificate it signs for `names`.
-pub struct PemSet {
+pub(crate) struct PemSet {
   /// The CA certificate, PEM (what clients trust).
   pub ca: String,
   /// The server certificate, PEM.
@@ -61,7 +61,7 @@ pub struct PemSet {
 /// A fresh CA and a certificate for `names` (DNS names or IP addresses).
 /// The two have different subject names (rcgen's default is one name for
 /// both, which OpenSSL clients such as curl take for a self-signed leaf).
-pub fn pem_set(names: &[&str]) -> PemSet {
+pub(crate) fn pem_set(names: &[&str]) -> PemSet {
   let ca_key = KeyPair::generate().unwrap();
   let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
   ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -92,7 +92,7 @@ fn named(common_name: &str) -> rcgen::DistinguishedName {
 }
 
 /// Runs `openssl` with `args` in `dir`, failing the test if it fails.
-pub fn openssl(dir: &std::path::Path, args: &[&str]) {
+pub(crate) fn openssl(dir: &std::path::Path, args: &[&str]) {
   let out = std::process::Command::new("openssl")
     .args(args)
     .current_dir(dir)
@@ -107,7 +107,7 @@ pub fn openssl(dir: &std::path::Path, args: &[&str]) {
 
 /// Writes `to` in `dir`: the PEM key `from` as encrypted PKCS#8 under
 /// `passphrase` (AES-256-CBC, PBKDF2), as `openssl pkcs8 -topk8` makes it.
-pub fn encrypt_key(
+pub(crate) fn encrypt_key(
   dir: &std::path::Path,
   from: &str,
   to: &str,
@@ -133,7 +133,7 @@ pub fn encrypt_key(
 
 /// A fresh CA and a client certificate it signs, named `CN=common_name`
 /// and marked for client authentication (mTLS).
-pub fn client_set(common_name: &str) -> PemSet {
+pub(crate) fn client_set(common_name: &str) -> PemSet {
   let ca_key = KeyPair::generate().unwrap();
   let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
   ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);

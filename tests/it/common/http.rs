@@ -9,11 +9,11 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 /// How long a test waits for a response before failing.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A parsed response.
 #[derive(Debug)]
-pub struct HttpResponse {
+pub(crate) struct HttpResponse {
   pub status: u16,
   pub headers: Vec<(String, String)>,
   pub body: Vec<u8>,
@@ -23,7 +23,7 @@ pub struct HttpResponse {
 
 impl HttpResponse {
   /// The first header with this name (case-insensitive).
-  pub fn header(&self, name: &str) -> Option<&str> {
+  pub(crate) fn header(&self, name: &str) -> Option<&str> {
     self
       .headers
       .iter()
@@ -32,18 +32,18 @@ impl HttpResponse {
   }
 
   /// The body as UTF-8.
-  pub fn text(&self) -> String {
+  pub(crate) fn text(&self) -> String {
     String::from_utf8_lossy(&self.body).into_owned()
   }
 }
 
 /// A keep-alive connection.
-pub struct Conn {
+pub(crate) struct Conn {
   reader: BufReader<Box<dyn ReadWrite>>,
 }
 
 /// A socket of either kind.
-pub trait ReadWrite: Read + Write + Send {}
+pub(crate) trait ReadWrite: Read + Write + Send {}
 
 impl ReadWrite for TcpStream {}
 
@@ -51,7 +51,7 @@ impl ReadWrite for std::os::unix::net::UnixStream {}
 
 impl Conn {
   /// Connects to 127.0.0.1:port.
-  pub fn open(port: u16) -> Conn {
+  pub(crate) fn open(port: u16) -> Conn {
     let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
     Conn {
@@ -60,7 +60,7 @@ impl Conn {
   }
 
   /// Connects to a unix socket.
-  pub fn open_unix(path: &std::path::Path) -> Conn {
+  pub(crate) fn open_unix(path: &std::path::Path) -> Conn {
     let stream =
       std::os::unix::net::UnixStream::connect(path).expect("connect unix");
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
@@ -70,26 +70,26 @@ impl Conn {
   }
 
   /// Wraps an already connected stream (a TLS session, say).
-  pub fn over(stream: Box<dyn ReadWrite>) -> Conn {
+  pub(crate) fn over(stream: Box<dyn ReadWrite>) -> Conn {
     Conn {
       reader: BufReader::new(stream),
     }
   }
 
   /// Reads exactly `n` bytes.
-  pub fn read_exact(&mut self, n: usize) -> Vec<u8> {
+  pub(crate) fn read_exact(&mut self, n: usize) -> Vec<u8> {
     let mut out = vec![0u8; n];
     self.reader.read_exact(&mut out).expect("read");
     out
   }
 
   /// Writes raw bytes.
-  pub fn send(&mut self, raw: &[u8]) {
+  pub(crate) fn send(&mut self, raw: &[u8]) {
     self.reader.get_mut().write_all(raw).expect("write request");
   }
 
   /// Sends a GET for `path`.
-  pub fn get(&mut self, path: &str) -> HttpResponse {
+  pub(crate) fn get(&mut self, path: &str) -> HttpResponse {
     self.send(
       format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
     );
@@ -97,7 +97,7 @@ impl Conn {
   }
 
   /// Reads the status line and headers only.
-  pub fn read_head(&mut self) -> (u16, Vec<(String, String)>) {
+  pub(crate) fn read_head(&mut self) -> (u16, Vec<(String, String)>) {
     let mut line = String::new();
     self.reader.read_line(&mut line).expect("status line");
     let status = line
@@ -120,7 +120,7 @@ impl Conn {
   }
 
   /// Reads one response; `head_request` means no body follows.
-  pub fn read_response(&mut self, head_request: bool) -> HttpResponse {
+  pub(crate) fn read_response(&mut self, head_request: bool) -> HttpResponse {
     let (status, headers) = self.read_head();
     let find = |name: &str| {
       headers
@@ -175,7 +175,7 @@ impl Conn {
   }
 
   /// Reads up to `n` raw bytes (for checks on what the server sent).
-  pub fn read_some(&mut self) -> Vec<u8> {
+  pub(crate) fn read_some(&mut self) -> Vec<u8> {
     let mut buf = vec![0; 65536];
     let n = self.reader.read(&mut buf).unwrap_or(0);
     buf.truncate(n);
@@ -183,26 +183,26 @@ impl Conn {
   }
 
   /// True if the server closed the connection (EOF) within the read timeout.
-  pub fn closed_by_server(&mut self) -> bool {
+  pub(crate) fn closed_by_server(&mut self) -> bool {
     let mut buf = [0u8; 1];
     matches!(self.reader.read(&mut buf), Ok(0) | Err(_))
   }
 }
 
 /// One request on a fresh connection.
-pub fn get(port: u16, path: &str) -> HttpResponse {
+pub(crate) fn get(port: u16, path: &str) -> HttpResponse {
   Conn::open(port).get(path)
 }
 
 /// Sends raw bytes on a fresh connection and reads one response.
-pub fn raw(port: u16, request: &str) -> HttpResponse {
+pub(crate) fn raw(port: u16, request: &str) -> HttpResponse {
   let mut conn = Conn::open(port);
   conn.send(request.as_bytes());
   conn.read_response(false)
 }
 
 /// A request with a method, extra headers and a body (Content-Length set).
-pub fn send(
+pub(crate) fn send(
   port: u16,
   method: &str,
   path: &str,

@@ -2,7 +2,7 @@
 
 /// Accepts connections on a loopback port in a thread of its own, handing
 /// each to `serve` as a task; returns the port.
-pub fn spawn_loopback_server<F, Fut>(serve: F) -> u16
+pub(crate) fn spawn_loopback_server<F, Fut>(serve: F) -> u16
 where
   F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
   Fut: std::future::Future<Output = ()> + Send + 'static,

@@ -14,21 +14,21 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 /// What a run of `rt` printed and how it exited.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
   pub stdout: String,
   pub stderr: String,
   pub code: i32,
 }
 
 /// The path of a file under `tests/fixtures`.
-pub fn fixture(path: &str) -> PathBuf {
+pub(crate) fn fixture(path: &str) -> PathBuf {
   Path::new(env!("CARGO_MANIFEST_DIR"))
     .join("tests/fixtures")
     .join(path)
 }
 
 /// A `Command` for the rt binary with colours off.
-pub fn rt_command() -> Command {
+pub(crate) fn rt_command() -> Command {
   let mut cmd = Command::new(env!("CARGO_BIN_EXE_rt"));
   cmd.env("NO_COLOR", "1").env_remove("FORCE_COLOR");
   cmd
@@ -36,7 +36,7 @@ pub fn rt_command() -> Command {
 
 /// `rt` in the fixtures directory trusting only its built-in roots (no
 /// CA from `NODE_EXTRA_CA_CERTS` / `SSL_CERT_FILE`), for TLS tests.
-pub fn rt_without_env_cas() -> Command {
+pub(crate) fn rt_without_env_cas() -> Command {
   let mut cmd = rt_command();
   cmd
     .current_dir(fixture(""))
@@ -46,14 +46,14 @@ pub fn rt_without_env_cas() -> Command {
 }
 
 /// Runs `rt` with the arguments in `dir` and waits for it (with a deadline).
-pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run_in(dir: &Path, args: &[&str]) -> Output {
   let mut cmd = rt_command();
   cmd.args(args).current_dir(dir);
   run_command(cmd)
 }
 
 /// Runs a prepared command to completion (with a deadline) and collects its output.
-pub fn run_command(mut cmd: Command) -> Output {
+pub(crate) fn run_command(mut cmd: Command) -> Output {
   let mut child = cmd
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
@@ -86,7 +86,7 @@ pub fn run_command(mut cmd: Command) -> Output {
 }
 
 /// Runs `rt run <fixture> [args]` from the fixtures directory.
-pub fn run_fixture(path: &str, args: &[&str]) -> Output {
+pub(crate) fn run_fixture(path: &str, args: &[&str]) -> Output {
   let mut all = vec!["run", path];
   all.extend_from_slice(args);
   run_in(&fixture(""), &all)
@@ -94,16 +94,16 @@ pub fn run_fixture(path: &str, args: &[&str]) -> Output {
 
 /// Asserts a run succeeded and printed exactly `expected` on stdout.
 #[track_caller]
-pub fn assert_stdout(out: &Output, expected: &str) {
+pub(crate) fn assert_stdout(out: &Output, expected: &str) {
   assert_eq!(out.code, 0, "exit code; stderr:\n{}", out.stderr);
   assert_eq!(out.stdout, expected, "stdout; stderr:\n{}", out.stderr);
 }
 
-pub mod certs;
-pub mod http;
-pub mod loopback;
-pub mod redis;
-pub mod ws;
+pub(crate) mod certs;
+pub(crate) mod http;
+pub(crate) mod loopback;
+pub(crate) mod redis;
+pub(crate) mod ws;
 
 use std::io::BufRead as _;
 use std::sync::Arc;
@@ -111,7 +111,7 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 
 /// A running `rt` process that serves HTTP, killed when dropped.
-pub struct Served {
+pub(crate) struct Served {
   child: Option<std::process::Child>,
   /// The port it announced.
   pub port: u16,
@@ -134,13 +134,13 @@ fn port_in(line: &str) -> Option<u16> {
 
 impl Served {
   /// `rt serve --port 0 <fixture>`, waiting for the announced port.
-  pub fn serve(path: &str) -> Served {
+  pub(crate) fn serve(path: &str) -> Served {
     Served::spawn(&["serve", "--port", "0", path], &[])
   }
 
   /// Runs `rt` with arguments from the fixtures directory and waits until
   /// it prints a port (`Listening on ...` or `PORT=n`).
-  pub fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Served {
+  pub(crate) fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Served {
     let mut cmd = rt_command();
     cmd.args(args).current_dir(fixture(""));
     for (k, v) in envs {
@@ -150,7 +150,7 @@ impl Served {
   }
 
   /// Runs a prepared `rt` command and waits until it prints a port.
-  pub fn spawn_command(mut cmd: Command) -> Served {
+  pub(crate) fn spawn_command(mut cmd: Command) -> Served {
     let mut child = cmd
       .stdin(Stdio::null())
       .stdout(Stdio::piped())
@@ -212,7 +212,7 @@ impl Served {
 
   /// Waits (up to the deadline) until stdout has a line starting with
   /// `prefix`; returns that line.
-  pub fn wait_for_line(&self, prefix: &str) -> String {
+  pub(crate) fn wait_for_line(&self, prefix: &str) -> String {
     let started = std::time::Instant::now();
     let mut out = self.output.lock().unwrap();
     loop {
@@ -231,12 +231,12 @@ impl Served {
   }
 
   /// What the process printed so far: (stdout, stderr).
-  pub fn output(&self) -> (String, String) {
+  pub(crate) fn output(&self) -> (String, String) {
     self.output.lock().unwrap().clone()
   }
 
   /// Sends a signal to the process.
-  pub fn signal(&self, signal: i32) {
+  pub(crate) fn signal(&self, signal: i32) {
     if let Some(child) = &self.child {
       // SAFETY: kill(2) on our own child's pid.
       unsafe { libc::kill(child.id() as i32, signal) };
@@ -244,7 +244,7 @@ impl Served {
   }
 
   /// Waits for the process to exit (with the deadline); returns its output.
-  pub fn wait(mut self) -> Output {
+  pub(crate) fn wait(mut self) -> Output {
     let mut child = self.child.take().expect("child");
     let status = match child.wait_timeout(DEADLINE).expect("wait") {
       Some(status) => status,
@@ -266,7 +266,7 @@ impl Served {
   }
 
   /// SIGTERM, then wait.
-  pub fn stop(self) -> Output {
+  pub(crate) fn stop(self) -> Output {
     self.signal(libc::SIGTERM);
     self.wait()
   }
@@ -283,7 +283,7 @@ impl Drop for Served {
 
 /// The Python with the test packages (`h2`, `hyperframe`, `grpcio`) that
 /// `.ci/deps` installs into `target/pyenv`.
-pub fn python() -> Command {
+pub(crate) fn python() -> Command {
   let path =
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python");
   assert!(
@@ -298,7 +298,7 @@ pub fn python() -> Command {
 
 /// A fresh directory under `target/` (ignored by git) with `packages`
 /// installed from the npm registry, for tests of real packages.
-pub fn npm_project(name: &str, packages: &[&str]) -> PathBuf {
+pub(crate) fn npm_project(name: &str, packages: &[&str]) -> PathBuf {
   let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
   let _ = std::fs::remove_dir_all(&dir);
   std::fs::create_dir_all(&dir).expect("temp dir");

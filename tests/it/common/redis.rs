@@ -7,7 +7,7 @@ use std::process::Command;
 use std::process::Stdio;
 
 /// A running redis-server.
-pub struct RedisServer {
+pub(crate) struct RedisServer {
   child: Child,
   /// Its port on 127.0.0.1.
   pub port: u16,
@@ -15,7 +15,7 @@ pub struct RedisServer {
 
 impl RedisServer {
   /// Starts redis-server on a free port; returns once it accepts connections.
-  pub fn start() -> Self {
+  pub(crate) fn start() -> Self {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
       .and_then(|l| l.local_addr())
       .expect("free port")
@@ -24,13 +24,16 @@ impl RedisServer {
   }
 
   /// Starts redis-server on `port` (a restart on the same port).
-  pub fn start_on(port: u16) -> Self {
+  pub(crate) fn start_on(port: u16) -> Self {
     Self::start_with(port, &["--port", &port.to_string()])
   }
 
   /// Starts redis-server speaking only TLS on a free port, with the PEM
   /// certificate and key files given (clients are not asked for one).
-  pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Self {
+  pub(crate) fn start_tls(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+  ) -> Self {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
       .and_then(|l| l.local_addr())
       .expect("free port")
@@ -71,12 +74,12 @@ impl RedisServer {
   }
 
   /// The redis:// URL.
-  pub fn url(&self) -> String {
+  pub(crate) fn url(&self) -> String {
     format!("redis://127.0.0.1:{}", self.port)
   }
 
   /// Stops it (by its pid) and waits until it has exited.
-  pub fn stop(mut self) {
+  pub(crate) fn stop(mut self) {
     self.kill();
   }
 

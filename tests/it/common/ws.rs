@@ -8,16 +8,16 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 /// Opcodes (RFC 6455 §5.2).
-pub const CONT: u8 = 0x0;
-pub const TEXT: u8 = 0x1;
-pub const BINARY: u8 = 0x2;
-pub const CLOSE: u8 = 0x8;
-pub const PING: u8 = 0x9;
-pub const PONG: u8 = 0xA;
+pub(crate) const CONT: u8 = 0x0;
+pub(crate) const TEXT: u8 = 0x1;
+pub(crate) const BINARY: u8 = 0x2;
+pub(crate) const CLOSE: u8 = 0x8;
+pub(crate) const PING: u8 = 0x9;
+pub(crate) const PONG: u8 = 0xA;
 
 /// One received frame.
 #[derive(Debug)]
-pub struct Frame {
+pub(crate) struct Frame {
   /// RSV1 (a permessage-deflate compressed message).
   pub rsv1: bool,
   pub opcode: u8,
@@ -26,7 +26,7 @@ pub struct Frame {
 
 impl Frame {
   /// A Close frame's code and reason.
-  pub fn close(&self) -> (u16, String) {
+  pub(crate) fn close(&self) -> (u16, String) {
     assert_eq!(self.opcode, CLOSE, "expected a close frame: {self:?}");
     if self.payload.len() < 2 {
       return (1005, String::new());
@@ -40,7 +40,7 @@ impl Frame {
 }
 
 /// A connection after the opening handshake.
-pub struct RawWs {
+pub(crate) struct RawWs {
   pub stream: TcpStream,
   /// The 101 response head.
   pub head: String,
@@ -48,18 +48,18 @@ pub struct RawWs {
 
 impl RawWs {
   /// Connects and upgrades `path`; panics unless the server answers 101.
-  pub fn connect(port: u16, path: &str) -> RawWs {
+  pub(crate) fn connect(port: u16, path: &str) -> RawWs {
     Self::connect_with(port, path, "")
   }
 
   /// Connects with extra request header lines (each ending in `\r\n`).
-  pub fn connect_with(port: u16, path: &str, extra: &str) -> RawWs {
+  pub(crate) fn connect_with(port: u16, path: &str, extra: &str) -> RawWs {
     Self::connect_then(port, path, extra, &[])
   }
 
   /// Connects, sending `after_head` (frames) in the same write as the
   /// request head, before the 101 arrives.
-  pub fn connect_then(
+  pub(crate) fn connect_then(
     port: u16,
     path: &str,
     extra: &str,
@@ -89,25 +89,31 @@ Sec-WebSocket-Version: 13\r\n{extra}\r\n"
   }
 
   /// Sends one frame, masked as a client must unless `masked` is false.
-  pub fn send(&mut self, fin: bool, opcode: u8, payload: &[u8], masked: bool) {
+  pub(crate) fn send(
+    &mut self,
+    fin: bool,
+    opcode: u8,
+    payload: &[u8],
+    masked: bool,
+  ) {
     let frame = encode_frame(fin, opcode, payload, masked);
     self.stream.write_all(&frame).unwrap();
   }
 
   /// A whole text message in one frame.
-  pub fn text(&mut self, text: &str) {
+  pub(crate) fn text(&mut self, text: &str) {
     self.send(true, TEXT, text.as_bytes(), true);
   }
 
   /// Sends a Close frame with a code and reason.
-  pub fn close(&mut self, code: u16, reason: &str) {
+  pub(crate) fn close(&mut self, code: u16, reason: &str) {
     let mut payload = code.to_be_bytes().to_vec();
     payload.extend_from_slice(reason.as_bytes());
     self.send(true, CLOSE, &payload, true);
   }
 
   /// Reads one frame (server frames are never masked).
-  pub fn read(&mut self) -> Frame {
+  pub(crate) fn read(&mut self) -> Frame {
     let mut head = [0u8; 2];
     self.stream.read_exact(&mut head).unwrap();
     assert_eq!(head[1] & 0x80, 0, "server frames must not be masked");
@@ -134,21 +140,21 @@ Sec-WebSocket-Version: 13\r\n{extra}\r\n"
   }
 
   /// Reads a text frame's content.
-  pub fn read_text(&mut self) -> String {
+  pub(crate) fn read_text(&mut self) -> String {
     let frame = self.read();
     assert_eq!(frame.opcode, TEXT, "expected text: {frame:?}");
     String::from_utf8(frame.payload).unwrap()
   }
 
   /// Whether the server closed the TCP connection (EOF on read).
-  pub fn at_eof(&mut self) -> bool {
+  pub(crate) fn at_eof(&mut self) -> bool {
     let mut byte = [0u8; 1];
     matches!(self.stream.read(&mut byte), Ok(0) | Err(_))
   }
 }
 
 /// One frame's bytes, masked as a client's must be unless `masked` is false.
-pub fn encode_frame(
+pub(crate) fn encode_frame(
   fin: bool,
   opcode: u8,
   payload: &[u8],

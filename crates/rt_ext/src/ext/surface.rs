@@ -158,6 +158,7 @@ pub const BUN: &[Member] = &[
   ),
   callable("escapeHTML", UTIL),
   callable("deepEquals", UTIL),
+  callable("deepMatch", UTIL),
   callable("peek", UTIL),
   callable("sleepSync", UTIL),
   callable("randomUUIDv7", UTIL),
@@ -257,7 +258,7 @@ pub fn bun_module_source() -> Arc<str> {
 /// ""). Read once, while the snapshot is made.
 #[op2]
 #[serde]
-pub fn op_bun_surface()
+pub(crate) fn op_bun_surface()
 -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
   let shape = |shape: Shape| match shape {
     Shape::Callable => "callable",
@@ -281,7 +282,7 @@ pub fn op_bun_surface()
 /// `builtinModules` order.
 #[op2]
 #[serde]
-pub fn op_rt_builtin_modules() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn op_rt_builtin_modules() -> Vec<(&'static str, &'static str)> {
   NODE_MODULES
     .iter()
     .filter_map(|(name, _)| {

@@ -101,6 +101,11 @@ impl OpenFile {
     self.len
   }
 
+  /// Whether the entity is empty (an empty file or slice).
+  pub fn is_empty(&self) -> bool {
+    self.len == 0
+  }
+
   /// When the file last changed, if the file system says.
   pub fn modified(&self) -> Option<SystemTime> {
     self.modified

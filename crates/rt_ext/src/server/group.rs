@@ -1,15 +1,17 @@
 //! What the servers of one process share when it serves with several
-//! workers (`rt serve --workers N`) or links pub/sub to Redis (`--pubsub`):
-//! the listening sockets (every worker's own, on one port through
+//! replicas of the app (`rt serve --workers N`: N runtimes on threads of
+//! their own, called replicas here so that they cannot be taken for Web
+//! Workers) or links pub/sub to Redis (`--pubsub`):
+//! the listening sockets (every replica's own, on one port through
 //! SO_REUSEPORT) and one pub/sub hub per server.
 //!
-//! Servers are matched across workers by the order they start in: the
-//! first `Bun.serve` of every worker is server 0, and so on. Each worker runs
+//! Servers are matched across replicas by the order they start in: the
+//! first `Bun.serve` of every replica is server 0, and so on. Each replica runs
 //! the same app, so the orders agree.
 //!
-//! The group, not the worker, owns each worker's listening socket: when a
-//! worker crashes, the connections the kernel queued on its socket wait
-//! there for the worker that replaces it instead of being reset with it.
+//! The group, not the replica, owns each replica's listening socket: when a
+//! replica crashes, the connections the kernel queued on its socket wait
+//! there for the replica that replaces it instead of being reset with it.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -26,14 +28,14 @@ use super::types::ServerError;
 use crate::ws::Hub;
 use crate::ws::backplane::Backplane;
 
-/// How the workers of `--workers N` get their connections.
+/// How the replicas of `--workers N` get their connections.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Balance {
-  /// Each worker listens on the port (SO_REUSEPORT); the kernel picks a
-  /// worker per connection by a hash of its address.
+  /// Each replica listens on the port (SO_REUSEPORT); the kernel picks a
+  /// replica per connection by a hash of its address.
   #[default]
   ReusePort,
-  /// One acceptor thread per server hands connections to the workers in
+  /// One acceptor thread per server hands connections to the replicas in
   /// turn.
   Handoff,
 }
@@ -41,7 +43,7 @@ pub enum Balance {
 /// Shared by the runtimes of one process.
 #[derive(Default)]
 pub struct ServeGroup {
-  /// Workers share the port (`--workers` > 1).
+  /// Replicas share the port (`--workers` > 1).
   pub reuse_port: bool,
   /// How they share it.
   pub balance: Balance,
@@ -51,10 +53,10 @@ pub struct ServeGroup {
 }
 
 /// One server's acceptor in handoff mode: a thread that accepts and hands
-/// each connection to the next worker that still takes them.
+/// each connection to the next replica that still takes them.
 struct Acceptor {
   listener: Arc<std::net::TcpListener>,
-  workers: Mutex<Vec<Option<mpsc::UnboundedSender<std::net::TcpStream>>>>,
+  replicas: Mutex<Vec<Option<mpsc::UnboundedSender<std::net::TcpStream>>>>,
 }
 
 impl Acceptor {
@@ -62,11 +64,12 @@ impl Acceptor {
     let mut next = 0usize;
     while let Ok((stream, _)) = self.listener.accept() {
       let mut stream = Some(stream);
-      let mut workers = self.workers.lock().unwrap_or_else(|e| e.into_inner());
-      let count = workers.len();
+      let mut replicas =
+        self.replicas.lock().unwrap_or_else(|e| e.into_inner());
+      let count = replicas.len();
       for step in 0..count {
         let index = (next + step) % count;
-        let Some(sender) = &workers[index] else {
+        let Some(sender) = &replicas[index] else {
           continue;
         };
         let Some(taken) = stream.take() else { break };
@@ -75,25 +78,25 @@ impl Acceptor {
             next = index + 1;
             break;
           }
-          // That worker is gone (crashed); try the next one.
+          // That replica is gone (crashed); try the next one.
           Err(mpsc::error::SendError(back)) => {
             stream = Some(back);
-            workers[index] = None;
+            replicas[index] = None;
           }
         }
       }
-      // No worker takes connections now: this one is closed.
+      // No replica takes connections now: this one is closed.
     }
   }
 }
 
 #[derive(Default)]
 struct GroupState {
-  /// Per server: the address the first worker bound.
+  /// Per server: the address the first replica bound.
   addrs: Vec<Option<SocketAddr>>,
   /// Per server: its hub.
   hubs: Vec<Option<Arc<Hub>>>,
-  /// Per (worker, server): the listening socket.
+  /// Per (replica, server): the listening socket.
   listeners: HashMap<(usize, usize), Arc<std::net::TcpListener>>,
 }
 
@@ -102,14 +105,14 @@ struct GroupState {
 pub struct GroupMember {
   /// The group.
   pub group: Arc<ServeGroup>,
-  /// Which worker this runtime is (0 without `--workers`).
-  pub worker: usize,
+  /// Which replica this runtime is (0 without `--workers`).
+  pub replica: usize,
 }
 
 impl GroupMember {
-  /// Where this worker's server number `ordinal` (its start order) listens:
-  /// with several workers on one port, the socket the group keeps for it
-  /// (so it outlives a crash of this worker) or the group's acceptor;
+  /// Where this replica's server number `ordinal` (its start order) listens:
+  /// with several replicas on one port, the socket the group keeps for it
+  /// (so it outlives a crash of this replica) or the group's acceptor;
   /// otherwise `listen` itself.
   pub fn listen_addr(
     &self,
@@ -124,13 +127,13 @@ impl GroupMember {
     }
     Ok(match self.group.balance {
       Balance::ReusePort => ListenAddr::Inherited(self.group.listener(
-        self.worker,
+        self.replica,
         ordinal,
         hostname,
         *port,
       )?),
       Balance::Handoff => ListenAddr::Handoff(self.group.handoff(
-        self.worker,
+        self.replica,
         ordinal,
         hostname,
         *port,
@@ -140,7 +143,7 @@ impl GroupMember {
 }
 
 impl ServeGroup {
-  /// A group; `reuse_port` for several workers, `backplane` for `--pubsub`.
+  /// A group; `reuse_port` for several replicas, `backplane` for `--pubsub`.
   pub fn new(
     reuse_port: bool,
     balance: Balance,
@@ -155,11 +158,11 @@ impl ServeGroup {
     }
   }
 
-  /// Handoff mode: `worker`'s receiving end for server `server`, starting
+  /// Handoff mode: `replica`'s receiving end for server `server`, starting
   /// the server's acceptor (bound to `hostname:port`) the first time.
   pub fn handoff(
     &self,
-    worker: usize,
+    replica: usize,
     server: usize,
     hostname: &str,
     port: u16,
@@ -172,7 +175,7 @@ impl ServeGroup {
         let listener = bind_host(hostname, port, std::net::TcpListener::bind)?;
         let acceptor = Arc::new(Acceptor {
           listener: Arc::new(listener),
-          workers: Mutex::default(),
+          replicas: Mutex::default(),
         });
         let running = acceptor.clone();
         std::thread::Builder::new()
@@ -188,29 +191,29 @@ impl ServeGroup {
       .local_addr()
       .map_err(|source| ServerError::Bind { port, source })?;
     let (sender, receiver) = mpsc::unbounded_channel();
-    let mut workers =
-      acceptor.workers.lock().unwrap_or_else(|e| e.into_inner());
-    if workers.len() <= worker {
-      workers.resize(worker + 1, None);
+    let mut replicas =
+      acceptor.replicas.lock().unwrap_or_else(|e| e.into_inner());
+    if replicas.len() <= replica {
+      replicas.resize(replica + 1, None);
     }
-    workers[worker] = Some(sender);
+    replicas[replica] = Some(sender);
     Ok(HandoffSlot::new(receiver, addr))
   }
 
-  /// Handoff mode: `worker` takes no more connections of `server` (or of
-  /// any server); once no worker does, the acceptor stops listening.
-  fn leave_acceptors(&self, worker: usize, server: Option<usize>) {
+  /// Handoff mode: `replica` takes no more connections of `server` (or of
+  /// any server); once no replica does, the acceptor stops listening.
+  fn leave_acceptors(&self, replica: usize, server: Option<usize>) {
     let acceptors = self.acceptors.lock().unwrap_or_else(|e| e.into_inner());
     for (index, acceptor) in acceptors.iter() {
       if server.is_some_and(|s| s != *index) {
         continue;
       }
-      let mut workers =
-        acceptor.workers.lock().unwrap_or_else(|e| e.into_inner());
-      if let Some(slot) = workers.get_mut(worker) {
+      let mut replicas =
+        acceptor.replicas.lock().unwrap_or_else(|e| e.into_inner());
+      if let Some(slot) = replicas.get_mut(replica) {
         *slot = None;
       }
-      if workers.iter().all(Option::is_none) {
+      if replicas.iter().all(Option::is_none) {
         unlisten(&acceptor.listener);
       }
     }
@@ -220,19 +223,19 @@ impl ServeGroup {
     self.state.lock().unwrap_or_else(|e| e.into_inner())
   }
 
-  /// The listening socket of `worker`'s server `server`: the one it had
+  /// The listening socket of `replica`'s server `server`: the one it had
   /// before a crash, or a new one on the port server `server` of the first
-  /// worker got (the port asked for, 0 picking one, the first time). The
-  /// group's lock is held meanwhile, so two workers cannot both pick a port.
+  /// replica got (the port asked for, 0 picking one, the first time). The
+  /// group's lock is held meanwhile, so two replicas cannot both pick a port.
   pub fn listener(
     &self,
-    worker: usize,
+    replica: usize,
     server: usize,
     hostname: &str,
     port: u16,
   ) -> Result<Arc<std::net::TcpListener>, ServerError> {
     let mut state = self.state();
-    if let Some(listener) = state.listeners.get(&(worker, server)) {
+    if let Some(listener) = state.listeners.get(&(replica, server)) {
       return Ok(listener.clone());
     }
     if state.addrs.len() <= server {
@@ -246,32 +249,32 @@ impl ServeGroup {
     if state.addrs[server].is_none() {
       state.addrs[server] = listener.local_addr().ok();
     }
-    state.listeners.insert((worker, server), listener.clone());
+    state.listeners.insert((replica, server), listener.clone());
     Ok(listener)
   }
 
-  /// `worker` stopped server `server` for good: its socket stops
-  /// listening at once (the worker's accept loop lets go of it a little
+  /// `replica` stopped server `server` for good: its socket stops
+  /// listening at once (the replica's accept loop lets go of it a little
   /// later; meanwhile the kernel would still queue connections on it).
-  pub fn release(&self, worker: usize, server: usize) {
-    if let Some(listener) = self.state().listeners.remove(&(worker, server)) {
+  pub fn release(&self, replica: usize, server: usize) {
+    if let Some(listener) = self.state().listeners.remove(&(replica, server)) {
       unlisten(&listener);
     }
-    self.leave_acceptors(worker, Some(server));
+    self.leave_acceptors(replica, Some(server));
   }
 
-  /// `worker` ended and will not be restarted: its sockets close.
-  pub fn release_worker(&self, worker: usize) {
+  /// `replica` ended and will not be restarted: its sockets close.
+  pub fn release_replica(&self, replica: usize) {
     self.state().listeners.retain(|(w, _), listener| {
-      if *w == worker {
+      if *w == replica {
         unlisten(listener);
       }
-      *w != worker
+      *w != replica
     });
-    self.leave_acceptors(worker, None);
+    self.leave_acceptors(replica, None);
   }
 
-  /// The hub every worker's server `server` publishes through.
+  /// The hub every replica's server `server` publishes through.
   pub fn hub(&self, server: usize) -> Arc<Hub> {
     let mut state = self.state();
     if state.hubs.len() <= server {

@@ -25,17 +25,17 @@ pub enum ListenAddr {
   Tcp { hostname: String, port: u16 },
   /// A unix socket path; a leading NUL byte is a Linux abstract socket.
   Unix(PathBuf),
-  /// A TCP socket already listening, kept by the worker group so that it
-  /// outlives a worker that crashes (see `group.rs`).
+  /// A TCP socket already listening, kept by the replica group so that it
+  /// outlives a replica that crashes (see `group.rs`).
   Inherited(Arc<std::net::TcpListener>),
-  /// Connections a worker group's acceptor hands to this worker.
+  /// Connections a replica group's acceptor hands to this replica.
   Handoff(HandoffSlot),
 }
 
-/// What a worker's server receives in handoff mode.
+/// What a replica's server receives in handoff mode.
 pub type HandoffReceiver = mpsc::UnboundedReceiver<std::net::TcpStream>;
 
-/// A worker's end of an acceptor, taken once by the server that binds it.
+/// A replica's end of an acceptor, taken once by the server that binds it.
 #[derive(Clone)]
 pub struct HandoffSlot {
   receiver: Arc<Mutex<Option<HandoffReceiver>>>,

@@ -37,7 +37,7 @@ pub use conn::Closed;
 pub use conn::ConnOptions;
 pub use hub::Hub;
 
-/// What happened on a socket, for JS (codes shared with js/65_server_websocket.js and js/85_websocket.js).
+/// What happened on a socket, for JS (codes shared with `ext/ws/40_socket.js`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u32)]
 pub enum EventKind {
@@ -115,6 +115,11 @@ impl Events {
       payload: Payload::Text(closed.reason.into()),
     });
     self.notify.notify_one();
+  }
+
+  /// Sockets whose connection is still open (`server.pendingWebSockets`).
+  pub fn live(&self) -> usize {
+    self.live.get()
   }
 
   /// The next event, if one is queued.

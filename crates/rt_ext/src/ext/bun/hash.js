@@ -1,5 +1,5 @@
 // Bun.CryptoHasher, Bun.SHA1 ... Bun.SHA512_256, Bun.sha and Bun.hash:
-// thin wrappers over the digest ops (ext/hash.rs). Loaded on first use.
+// thin wrappers over the digest ops (hash.rs). Loaded on first use.
 
 import {
   op_bun_digest_once,
@@ -37,7 +37,7 @@ function bytesOf(data, where) {
 
 const isUtf8 = (e) => e === undefined || e === "utf8" || e === "utf-8";
 
-// Encodings the ops produce themselves (their codes in ext/hash.rs).
+// Encodings the ops produce themselves (their codes in hash.rs).
 const TEXT = { __proto__: null, hex: 1, base64: 2, base64url: 3 };
 
 /**

@@ -1,5 +1,5 @@
 //! Ops behind `Bun.CryptoHasher`, `Bun.SHA256` and friends, `Bun.hash`
-//! (`js/bun/hash.js`) and `Bun.password` (`js/bun/password.js`).
+//! (`hash.js`) and `Bun.password` (`password.js`).
 //!
 //! A hasher is a cppgc object owned by its JS wrapper, so it is freed with
 //! it. Strings are hashed as UTF-8 by the `_str` variants, which spares JS
@@ -34,7 +34,7 @@ unsafe impl GarbageCollected for Hasher {
 /// `new Bun.CryptoHasher(algorithm, key?)`.
 #[op2]
 #[cppgc]
-pub fn op_bun_hasher_new(
+pub(crate) fn op_bun_hasher_new(
   #[string] algorithm: &str,
   #[anybuffer] key: Option<&[u8]>,
 ) -> Result<Hasher, HashError> {
@@ -43,7 +43,7 @@ pub fn op_bun_hasher_new(
 
 /// The digest's length in bytes.
 #[op2(fast)]
-pub fn op_bun_hasher_size(#[cppgc] hasher: &Hasher) -> u32 {
+pub(crate) fn op_bun_hasher_size(#[cppgc] hasher: &Hasher) -> u32 {
   hasher.0.borrow().size() as u32
 }
 
@@ -51,19 +51,22 @@ pub fn op_bun_hasher_size(#[cppgc] hasher: &Hasher) -> u32 {
 /// `node:crypto` accepts), in Bun's order.
 #[op2]
 #[serde]
-pub fn op_bun_hash_algorithms() -> Vec<&'static str> {
+pub(crate) fn op_bun_hash_algorithms() -> Vec<&'static str> {
   crate::util::hash::ALGORITHMS.to_vec()
 }
 
 /// `update(bytes)`.
 #[op2(fast)]
-pub fn op_bun_hasher_update(#[cppgc] hasher: &Hasher, #[buffer] data: &[u8]) {
+pub(crate) fn op_bun_hasher_update(
+  #[cppgc] hasher: &Hasher,
+  #[buffer] data: &[u8],
+) {
   hasher.0.borrow_mut().update(data);
 }
 
 /// `update(string)`, as UTF-8.
 #[op2(fast)]
-pub fn op_bun_hasher_update_str(
+pub(crate) fn op_bun_hasher_update_str(
   #[cppgc] hasher: &Hasher,
   #[string] data: &str,
 ) {
@@ -73,7 +76,7 @@ pub fn op_bun_hasher_update_str(
 /// `digest()`: the bytes, and the hasher starts over.
 #[op2]
 #[buffer]
-pub fn op_bun_hasher_digest(#[cppgc] hasher: &Hasher) -> Vec<u8> {
+pub(crate) fn op_bun_hasher_digest(#[cppgc] hasher: &Hasher) -> Vec<u8> {
   hasher.0.borrow_mut().finish()
 }
 
@@ -81,7 +84,7 @@ pub fn op_bun_hasher_digest(#[cppgc] hasher: &Hasher) -> Vec<u8> {
 /// loop over the bytes costs more than the digest).
 #[op2]
 #[string]
-pub fn op_bun_hasher_digest_text(
+pub(crate) fn op_bun_hasher_digest_text(
   #[cppgc] hasher: &Hasher,
   encoding: u32,
 ) -> Option<String> {
@@ -111,7 +114,7 @@ fn text(bytes: &[u8], encoding: u32) -> Option<String> {
 /// `copy()`.
 #[op2]
 #[cppgc]
-pub fn op_bun_hasher_copy(#[cppgc] hasher: &Hasher) -> Hasher {
+pub(crate) fn op_bun_hasher_copy(#[cppgc] hasher: &Hasher) -> Hasher {
   Hasher(RefCell::new(hasher.0.borrow().fork()))
 }
 
@@ -124,7 +127,7 @@ fn digest_once(algorithm: &str, data: &[u8]) -> Result<Vec<u8>, HashError> {
 /// `Bun.SHA256.hash(bytes)` and friends: one digest of one input.
 #[op2]
 #[buffer]
-pub fn op_bun_digest_once(
+pub(crate) fn op_bun_digest_once(
   #[string] algorithm: &str,
   #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, HashError> {
@@ -134,7 +137,7 @@ pub fn op_bun_digest_once(
 /// `Bun.SHA256.hash(string)`.
 #[op2]
 #[buffer]
-pub fn op_bun_digest_once_str(
+pub(crate) fn op_bun_digest_once_str(
   #[string] algorithm: &str,
   #[string] data: &str,
 ) -> Result<Vec<u8>, HashError> {
@@ -144,7 +147,7 @@ pub fn op_bun_digest_once_str(
 /// `Bun.SHA256.hash(bytes, "hex")` and the other text encodings.
 #[op2]
 #[string]
-pub fn op_bun_digest_once_text(
+pub(crate) fn op_bun_digest_once_text(
   #[string] algorithm: &str,
   #[buffer] data: &[u8],
   encoding: u32,
@@ -155,7 +158,7 @@ pub fn op_bun_digest_once_text(
 /// `Bun.SHA256.hash(string, "hex")` and the other text encodings.
 #[op2]
 #[string]
-pub fn op_bun_digest_once_str_text(
+pub(crate) fn op_bun_digest_once_str_text(
   #[string] algorithm: &str,
   #[string] data: &str,
   encoding: u32,
@@ -184,7 +187,7 @@ fn seed(lo: u32, hi: u32) -> u64 {
 /// `Bun.hash.<variant>(bytes, seed)`: `kind` indexes [`Fast`], the seed
 /// comes as two halves; returns the low half of the hash.
 #[op2(fast)]
-pub fn op_bun_hash(
+pub(crate) fn op_bun_hash(
   kind: u32,
   #[buffer] data: &[u8],
   seed_lo: u32,
@@ -196,7 +199,7 @@ pub fn op_bun_hash(
 
 /// `Bun.hash.<variant>(string, seed)`, as UTF-8.
 #[op2(fast)]
-pub fn op_bun_hash_str(
+pub(crate) fn op_bun_hash_str(
   kind: u32,
   #[string] data: &str,
   seed_lo: u32,
@@ -208,7 +211,7 @@ pub fn op_bun_hash_str(
 
 /// The high half of the hash the last `op_bun_hash*` call computed.
 #[op2(fast)]
-pub fn op_bun_hash_high() -> u32 {
+pub(crate) fn op_bun_hash_high() -> u32 {
   HIGH.with(|h| h.get())
 }
 
@@ -216,7 +219,7 @@ pub fn op_bun_hash_high() -> u32 {
 /// its string, no copy back).
 #[op2]
 #[string]
-pub fn op_bun_escape_html(#[string] text: &str) -> Option<String> {
+pub(crate) fn op_bun_escape_html(#[string] text: &str) -> Option<String> {
   let first = text
     .bytes()
     .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))?;
@@ -262,7 +265,7 @@ async fn off_thread<T: Send + 'static>(
 /// `Bun.password.hash`, on the blocking pool.
 #[op2]
 #[string]
-pub async fn op_bun_password_hash(
+pub(crate) async fn op_bun_password_hash(
   #[buffer(copy)] password: Vec<u8>,
   #[string] algorithm: String,
   memory_cost: u32,
@@ -276,7 +279,7 @@ pub async fn op_bun_password_hash(
 /// `Bun.password.hashSync`.
 #[op2]
 #[string]
-pub fn op_bun_password_hash_sync(
+pub(crate) fn op_bun_password_hash_sync(
   #[buffer] password: &[u8],
   #[string] algorithm: &str,
   memory_cost: u32,
@@ -288,7 +291,7 @@ pub fn op_bun_password_hash_sync(
 
 /// `Bun.password.verify`, on the blocking pool; `algorithm` "" when not given.
 #[op2]
-pub async fn op_bun_password_verify(
+pub(crate) async fn op_bun_password_verify(
   #[buffer(copy)] password: Vec<u8>,
   #[string] hash: String,
   #[string] algorithm: String,
@@ -299,7 +302,7 @@ pub async fn op_bun_password_verify(
 
 /// `Bun.password.verifySync`.
 #[op2(fast)]
-pub fn op_bun_password_verify_sync(
+pub(crate) fn op_bun_password_verify_sync(
   #[buffer] password: &[u8],
   #[string] hash: &str,
   #[string] algorithm: &str,

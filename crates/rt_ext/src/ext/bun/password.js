@@ -1,5 +1,5 @@
 // Bun.password: hash/verify (on the blocking pool) and their Sync forms,
-// over ext/hash.rs's password ops. Loaded on first use.
+// over hash.rs's password ops. Loaded on first use.
 
 import {
   op_bun_password_hash,

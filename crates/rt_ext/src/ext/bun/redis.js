@@ -1,5 +1,5 @@
 // Bun.redis and `new RedisClient(url, options)`: promise methods over the
-// Redis ops (ext/redis.rs). Commands share one pipelined RESP3 connection
+// Redis ops (redis.rs). Commands share one pipelined RESP3 connection
 // that reconnects with backoff; subscriptions use a second one. Loaded on
 // first use.
 

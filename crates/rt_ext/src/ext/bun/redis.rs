@@ -1,4 +1,4 @@
-//! Ops behind `Bun.redis` and `new RedisClient(url)` (`js/bun/redis.js`),
+//! Ops behind `Bun.redis` and `new RedisClient(url)` (`redis.js`),
 //! on the `redis` crate that also carries the pub/sub backplane.
 //!
 //! A client is a resource holding a [`ConnectionManager`]: one multiplexed
@@ -169,7 +169,7 @@ fn connection_url(url: &str) -> Result<String, RedisOpError> {
 /// `new RedisClient(url, options)`: checks the URL; connects on first use.
 #[op2]
 #[smi]
-pub fn op_redis_open(
+pub(crate) fn op_redis_open(
   state: &mut OpState,
   #[string] url: &str,
   #[serde] options: ClientOptions,
@@ -307,7 +307,7 @@ fn outcome(result: Result<Value, RedisOpError>) -> Outcome {
 /// answers on its own. One op per batch instead of one per command.
 #[op2]
 #[serde]
-pub async fn op_redis_batch(
+pub(crate) async fn op_redis_batch(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[serde] commands: Vec<Vec<String>>,
@@ -332,7 +332,7 @@ pub async fn op_redis_batch(
 /// A command whose last argument is bytes (`set(key, Uint8Array)`).
 #[op2]
 #[serde]
-pub async fn op_redis_command_bytes(
+pub(crate) async fn op_redis_command_bytes(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[serde] args: Vec<String>,
@@ -344,7 +344,7 @@ pub async fn op_redis_command_bytes(
 /// `getBuffer(key)`: a bulk reply as bytes (null when missing).
 #[op2]
 #[buffer]
-pub async fn op_redis_command_buffer(
+pub(crate) async fn op_redis_command_buffer(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[serde] args: Vec<String>,
@@ -359,7 +359,7 @@ pub async fn op_redis_command_buffer(
 
 /// `connect()`: opens the command connection now.
 #[op2]
-pub async fn op_redis_connect(
+pub(crate) async fn op_redis_connect(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
 ) -> Result<(), RedisOpError> {
@@ -369,7 +369,7 @@ pub async fn op_redis_connect(
 /// `subscribe`/`psubscribe` (`on`) or `unsubscribe`/`punsubscribe` (not
 /// `on`) of a channel or (`pattern`) a pattern, on the subscriber connection.
 #[op2]
-pub async fn op_redis_subscription(
+pub(crate) async fn op_redis_subscription(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[string] channel: String,
@@ -388,7 +388,7 @@ pub async fn op_redis_subscription(
 
 /// Ends a pending `op_redis_next_message` (nothing is subscribed any more).
 #[op2(fast)]
-pub fn op_redis_stop(state: &mut OpState, #[smi] rid: ResourceId) {
+pub(crate) fn op_redis_stop(state: &mut OpState, #[smi] rid: ResourceId) {
   if let Ok(client) = state.resource_table.get::<RedisClient>(rid) {
     client.stop.notify_one();
   }
@@ -398,7 +398,7 @@ pub fn op_redis_stop(state: &mut OpState, #[smi] rid: ResourceId) {
 /// for a plain subscription), or null once stopped or closed.
 #[op2]
 #[serde]
-pub async fn op_redis_next_message(
+pub(crate) async fn op_redis_next_message(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
 ) -> Result<Option<(String, String, String)>, RedisOpError> {

@@ -29,6 +29,16 @@ function escapeHTML(value) {
 
 // ---- deepEquals and peek --------------------------------------------------
 
+/** `Bun.deepMatch(subset, value)`: whether `value` has everything `subset`
+ * has, by toMatchObject's rule; both must be objects. */
+function deepMatch(subset, value) {
+  if (arguments.length < 2) throw new TypeError("Expected 2 values to compare");
+  if (typeof subset !== "object" || subset === null || typeof value !== "object" || value === null) {
+    throw new TypeError("Expected 2 objects to match");
+  }
+  return equalsModule().matchesObject(value, subset);
+}
+
 /** `Bun.deepEquals(a, b, strict)`: toEqual's equality, toStrictEqual's when strict. */
 function deepEquals(a, b, strict = false) {
   return equalsModule().equals(a, b, !!strict);
@@ -290,6 +300,7 @@ const pathToFileURL = (path) => nodeUrl().pathToFileURL(path);
 export {
   escapeHTML,
   deepEquals,
+  deepMatch,
   peek,
   sleepSync,
   randomUUIDv7,

@@ -1,4 +1,4 @@
-//! Ops behind `Bun`'s small utilities in `js/bun/util.js`: the one-shot
+//! Ops behind `Bun`'s small utilities in `util.js`: the one-shot
 //! compression helpers (`gzipSync`, `deflateSync`, `zstdCompress`, ...),
 //! `Bun.which` and `Bun.sleepSync`.
 
@@ -105,7 +105,7 @@ fn run(format: Format, data: &[u8], level: i32) -> Result<Vec<u8>, BunError> {
 /// `Bun.gzipSync` and friends; `level` -1 for the format's default.
 #[op2]
 #[buffer]
-pub fn op_bun_zlib(
+pub(crate) fn op_bun_zlib(
   format: u32,
   #[anybuffer] data: &[u8],
   level: i32,
@@ -116,7 +116,7 @@ pub fn op_bun_zlib(
 /// `Bun.zstdCompress` / `zstdDecompress`: the same work on the blocking pool.
 #[op2]
 #[buffer]
-pub async fn op_bun_zlib_async(
+pub(crate) async fn op_bun_zlib_async(
   format: u32,
   #[buffer(copy)] data: Vec<u8>,
   level: i32,
@@ -130,7 +130,7 @@ pub async fn op_bun_zlib_async(
 /// `path` and `cwd` are "" when not given (the process's are used).
 #[op2]
 #[string]
-pub fn op_bun_which(
+pub(crate) fn op_bun_which(
   #[string] command: &str,
   #[string] path: &str,
   #[string] cwd: &str,
@@ -155,7 +155,7 @@ pub fn op_bun_which(
 
 /// `Bun.sleepSync(ms)`: blocks the thread (and so the event loop).
 #[op2(fast)]
-pub fn op_bun_sleep_sync(ms: f64) {
+pub(crate) fn op_bun_sleep_sync(ms: f64) {
   if ms.is_finite() && ms > 0.0 {
     std::thread::sleep(std::time::Duration::from_secs_f64(ms / 1000.0));
   }

@@ -64,7 +64,7 @@ const kInit = Symbol("init");
  * revoked before the fetch). */
 export const kBlob = Symbol("blob URL entry");
 
-/** Method codes from Rust (see `method_code` in src/server/core.rs). */
+/** Method codes from Rust (see `method_code` in src/server/types.rs). */
 const METHODS = ["", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
 const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NORMALIZED = { __proto__: null, DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };

@@ -1,4 +1,4 @@
-//! Ops adapting [`crate::client`] to `fetch` in `js/80_fetch.js`.
+//! Ops adapting [`crate::client`] to `fetch` in `29_fetch.js`.
 //!
 //! A fetch is an id: `op_fetch_start` registers the request (and, for a
 //! stream body, the channel JS uploads into), `op_fetch_send` awaits the
@@ -158,7 +158,7 @@ fn parse_url(text: &str) -> Result<url::Url, FetchError> {
 
 /// Sets the headers `op_fetch_get` sends (Bun's defaults, owned by JS).
 #[op2]
-pub fn op_fetch_set_defaults(
+pub(crate) fn op_fetch_set_defaults(
   state: &mut OpState,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<(), FetchOpError> {
@@ -171,7 +171,7 @@ pub fn op_fetch_set_defaults(
 /// without building a Request or crossing a struct into Rust.
 #[op2(fast)]
 #[smi]
-pub fn op_fetch_get(
+pub(crate) fn op_fetch_get(
   state: &mut OpState,
   #[string] url: &str,
 ) -> Result<u32, FetchOpError> {
@@ -223,7 +223,7 @@ impl FetchState {
 
 #[op2]
 #[smi]
-pub fn op_fetch_start(
+pub(crate) fn op_fetch_start(
   state: &mut OpState,
   #[serde] args: FetchArgs,
   #[buffer] body: Option<JsBuffer>,
@@ -287,7 +287,7 @@ pub fn op_fetch_start(
 /// body when `eager` and it is small and already received).
 #[op2]
 #[serde]
-pub async fn op_fetch_send(
+pub(crate) async fn op_fetch_send(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
   eager: bool,
@@ -358,7 +358,7 @@ pub async fn op_fetch_send(
 /// the fetch can make no more connections.
 #[op2]
 #[serde]
-pub async fn op_fetch_identity_next(
+pub(crate) async fn op_fetch_identity_next(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Option<IdentityInfo> {
@@ -386,7 +386,7 @@ pub async fn op_fetch_identity_next(
 
 /// The script's verdict on the connection `op_fetch_identity_next` gave.
 #[op2]
-pub fn op_fetch_identity_reply(
+pub(crate) fn op_fetch_identity_reply(
   state: &mut OpState,
   #[smi] id: u32,
   #[string] error: Option<String>,
@@ -404,7 +404,7 @@ pub fn op_fetch_identity_reply(
 
 /// Uploads one chunk of a stream body; `false` once the request is gone.
 #[op2]
-pub async fn op_fetch_upload(
+pub(crate) async fn op_fetch_upload(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
   #[buffer] chunk: JsBuffer,
@@ -426,7 +426,7 @@ pub async fn op_fetch_upload(
 
 /// Ends a stream body; with a message, fails the upload instead.
 #[op2]
-pub fn op_fetch_upload_end(
+pub(crate) fn op_fetch_upload_end(
   state: &mut OpState,
   #[smi] id: u32,
   #[string] error: Option<String>,
@@ -457,7 +457,7 @@ fn take_body(
 /// The next response body chunk; `null` at the end (and the fetch is done).
 #[op2]
 #[serde]
-pub async fn op_fetch_read(
+pub(crate) async fn op_fetch_read(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Result<Option<ToJsBuffer>, FetchOpError> {
@@ -520,7 +520,7 @@ async fn read_rest(
 /// The rest of the response body at once (`arrayBuffer()`, `bytes()`...).
 #[op2]
 #[serde]
-pub async fn op_fetch_read_all(
+pub(crate) async fn op_fetch_read_all(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Result<ToJsBuffer, FetchOpError> {
@@ -532,7 +532,7 @@ pub async fn op_fetch_read_all(
 /// crosses into JS.
 #[op2]
 #[string]
-pub async fn op_fetch_read_text(
+pub(crate) async fn op_fetch_read_text(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Result<String, FetchOpError> {
@@ -543,7 +543,7 @@ pub async fn op_fetch_read_text(
 /// [`FetchHead`]); `null` otherwise, and the script reads it as usual.
 #[op2]
 #[string]
-pub fn op_fetch_text_now(
+pub(crate) fn op_fetch_text_now(
   state: &mut OpState,
   #[smi] id: u32,
 ) -> Option<String> {
@@ -573,7 +573,7 @@ pub fn utf8_decode(bytes: Vec<u8>) -> String {
 /// Cancels a fetch at whatever stage it is; dropping the body closes the
 /// connection instead of draining it.
 #[op2(fast)]
-pub fn op_fetch_abort(state: &mut OpState, #[smi] id: u32) {
+pub(crate) fn op_fetch_abort(state: &mut OpState, #[smi] id: u32) {
   if let Some(entry) = state.borrow_mut::<FetchState>().fetches.remove(&id) {
     entry.abort.set();
   }

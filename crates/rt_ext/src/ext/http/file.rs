@@ -1,4 +1,4 @@
-//! Ops behind `Bun.file()` and `Bun.write()` in `js/51_file.js`. Reads and
+//! Ops behind `Bun.file()` and `Bun.write()` in `27_file.js`. Reads and
 //! stats go through the `node:fs` ops in [`crate::ext::node`]; writes here create
 //! missing parent directories, as Bun's do, and report bytes written.
 
@@ -14,7 +14,7 @@ use crate::ext::node::fs::write_file;
 /// directories; resolves to the byte count. Runs on the blocking pool.
 #[op2]
 #[number]
-pub async fn op_bun_write(
+pub(crate) async fn op_bun_write(
   #[string] path: String,
   #[buffer(copy)] data: Vec<u8>,
 ) -> Result<usize, NodeError> {
@@ -25,7 +25,7 @@ pub async fn op_bun_write(
 /// synchronously), creating parent directories; returns the byte count.
 #[op2(fast)]
 #[number]
-pub fn op_bun_write_sync(
+pub(crate) fn op_bun_write_sync(
   #[string] path: &str,
   #[buffer] data: &[u8],
   append: bool,
@@ -35,7 +35,7 @@ pub fn op_bun_write_sync(
 
 /// `BunFile.delete()`: unlinks the file (Node's `unlink` errors).
 #[op2]
-pub async fn op_bun_file_delete(
+pub(crate) async fn op_bun_file_delete(
   #[string] path: String,
 ) -> Result<(), NodeError> {
   blocking(move || {
@@ -70,7 +70,7 @@ fn write_creating_dirs(
 /// sources as JavaScript (Bun serves them transpiled).
 #[op2]
 #[string]
-pub fn op_bun_file_type(#[string] path: &str) -> String {
+pub(crate) fn op_bun_file_type(#[string] path: &str) -> String {
   mime_type(path)
 }
 

@@ -1,5 +1,5 @@
-//! Ops over [`crate::net`] for `node:net` (`js/node/net.js`) and
-//! `Bun.listen`/`Bun.connect` (`js/53_socket.js`). Listeners and streams are
+//! Ops over [`crate::net`] for `node:net` (`ext/node/net.js`) and
+//! `Bun.listen`/`Bun.connect` (`ext/bun/socket.js`). Listeners and streams are
 //! deno_core resources; closing one cancels what waits on it.
 
 use std::borrow::Cow;
@@ -89,7 +89,7 @@ fn open_stream(state: &mut OpState, stream: Stream) -> Opened {
 /// Listens on TCP `hostname:port`, or on the Unix socket `path` when given.
 #[op2]
 #[serde]
-pub fn op_net_listen(
+pub(crate) fn op_net_listen(
   state: &mut OpState,
   #[string] hostname: String,
   #[smi] port: u16,
@@ -114,7 +114,7 @@ pub fn op_net_listen(
 /// The next connection; `None` once the listener is closed.
 #[op2]
 #[serde]
-pub async fn op_net_accept(
+pub(crate) async fn op_net_accept(
   state: Rc<std::cell::RefCell<OpState>>,
   #[smi] rid: ResourceId,
 ) -> Result<Option<Opened>, NetError> {
@@ -132,7 +132,7 @@ pub async fn op_net_accept(
 /// Connects over TCP, or to the Unix socket `path` when given.
 #[op2]
 #[serde]
-pub async fn op_net_connect(
+pub(crate) async fn op_net_connect(
   state: Rc<std::cell::RefCell<OpState>>,
   #[string] hostname: String,
   #[smi] port: u16,
@@ -149,7 +149,7 @@ pub async fn op_net_connect(
 /// socket is closed.
 #[op2]
 #[buffer]
-pub async fn op_net_read(
+pub(crate) async fn op_net_read(
   state: Rc<std::cell::RefCell<OpState>>,
   #[smi] rid: ResourceId,
 ) -> Result<Vec<u8>, NetError> {
@@ -170,7 +170,7 @@ pub async fn op_net_read(
 
 /// Writes all of `data` (node:net's write); waits for room as needed.
 #[op2]
-pub async fn op_net_write(
+pub(crate) async fn op_net_write(
   state: Rc<std::cell::RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[buffer] data: JsBuffer,
@@ -188,7 +188,7 @@ pub async fn op_net_write(
 /// Bun's write: the bytes the socket takes now (maybe fewer, maybe 0).
 #[op2(fast)]
 #[smi]
-pub fn op_net_try_write(
+pub(crate) fn op_net_try_write(
   state: &mut OpState,
   #[smi] rid: ResourceId,
   #[buffer] data: &[u8],
@@ -199,7 +199,7 @@ pub fn op_net_try_write(
 
 /// Resolves when the socket takes more bytes (Bun's `drain`).
 #[op2]
-pub async fn op_net_writable(
+pub(crate) async fn op_net_writable(
   state: Rc<std::cell::RefCell<OpState>>,
   #[smi] rid: ResourceId,
 ) -> Result<(), NetError> {
@@ -215,7 +215,7 @@ pub async fn op_net_writable(
 
 /// Half-closes the socket (`end()`).
 #[op2(fast)]
-pub fn op_net_shutdown(
+pub(crate) fn op_net_shutdown(
   state: &mut OpState,
   #[smi] rid: ResourceId,
 ) -> Result<(), NetError> {
@@ -224,7 +224,7 @@ pub fn op_net_shutdown(
 
 /// `setNoDelay`.
 #[op2(fast)]
-pub fn op_net_set_nodelay(
+pub(crate) fn op_net_set_nodelay(
   state: &mut OpState,
   #[smi] rid: ResourceId,
   on: bool,
@@ -234,7 +234,7 @@ pub fn op_net_set_nodelay(
 
 /// `setKeepAlive(enable, initialDelay ms)`.
 #[op2(fast)]
-pub fn op_net_set_keepalive(
+pub(crate) fn op_net_set_keepalive(
   state: &mut OpState,
   #[smi] rid: ResourceId,
   on: bool,
@@ -247,7 +247,7 @@ pub fn op_net_set_keepalive(
 
 /// Closes a stream or listener; waiting reads and accepts end.
 #[op2(fast)]
-pub fn op_net_close(state: &mut OpState, #[smi] rid: ResourceId) {
+pub(crate) fn op_net_close(state: &mut OpState, #[smi] rid: ResourceId) {
   if let Ok(resource) = state.resource_table.take_any(rid) {
     resource.close();
   }
@@ -257,7 +257,7 @@ pub fn op_net_close(state: &mut OpState, #[smi] rid: ResourceId) {
 /// (4 or 6), from the system resolver.
 #[op2]
 #[serde]
-pub async fn op_net_lookup(
+pub(crate) async fn op_net_lookup(
   #[string] hostname: String,
 ) -> Result<Vec<(String, u8)>, NetError> {
   let addrs = tokio::net::lookup_host((hostname.as_str(), 0))

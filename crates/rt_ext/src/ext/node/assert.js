@@ -1,11 +1,13 @@
 // node:assert: ok, equal, strictEqual, deepStrictEqual, throws and their
 // negations, with Node's AssertionError (code ERR_ASSERTION).
 
+import { codes } from "ext:rt_web/01_errors.js";
+
 class AssertionError extends Error {
   constructor(options) {
     super(options.message);
     this.name = "AssertionError";
-    this.code = "ERR_ASSERTION";
+    this.code = codes.Assertion;
     this.actual = options.actual;
     this.expected = options.expected;
     this.operator = options.operator;

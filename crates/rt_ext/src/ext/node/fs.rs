@@ -1,4 +1,4 @@
-//! Ops behind the Node built-ins in `js/node/`: files (`node:fs`), the
+//! Ops behind the Node built-ins in `ext/node/`: files (`node:fs`), the
 //! machine (`node:os`) and digests (`node:crypto`). Each file op has a sync
 //! form (`readFileSync`) and an async one that runs on tokio's blocking
 //! pool, so `fs.promises` never blocks the event loop.
@@ -224,7 +224,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 #[op2]
 #[buffer]
-pub fn op_node_fs_read_sync(
+pub(crate) fn op_node_fs_read_sync(
   #[string] path: &str,
 ) -> Result<Vec<u8>, NodeError> {
   read_file(path)
@@ -232,14 +232,14 @@ pub fn op_node_fs_read_sync(
 
 #[op2]
 #[buffer]
-pub async fn op_node_fs_read(
+pub(crate) async fn op_node_fs_read(
   #[string] path: String,
 ) -> Result<Vec<u8>, NodeError> {
   blocking(move || read_file(&path)).await
 }
 
 #[op2(fast)]
-pub fn op_node_fs_write_sync(
+pub(crate) fn op_node_fs_write_sync(
   #[string] path: &str,
   #[buffer] data: &[u8],
   append: bool,
@@ -248,7 +248,7 @@ pub fn op_node_fs_write_sync(
 }
 
 #[op2]
-pub async fn op_node_fs_write(
+pub(crate) async fn op_node_fs_write(
   #[string] path: String,
   #[buffer(copy)] data: Vec<u8>,
   append: bool,
@@ -258,7 +258,7 @@ pub async fn op_node_fs_write(
 
 #[op2]
 #[serde]
-pub fn op_node_fs_stat_sync(
+pub(crate) fn op_node_fs_stat_sync(
   #[string] path: &str,
   follow: bool,
 ) -> Result<Stat, NodeError> {
@@ -267,7 +267,7 @@ pub fn op_node_fs_stat_sync(
 
 #[op2]
 #[serde]
-pub async fn op_node_fs_stat(
+pub(crate) async fn op_node_fs_stat(
   #[string] path: String,
   follow: bool,
 ) -> Result<Stat, NodeError> {
@@ -276,7 +276,7 @@ pub async fn op_node_fs_stat(
 
 #[op2]
 #[serde]
-pub fn op_node_fs_readdir_sync(
+pub(crate) fn op_node_fs_readdir_sync(
   #[string] path: &str,
 ) -> Result<Vec<(String, u8)>, NodeError> {
   read_dir(path)
@@ -284,14 +284,14 @@ pub fn op_node_fs_readdir_sync(
 
 #[op2]
 #[serde]
-pub async fn op_node_fs_readdir(
+pub(crate) async fn op_node_fs_readdir(
   #[string] path: String,
 ) -> Result<Vec<(String, u8)>, NodeError> {
   blocking(move || read_dir(&path)).await
 }
 
 #[op2(fast)]
-pub fn op_node_fs_mkdir_sync(
+pub(crate) fn op_node_fs_mkdir_sync(
   #[string] path: &str,
   recursive: bool,
 ) -> Result<(), NodeError> {
@@ -299,7 +299,7 @@ pub fn op_node_fs_mkdir_sync(
 }
 
 #[op2]
-pub async fn op_node_fs_mkdir(
+pub(crate) async fn op_node_fs_mkdir(
   #[string] path: String,
   recursive: bool,
 ) -> Result<(), NodeError> {
@@ -307,7 +307,7 @@ pub async fn op_node_fs_mkdir(
 }
 
 #[op2(fast)]
-pub fn op_node_fs_rm_sync(
+pub(crate) fn op_node_fs_rm_sync(
   #[string] path: &str,
   recursive: bool,
   force: bool,
@@ -316,7 +316,7 @@ pub fn op_node_fs_rm_sync(
 }
 
 #[op2]
-pub async fn op_node_fs_rm(
+pub(crate) async fn op_node_fs_rm(
   #[string] path: String,
   recursive: bool,
   force: bool,
@@ -325,7 +325,7 @@ pub async fn op_node_fs_rm(
 }
 
 #[op2(fast)]
-pub fn op_node_fs_exists_sync(#[string] path: &str) -> bool {
+pub(crate) fn op_node_fs_exists_sync(#[string] path: &str) -> bool {
   Path::new(path).exists()
 }
 
@@ -356,7 +356,7 @@ fn c_field(field: &[libc::c_char]) -> String {
 
 #[op2]
 #[serde]
-pub fn op_node_os_info() -> OsInfo {
+pub(crate) fn op_node_os_info() -> OsInfo {
   // SAFETY: uname and sysinfo fill caller-owned, zero-initialised structs.
   let (uts, info) = unsafe {
     let mut uts: libc::utsname = std::mem::zeroed();

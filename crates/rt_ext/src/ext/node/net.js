@@ -286,8 +286,9 @@ class Socket extends EventEmitter {
     }
     const state = this[kState];
     if (state.ended || this.destroyed) {
-      const err = new Error(this.destroyed ? "Cannot call write after a stream was destroyed" : "write after end");
-      err.code = this.destroyed ? "ERR_STREAM_DESTROYED" : "ERR_STREAM_WRITE_AFTER_END";
+      const err = this.destroyed
+        ? errors.StreamDestroyed("Cannot call write after a stream was destroyed")
+        : errors.StreamWriteAfterEnd("write after end");
       nextTick(() => {
         cb?.(err);
         this.emit("error", err);

@@ -1,4 +1,4 @@
-//! Ops behind CommonJS `require()` (`js/node/module.js`).
+//! Ops behind CommonJS `require()` (`module.js` here).
 //!
 //! Resolution and transpiling belong to the module loader, which lives in
 //! the `rt` crate (it needs the TypeScript and resolver crates that the
@@ -58,7 +58,7 @@ fn host(state: &OpState) -> Result<SharedRequireHost, JsErrorBox> {
 /// `require.resolve(specifier)` from `parent`.
 #[op2]
 #[string]
-pub fn op_rt_require_resolve(
+pub(crate) fn op_rt_require_resolve(
   state: &mut OpState,
   #[string] specifier: &str,
   #[string] parent: &str,
@@ -69,7 +69,7 @@ pub fn op_rt_require_resolve(
 /// The format and code of a resolved file, as `[format, code]`.
 #[op2]
 #[serde]
-pub fn op_rt_require_load(
+pub(crate) fn op_rt_require_load(
   state: &mut OpState,
   #[string] path: &str,
 ) -> Result<(&'static str, String), JsErrorBox> {

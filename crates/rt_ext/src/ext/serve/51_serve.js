@@ -8,6 +8,7 @@ import {
   op_serve_closed,
   op_serve_params,
   op_serve_pending,
+  op_serve_pending_websockets,
   op_serve_reload,
   op_serve_reload_tls,
   op_serve_stream_trailers,
@@ -625,7 +626,7 @@ class Server {
   }
 
   get pendingWebSockets() {
-    return 0;
+    return this.#ws === null ? 0 : op_serve_pending_websockets(this.#id);
   }
 
   /** The client's address, or null (unix socket, or the request is done). */

@@ -45,6 +45,7 @@ deno_core::extension!(
     websocket::op_ws_wait,
     websocket::op_serve_publish,
     websocket::op_serve_subscriber_count,
+    websocket::op_serve_pending_websockets,
   ],
   options = { serve: Option<ServeOverrides> },
   state = |state, options| {

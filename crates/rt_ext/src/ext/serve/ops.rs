@@ -1,4 +1,4 @@
-//! Ops adapting [`crate::server`] to `Bun.serve` in `js/70_serve.js`.
+//! Ops adapting [`crate::server`] to `Bun.serve` in `51_serve.js`.
 //!
 //! The hot path is two crossings per request: `op_serve_take` (fast, hands
 //! JS a request id plus route and method codes in a shared buffer) and one
@@ -274,7 +274,7 @@ fn route_table(routes: Vec<RouteJs>) -> Result<RouteTable, RouteError> {
 
 #[op2]
 #[serde]
-pub fn op_serve_start(
+pub(crate) fn op_serve_start(
   state: &mut OpState,
   #[serde] options: ServeOptions,
 ) -> Result<ServeInfo, ServeError> {
@@ -325,7 +325,7 @@ pub fn op_serve_start(
 /// Hands JS the next queued request: returns its id (0: none) and writes
 /// `[handler index + 1 (0: fetch), method code]` into `out`.
 #[op2(fast)]
-pub fn op_serve_take(
+pub(crate) fn op_serve_take(
   state: &mut OpState,
   #[smi] server: u32,
   #[buffer] out: &mut [u32],
@@ -350,7 +350,7 @@ pub fn op_serve_take(
 
 /// Waits until a request is queued; `false` once the server has stopped.
 #[op2]
-pub async fn op_serve_wait(
+pub(crate) async fn op_serve_wait(
   state: Rc<RefCell<OpState>>,
   #[smi] server: u32,
 ) -> bool {
@@ -373,7 +373,10 @@ fn requests(state: &OpState) -> Rc<InFlightTable> {
 /// The request method, for methods without a code.
 #[op2]
 #[string]
-pub fn op_serve_method(state: &mut OpState, #[smi] id: RequestId) -> String {
+pub(crate) fn op_serve_method(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+) -> String {
   requests(state)
     .with(id, |r| r.parts.method.as_str().to_string())
     .unwrap_or_default()
@@ -382,14 +385,17 @@ pub fn op_serve_method(state: &mut OpState, #[smi] id: RequestId) -> String {
 /// The absolute request URL, as Bun builds it from the Host header.
 #[op2]
 #[string]
-pub fn op_serve_url(state: &mut OpState, #[smi] id: RequestId) -> String {
+pub(crate) fn op_serve_url(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+) -> String {
   requests(state).with(id, |r| r.url()).unwrap_or_default()
 }
 
 /// Request headers as a flat `[name, value, name, value...]` list.
 #[op2]
 #[serde]
-pub fn op_serve_headers(
+pub(crate) fn op_serve_headers(
   state: &mut OpState,
   #[smi] id: RequestId,
 ) -> Vec<ByteString> {
@@ -408,7 +414,7 @@ pub fn op_serve_headers(
 /// Route parameters as a flat `[name, value...]` list.
 #[op2]
 #[serde]
-pub fn op_serve_params(
+pub(crate) fn op_serve_params(
   state: &mut OpState,
   #[smi] id: RequestId,
 ) -> Vec<String> {
@@ -425,7 +431,7 @@ pub fn op_serve_params(
 /// The client address: `[address, port, family]`, or null on a unix socket.
 #[op2]
 #[serde]
-pub fn op_serve_request_ip(
+pub(crate) fn op_serve_request_ip(
   state: &mut OpState,
   #[smi] id: RequestId,
 ) -> Option<(String, u16, &'static str)> {
@@ -440,14 +446,17 @@ pub fn op_serve_request_ip(
 
 /// Whether the request declares or may carry a body.
 #[op2(fast)]
-pub fn op_serve_has_body(state: &mut OpState, #[smi] id: RequestId) -> bool {
+pub(crate) fn op_serve_has_body(
+  state: &mut OpState,
+  #[smi] id: RequestId,
+) -> bool {
   requests(state).with(id, |r| r.has_body()).unwrap_or(false)
 }
 
 /// Reads the next body chunk; `null` at the end.
 #[op2]
 #[serde]
-pub async fn op_serve_body_chunk(
+pub(crate) async fn op_serve_body_chunk(
   state: Rc<RefCell<OpState>>,
   #[smi] id: RequestId,
 ) -> Result<Option<ToJsBuffer>, ServeError> {
@@ -462,7 +471,7 @@ pub async fn op_serve_body_chunk(
 /// Reads the whole body (for `text()`, `json()`, `arrayBuffer()`...).
 #[op2]
 #[serde]
-pub async fn op_serve_body_all(
+pub(crate) async fn op_serve_body_all(
   state: Rc<RefCell<OpState>>,
   #[smi] id: RequestId,
 ) -> Result<ToJsBuffer, ServeError> {
@@ -473,7 +482,7 @@ pub async fn op_serve_body_all(
 
 /// Resolves `true` if the client disconnects before its response is sent.
 #[op2]
-pub async fn op_serve_client_gone(
+pub(crate) async fn op_serve_client_gone(
   state: Rc<RefCell<OpState>>,
   #[smi] id: RequestId,
 ) -> bool {
@@ -512,7 +521,7 @@ fn respond_with(
 
 /// The fast path: a string body with at most a content type, no headers.
 #[op2(fast)]
-pub fn op_serve_respond_text(
+pub(crate) fn op_serve_respond_text(
   state: &mut OpState,
   #[smi] id: RequestId,
   #[smi] status_code: u32,
@@ -571,7 +580,7 @@ fn stream_sender(
 
 /// The general path: status, headers and a string body.
 #[op2]
-pub fn op_serve_respond(
+pub(crate) fn op_serve_respond(
   state: &mut OpState,
   #[smi] id: RequestId,
   #[smi] status_code: u32,
@@ -588,7 +597,7 @@ pub fn op_serve_respond(
 /// The body is not copied: the response holds the JS buffer's backing store
 /// (the Response already made its own copy when it was constructed).
 #[op2]
-pub fn op_serve_respond_bytes(
+pub(crate) fn op_serve_respond_bytes(
   state: &mut OpState,
   #[smi] id: RequestId,
   #[smi] status_code: u32,
@@ -606,7 +615,7 @@ pub fn op_serve_respond_bytes(
 /// [`crate::server::file`]). A file that cannot be opened rejects with
 /// Node's error, for the handler's `error()`, as in Bun.
 #[op2]
-pub async fn op_serve_respond_file(
+pub(crate) async fn op_serve_respond_file(
   state: Rc<RefCell<OpState>>,
   #[smi] id: RequestId,
   #[smi] status_code: u32,
@@ -649,7 +658,7 @@ pub async fn op_serve_respond_file(
 /// Starts a streamed response; returns the stream id JS writes chunks to.
 #[op2]
 #[smi]
-pub fn op_serve_respond_stream(
+pub(crate) fn op_serve_respond_stream(
   state: &mut OpState,
   #[smi] id: RequestId,
   #[smi] status_code: u32,
@@ -672,7 +681,7 @@ pub fn op_serve_respond_stream(
 /// response body (`new Response(req.body)`): it streams from the client
 /// back out without entering JS.
 #[op2]
-pub fn op_serve_respond_piped(
+pub(crate) fn op_serve_respond_piped(
   state: &mut OpState,
   #[smi] id: RequestId,
   #[smi] status_code: u32,
@@ -694,7 +703,7 @@ pub fn op_serve_respond_piped(
 /// Writes a chunk, waiting while the client is slower than the producer.
 /// Resolves `false` once the client has gone.
 #[op2]
-pub async fn op_serve_stream_write(
+pub(crate) async fn op_serve_stream_write(
   state: Rc<RefCell<OpState>>,
   #[smi] stream: u32,
   #[buffer] chunk: JsBuffer,
@@ -713,7 +722,7 @@ pub async fn op_serve_stream_write(
 /// `Trailer` header names, if the request said `TE: trailers` (hyper keeps
 /// to RFC 9110 §6.5). Resolves `false` once the client has gone.
 #[op2]
-pub async fn op_serve_stream_trailers(
+pub(crate) async fn op_serve_stream_trailers(
   state: Rc<RefCell<OpState>>,
   #[smi] stream: u32,
   #[serde] fields: Vec<(ByteString, ByteString)>,
@@ -728,7 +737,7 @@ pub async fn op_serve_stream_trailers(
 
 /// Ends a streamed response; with an error message, aborts it instead.
 #[op2]
-pub fn op_serve_stream_close(
+pub(crate) fn op_serve_stream_close(
   state: &mut OpState,
   #[smi] stream: u32,
   #[string] error: Option<String>,
@@ -742,7 +751,7 @@ pub fn op_serve_stream_close(
 /// `server.timeout(req, seconds)`: 0 disables; returns false if the
 /// request is no longer waiting.
 #[op2(fast)]
-pub fn op_serve_timeout(
+pub(crate) fn op_serve_timeout(
   state: &mut OpState,
   #[smi] id: RequestId,
   seconds: f64,
@@ -753,7 +762,7 @@ pub fn op_serve_timeout(
 
 /// Requests this server has received and not answered yet.
 #[op2(fast)]
-pub fn op_serve_pending(state: &mut OpState, #[smi] server: u32) -> u32 {
+pub(crate) fn op_serve_pending(state: &mut OpState, #[smi] server: u32) -> u32 {
   state
     .borrow::<ServeState>()
     .servers
@@ -763,7 +772,7 @@ pub fn op_serve_pending(state: &mut OpState, #[smi] server: u32) -> u32 {
 
 /// Swaps routes and the fetch flag (`server.reload`).
 #[op2]
-pub fn op_serve_reload(
+pub(crate) fn op_serve_reload(
   state: &mut OpState,
   #[smi] server: u32,
   #[serde] routes: Vec<RouteJs>,
@@ -780,7 +789,7 @@ pub fn op_serve_reload(
 /// `server.reload({ tls })`: new handshakes get these certificates; false
 /// when the server was started without TLS (left plain, as Bun does).
 #[op2]
-pub fn op_serve_reload_tls(
+pub(crate) fn op_serve_reload_tls(
   state: &mut OpState,
   #[smi] server: u32,
   #[serde] tls: crate::server::tls::TlsOptions,
@@ -807,7 +816,7 @@ pub struct ClientCertInfo {
 /// `server.peerCertificate(request)`: null without one.
 #[op2]
 #[serde]
-pub fn op_serve_peer_certificate(
+pub(crate) fn op_serve_peer_certificate(
   state: &mut OpState,
   #[smi] id: RequestId,
 ) -> Option<ClientCertInfo> {
@@ -823,22 +832,29 @@ pub fn op_serve_peer_certificate(
 
 /// Stops a server (see [`Server::stop`]).
 #[op2(fast)]
-pub fn op_serve_stop(state: &mut OpState, #[smi] server: u32, force: bool) {
+pub(crate) fn op_serve_stop(
+  state: &mut OpState,
+  #[smi] server: u32,
+  force: bool,
+) {
   if let Some(found) = state.borrow::<ServeState>().servers.get(&server) {
     found.stop(force);
   }
-  // A worker's socket is the group's: close it too, or the kernel would go
+  // A replica's socket is the group's: close it too, or the kernel would go
   // on queueing connections on it that nothing accepts.
   if let Some(member) = state.try_borrow::<GroupMember>() {
     member
       .group
-      .release(member.worker, server.saturating_sub(1) as usize);
+      .release(member.replica, server.saturating_sub(1) as usize);
   }
 }
 
 /// Resolves once a stopped server's connections have all closed.
 #[op2]
-pub async fn op_serve_closed(state: Rc<RefCell<OpState>>, #[smi] server: u32) {
+pub(crate) async fn op_serve_closed(
+  state: Rc<RefCell<OpState>>,
+  #[smi] server: u32,
+) {
   let found = state
     .borrow()
     .borrow::<ServeState>()
@@ -870,7 +886,9 @@ pub struct ServeOverrides {
 /// The `rt serve` overrides, or null under `rt run`.
 #[op2]
 #[serde]
-pub fn op_rt_serve_overrides(state: &mut OpState) -> Option<ServeOverrides> {
+pub(crate) fn op_rt_serve_overrides(
+  state: &mut OpState,
+) -> Option<ServeOverrides> {
   state.try_borrow::<ServeOverrides>().cloned()
 }
 

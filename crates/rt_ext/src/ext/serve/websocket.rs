@@ -59,7 +59,7 @@ pub struct WsOptionsJs {
 
 /// Gives a server its WebSocket side, or updates its options (reload).
 #[op2]
-pub fn op_ws_configure(
+pub(crate) fn op_ws_configure(
   state: &mut OpState,
   #[smi] id: u32,
   #[serde] options: WsOptionsJs,
@@ -82,7 +82,7 @@ pub fn op_ws_configure(
     Some(ws) => *ws.options.borrow_mut() = options,
     None => {
       // Server ids count from 1 in start order: id - 1 names the same
-      // server in every worker.
+      // server in every replica.
       let hub = state
         .try_borrow::<crate::server::group::GroupMember>()
         .map_or_else(Arc::default, |member| {
@@ -102,7 +102,7 @@ pub fn op_ws_configure(
 /// WebSocket handshake (or was already answered).
 #[op2]
 #[smi]
-pub fn op_ws_upgrade(
+pub(crate) fn op_ws_upgrade(
   state: &mut OpState,
   #[smi] request: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
@@ -116,7 +116,7 @@ pub fn op_ws_upgrade(
 /// The next socket event of a server: writes `[kind, socket, code, clean]`
 /// into `out` (kind 0: none) and returns the payload.
 #[op2]
-pub fn op_ws_take(
+pub(crate) fn op_ws_take(
   state: &mut OpState,
   #[smi] server: u32,
   #[buffer] out: &mut [u32],
@@ -134,7 +134,7 @@ pub fn op_ws_take(
 /// Waits for a socket event; `false` once the server stopped and its last
 /// socket closed.
 #[op2]
-pub async fn op_ws_wait(
+pub(crate) async fn op_ws_wait(
   state: Rc<RefCell<OpState>>,
   #[smi] server: u32,
 ) -> bool {
@@ -150,9 +150,9 @@ pub async fn op_ws_wait(
 }
 
 /// `server.publish(topic, data)`: one frame to every subscriber of `topic`
-/// on server `server`'s hub (all workers' with `--workers`).
+/// on server `server`'s hub (every replica's with `--workers`).
 #[op2]
-pub fn op_serve_publish(
+pub(crate) fn op_serve_publish(
   state: &mut OpState,
   #[smi] server: u32,
   #[string] topic: &str,
@@ -173,7 +173,7 @@ pub fn op_serve_publish(
 /// `server.subscriberCount(topic)`.
 #[op2(fast)]
 #[smi]
-pub fn op_serve_subscriber_count(
+pub(crate) fn op_serve_subscriber_count(
   state: &mut OpState,
   #[smi] server: u32,
   #[string] topic: &str,
@@ -185,4 +185,18 @@ pub fn op_serve_subscriber_count(
     .map_or(0, |ws| {
       u32::try_from(ws.hub.subscriber_count(topic)).unwrap_or(u32::MAX)
     })
+}
+
+/// `server.pendingWebSockets`: the server's WebSockets still open.
+#[op2(fast)]
+#[smi]
+pub(crate) fn op_serve_pending_websockets(
+  state: &mut OpState,
+  #[smi] server: u32,
+) -> u32 {
+  state
+    .borrow::<ServeState>()
+    .server_by_id(server)
+    .and_then(|s| s.websocket())
+    .map_or(0, |ws| u32::try_from(ws.events.live()).unwrap_or(u32::MAX))
 }

@@ -70,7 +70,7 @@ impl TestRun {
 /// The run's settings.
 #[op2]
 #[serde]
-pub fn op_test_config(state: &OpState) -> Result<TestConfig, TestError> {
+pub(crate) fn op_test_config(state: &OpState) -> Result<TestConfig, TestError> {
   state
     .try_borrow::<TestRun>()
     .map(|run| run.config.clone())
@@ -80,7 +80,7 @@ pub fn op_test_config(state: &OpState) -> Result<TestConfig, TestError> {
 /// Appends one result line to the report (written at once, so a file that
 /// crashes later still reports what ran).
 #[op2(fast)]
-pub fn op_test_report(
+pub(crate) fn op_test_report(
   state: &OpState,
   #[string] line: &str,
 ) -> Result<(), TestError> {
@@ -109,7 +109,7 @@ pub fn op_test_report(
 /// `{ cert, key }` in PEM (the harness's `tls`).
 #[op2]
 #[serde]
-pub fn op_test_certificate() -> Result<(String, String), TestError> {
+pub(crate) fn op_test_certificate() -> Result<(String, String), TestError> {
   let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
   let certified = rcgen::generate_simple_self_signed(names)
     .map_err(|e| TestError::Certificate(e.to_string()))?;

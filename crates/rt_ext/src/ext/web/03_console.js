@@ -1,6 +1,6 @@
 // `console`: deno_web's Console (table, count, time, trace) with the
 // printing methods (log, info, debug, warn, error, dir, assert, group) in
-// Bun's layout from js/bun/inspect.js, printing through printTo. Built on
+// Bun's layout from inspect.js, printing through printTo. Built on
 // first use.
 
 import { core } from "ext:core/mod.js";

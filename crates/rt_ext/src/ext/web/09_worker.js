@@ -1,6 +1,6 @@
 // Web Workers as Bun has them (https://html.spec.whatwg.org/multipage/workers.html):
 // `new Worker(url | path, { name, env, argv })` runs a module on a thread of
-// its own with its own runtime (src/ext/worker.rs); messages cross on a pair
+// its own with its own runtime (ext/web/worker.rs); messages cross on a pair
 // of deno_web message ports, so structured clone and transfer are deno_web's.
 // Inside the worker, `initWorkerScope` turns the global into its `self`.
 

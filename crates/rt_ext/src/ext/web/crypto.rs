@@ -15,7 +15,7 @@ pub enum CryptoError {
 }
 
 #[op2]
-pub fn op_rt_random_fill(
+pub(crate) fn op_rt_random_fill(
   #[anybuffer] buf: &mut [u8],
 ) -> Result<(), CryptoError> {
   getrandom::fill(buf).map_err(|e| CryptoError::Random(e.to_string()))
@@ -23,7 +23,7 @@ pub fn op_rt_random_fill(
 
 #[op2]
 #[string]
-pub fn op_rt_random_uuid() -> Result<String, CryptoError> {
+pub(crate) fn op_rt_random_uuid() -> Result<String, CryptoError> {
   let mut bytes = [0u8; 16];
   getrandom::fill(&mut bytes)
     .map_err(|e| CryptoError::Random(e.to_string()))?;

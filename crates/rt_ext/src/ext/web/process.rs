@@ -52,7 +52,7 @@ pub struct ProcessInfo {
 
 #[op2]
 #[serde]
-pub fn op_rt_process_info(state: &mut OpState) -> ProcessInfo {
+pub(crate) fn op_rt_process_info(state: &mut OpState) -> ProcessInfo {
   let process = state.borrow::<ProcessState>();
   ProcessInfo {
     argv: process.argv.clone(),
@@ -82,7 +82,7 @@ pub fn op_rt_process_info(state: &mut OpState) -> ProcessInfo {
 /// The environment as a plain map: `process.env` is a snapshot taken on first use.
 #[op2]
 #[serde]
-pub fn op_rt_env(state: &mut OpState) -> HashMap<String, String> {
+pub(crate) fn op_rt_env(state: &mut OpState) -> HashMap<String, String> {
   if let Some(env) = &state.borrow::<ProcessState>().env {
     return env.clone();
   }
@@ -92,14 +92,14 @@ pub fn op_rt_env(state: &mut OpState) -> HashMap<String, String> {
 }
 
 #[op2(fast)]
-pub fn op_rt_set_exit_code(state: &mut OpState, #[smi] code: i32) {
+pub(crate) fn op_rt_set_exit_code(state: &mut OpState, #[smi] code: i32) {
   state.borrow::<ProcessState>().exit_code.set(code);
 }
 
 /// `process.exit(code)`: flushes what was printed and leaves at once, as Bun
 /// does. Inside a worker it ends the worker instead.
 #[op2(fast)]
-pub fn op_rt_exit(state: &mut OpState, #[smi] code: i32) {
+pub(crate) fn op_rt_exit(state: &mut OpState, #[smi] code: i32) {
   if let Some(scope) = state.try_borrow::<super::worker::WorkerScope>() {
     scope.control.terminate(code);
     return;
@@ -111,20 +111,20 @@ pub fn op_rt_exit(state: &mut OpState, #[smi] code: i32) {
 
 /// Nanoseconds since the process started (`Bun.nanoseconds()`).
 #[op2(fast)]
-pub fn op_rt_nanoseconds(state: &mut OpState) -> f64 {
+pub(crate) fn op_rt_nanoseconds(state: &mut OpState) -> f64 {
   state.borrow::<ProcessState>().started.elapsed().as_nanos() as f64
 }
 
 /// Whether the file descriptor is a terminal (colours in console output).
 #[op2(fast)]
-pub fn op_rt_isatty(#[smi] fd: i32) -> bool {
+pub(crate) fn op_rt_isatty(#[smi] fd: i32) -> bool {
   // SAFETY: isatty only inspects the descriptor number.
   unsafe { libc::isatty(fd) == 1 }
 }
 
 /// Resident set size in bytes, from /proc/self/statm (0 where unavailable).
 #[op2(fast)]
-pub fn op_rt_rss() -> f64 {
+pub(crate) fn op_rt_rss() -> f64 {
   let pages = std::fs::read_to_string("/proc/self/statm")
     .ok()
     .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())

@@ -211,7 +211,7 @@ pub struct WorkerOptionsJs {
 /// Starts a worker: returns its id and the parent's message port.
 #[op2]
 #[serde]
-pub fn op_worker_create(
+pub(crate) fn op_worker_create(
   state: &mut OpState,
   #[string] specifier: String,
   #[serde] options: WorkerOptionsJs,
@@ -255,7 +255,7 @@ pub fn op_worker_create(
 /// The worker's next event; `None` after its exit.
 #[op2]
 #[serde]
-pub async fn op_worker_event(
+pub(crate) async fn op_worker_event(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Option<WorkerEvent> {
@@ -276,7 +276,7 @@ pub async fn op_worker_event(
 
 /// `worker.terminate()`.
 #[op2(fast)]
-pub fn op_worker_terminate(state: &mut OpState, #[smi] id: u32) {
+pub(crate) fn op_worker_terminate(state: &mut OpState, #[smi] id: u32) {
   if let Some(worker) = state
     .try_borrow::<WorkerTable>()
     .and_then(|t| t.workers.get(&id))
@@ -288,7 +288,7 @@ pub fn op_worker_terminate(state: &mut OpState, #[smi] id: u32) {
 /// Inside a worker: `[port, name, url]`; null on the main thread.
 #[op2]
 #[serde]
-pub fn op_worker_scope(
+pub(crate) fn op_worker_scope(
   state: &mut OpState,
 ) -> Option<(ResourceId, String, String)> {
   state
@@ -299,7 +299,7 @@ pub fn op_worker_scope(
 /// `close()` or `process.exit(code)` inside a worker: ends it (the process
 /// goes on). Returns `false` on the main thread.
 #[op2(fast)]
-pub fn op_worker_exit(state: &mut OpState, #[smi] code: i32) -> bool {
+pub(crate) fn op_worker_exit(state: &mut OpState, #[smi] code: i32) -> bool {
   match state.try_borrow::<WorkerScope>() {
     Some(scope) => {
       scope.control.terminate(code);
@@ -336,7 +336,7 @@ pub fn load_script(url: &str) -> Result<String, WorkerError> {
 /// `importScripts(url)`: the script's source, to be evaluated by JS.
 #[op2]
 #[string]
-pub fn op_worker_load_script(
+pub(crate) fn op_worker_load_script(
   #[string] url: String,
 ) -> Result<String, WorkerError> {
   load_script(&url)

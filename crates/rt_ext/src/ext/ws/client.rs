@@ -1,4 +1,4 @@
-//! Ops for the web `WebSocket` client in `js/85_websocket.js`. Sending,
+//! Ops for the web `WebSocket` client in `41_websocket.js`. Sending,
 //! closing and `bufferedAmount` share the server socket ops in `ws.rs`;
 //! here are connecting and the client event queue.
 
@@ -51,7 +51,7 @@ const CLIENT_MAX_MESSAGE: usize = 64 * 1024 * 1024;
 /// Starts connecting; events (open or error, then close) follow.
 #[op2]
 #[smi]
-pub fn op_ws_connect(
+pub(crate) fn op_ws_connect(
   state: &mut OpState,
   #[string] url: String,
   #[serde] protocols: Vec<String>,
@@ -99,7 +99,7 @@ pub fn op_ws_connect(
 
 /// The next client socket event (see `op_ws_take`).
 #[op2]
-pub fn op_ws_client_take(
+pub(crate) fn op_ws_client_take(
   state: &mut OpState,
   #[buffer] out: &mut [u32],
 ) -> JsPayload {
@@ -111,7 +111,7 @@ pub fn op_ws_client_take(
 
 /// Waits for a client socket event; `false` when no socket is left.
 #[op2]
-pub async fn op_ws_client_wait(state: Rc<RefCell<OpState>>) -> bool {
+pub(crate) async fn op_ws_client_wait(state: Rc<RefCell<OpState>>) -> bool {
   let events = state.borrow().borrow::<WsClientState>().events.clone();
   events.wait(|| false).await
 }

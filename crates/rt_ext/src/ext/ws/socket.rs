@@ -94,7 +94,7 @@ pub(crate) fn socket(state: &OpState, id: u32) -> Option<Arc<Socket>> {
 
 /// `ws.send(text)`: bytes queued, -1 (backpressure) or 0 (dropped).
 #[op2(fast)]
-pub fn op_ws_send_text(
+pub(crate) fn op_ws_send_text(
   state: &mut OpState,
   #[smi] id: u32,
   #[string] text: String,
@@ -104,7 +104,7 @@ pub fn op_ws_send_text(
 
 /// `ws.send(bytes)`: the bytes are copied (the script may reuse its buffer).
 #[op2(fast)]
-pub fn op_ws_send_binary(
+pub(crate) fn op_ws_send_binary(
   state: &mut OpState,
   #[smi] id: u32,
   #[buffer] bytes: &[u8],
@@ -116,7 +116,7 @@ pub fn op_ws_send_binary(
 
 /// `ws.ping(data)` / `ws.pong(data)`.
 #[op2(fast)]
-pub fn op_ws_control(
+pub(crate) fn op_ws_control(
   state: &mut OpState,
   #[smi] id: u32,
   #[buffer] bytes: &[u8],
@@ -134,7 +134,7 @@ pub fn op_ws_control(
 /// `ws.publish*`: one frame from socket `id` (excluded unless `to_self`),
 /// queued natively on every subscriber of `topic`.
 #[op2]
-pub fn op_ws_publish(
+pub(crate) fn op_ws_publish(
   state: &mut OpState,
   #[smi] id: u32,
   to_self: bool,
@@ -173,7 +173,7 @@ pub(crate) fn send_result(n: i64) -> i32 {
 
 /// `ws.subscribe(topic)`.
 #[op2(fast)]
-pub fn op_ws_subscribe(
+pub(crate) fn op_ws_subscribe(
   state: &mut OpState,
   #[smi] id: u32,
   #[string] topic: &str,
@@ -183,7 +183,7 @@ pub fn op_ws_subscribe(
 
 /// `ws.unsubscribe(topic)`.
 #[op2(fast)]
-pub fn op_ws_unsubscribe(
+pub(crate) fn op_ws_unsubscribe(
   state: &mut OpState,
   #[smi] id: u32,
   #[string] topic: &str,
@@ -193,7 +193,7 @@ pub fn op_ws_unsubscribe(
 
 /// `ws.isSubscribed(topic)`.
 #[op2(fast)]
-pub fn op_ws_is_subscribed(
+pub(crate) fn op_ws_is_subscribed(
   state: &mut OpState,
   #[smi] id: u32,
   #[string] topic: &str,
@@ -204,7 +204,10 @@ pub fn op_ws_is_subscribed(
 /// `ws.subscriptions`.
 #[op2]
 #[serde]
-pub fn op_ws_subscriptions(state: &mut OpState, #[smi] id: u32) -> Vec<String> {
+pub(crate) fn op_ws_subscriptions(
+  state: &mut OpState,
+  #[smi] id: u32,
+) -> Vec<String> {
   socket(state, id)
     .map(|s| s.subscriptions())
     .unwrap_or_default()
@@ -212,7 +215,7 @@ pub fn op_ws_subscriptions(state: &mut OpState, #[smi] id: u32) -> Vec<String> {
 
 /// `ws.close(code, reason)` (checked by JS).
 #[op2(fast)]
-pub fn op_ws_close(
+pub(crate) fn op_ws_close(
   state: &mut OpState,
   #[smi] id: u32,
   #[smi] code: u32,
@@ -225,7 +228,7 @@ pub fn op_ws_close(
 
 /// `ws.terminate()`.
 #[op2(fast)]
-pub fn op_ws_terminate(state: &mut OpState, #[smi] id: u32) {
+pub(crate) fn op_ws_terminate(state: &mut OpState, #[smi] id: u32) {
   if let Some(socket) = socket(state, id) {
     socket.terminate();
   }
@@ -233,6 +236,6 @@ pub fn op_ws_terminate(state: &mut OpState, #[smi] id: u32) {
 
 /// `ws.getBufferedAmount()`.
 #[op2(fast)]
-pub fn op_ws_buffered(state: &mut OpState, #[smi] id: u32) -> f64 {
+pub(crate) fn op_ws_buffered(state: &mut OpState, #[smi] id: u32) -> f64 {
   socket(state, id).map_or(0.0, |s| s.buffered_amount() as f64)
 }
