@@ -9,7 +9,7 @@ use clap::Subcommand;
 use crate::runtime::ClassicScripts;
 use crate::runtime::ScriptOptions;
 use crate::runtime::run_script;
-use rt_ext::ext::serve::ops::ServeOverrides;
+use rt_ext::ext::serve::state::ServeOverrides;
 
 /// A Bun-compatible JavaScript runtime.
 #[derive(Parser, Debug)]

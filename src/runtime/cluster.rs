@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::ScriptOptions;
 use super::run_script;
-use rt_ext::ext::serve::ops::ServeOverrides;
+use rt_ext::ext::serve::state::ServeOverrides;
 use rt_ext::server::group::GroupMember;
 use rt_ext::server::group::ServeGroup;
 use rt_ext::util::latch::Latch;

@@ -16,7 +16,7 @@ use deno_core::RuntimeOptions;
 use deno_core::url::Url;
 use deno_error::JsErrorBox;
 
-use rt_ext::ext::serve::ops::ServeOverrides;
+use rt_ext::ext::serve::state::ServeOverrides;
 use rt_ext::ext::test::runner::TestRun;
 use rt_ext::ext::web::process::ProcessState;
 
@@ -242,7 +242,7 @@ fn run_script_on_this_thread(options: ScriptOptions) -> i32 {
         () = drain_requested(shutdown.as_deref()) => {
           // Ctrl-C / SIGTERM: stop accepting, let in-flight requests finish
           // (bounded), then leave even if timers would keep the script alive.
-          for server in rt_ext::ext::serve::ops::servers(&op_state.borrow()) {
+          for server in rt_ext::ext::serve::state::servers(&op_state.borrow()) {
             server.stop(false);
           }
           tokio::select! {
@@ -338,7 +338,7 @@ pub async fn run_classic(
 async fn stopped_servers_closed(
   op_state: &std::rc::Rc<std::cell::RefCell<deno_core::OpState>>,
 ) {
-  let servers = rt_ext::ext::serve::ops::servers(&op_state.borrow());
+  let servers = rt_ext::ext::serve::state::servers(&op_state.borrow());
   for server in servers.into_iter().filter(|s| s.is_stopping()) {
     server.closed().await;
   }

@@ -33,7 +33,7 @@ use deno_core::ByteString;
 use deno_core::Extension;
 use deno_core::ExtensionFileSource;
 
-use self::serve::ops::ServeOverrides;
+use self::serve::state::ServeOverrides;
 use self::web::process::ProcessState;
 
 /// The scripts beside each extension's ops, listed by `build.rs`.

@@ -1,44 +1,55 @@
-//! `rt_serve`: `Bun.serve` on the server in [`crate::server`], and its
-//! WebSocket side (`websocket` handler, `server.upgrade`).
+//! `rt_serve`: `Bun.serve` on the server in [`crate::server`] (`start`:
+//! servers; `request`: what JS reads of a request; `respond`: answering
+//! it), and its WebSocket side (`websocket` handler, `server.upgrade`).
+//!
+//! The hot path is two crossings per request: `op_serve_take` (fast, hands
+//! JS a request id plus route and method codes in a shared buffer) and one
+//! `op_serve_respond*` call carrying status, headers and body together.
+//! Everything else about a request (URL, headers, body) is fetched only if
+//! the script reads it.
 
-pub mod ops;
+pub mod request;
+pub mod respond;
+pub mod start;
+pub mod state;
 pub mod websocket;
 
-use ops::ServeOverrides;
+use state::ServeOverrides;
+use state::ServeState;
 
 deno_core::extension!(
   rt_serve,
   deps = [rt_http, rt_ws],
   ops = [
-    ops::op_rt_serve_overrides,
-    ops::op_serve_start,
-    ops::op_serve_take,
-    ops::op_serve_wait,
-    ops::op_serve_method,
-    ops::op_serve_url,
-    ops::op_serve_headers,
-    ops::op_serve_params,
-    ops::op_serve_request_ip,
-    ops::op_serve_has_body,
-    ops::op_serve_body_chunk,
-    ops::op_serve_body_all,
-    ops::op_serve_client_gone,
-    ops::op_serve_respond_text,
-    ops::op_serve_respond,
-    ops::op_serve_respond_bytes,
-    ops::op_serve_respond_file,
-    ops::op_serve_respond_piped,
-    ops::op_serve_respond_stream,
-    ops::op_serve_stream_write,
-    ops::op_serve_stream_close,
-    ops::op_serve_pending,
-    ops::op_serve_timeout,
-    ops::op_serve_reload,
-    ops::op_serve_reload_tls,
-    ops::op_serve_stream_trailers,
-    ops::op_serve_peer_certificate,
-    ops::op_serve_stop,
-    ops::op_serve_closed,
+    state::op_rt_serve_overrides,
+    start::op_serve_start,
+    request::op_serve_take,
+    request::op_serve_wait,
+    request::op_serve_method,
+    request::op_serve_url,
+    request::op_serve_headers,
+    request::op_serve_params,
+    request::op_serve_request_ip,
+    request::op_serve_has_body,
+    request::op_serve_body_chunk,
+    request::op_serve_body_all,
+    request::op_serve_client_gone,
+    respond::op_serve_respond_text,
+    respond::op_serve_respond,
+    respond::op_serve_respond_bytes,
+    respond::op_serve_respond_file,
+    respond::op_serve_respond_piped,
+    respond::op_serve_respond_stream,
+    respond::op_serve_stream_write,
+    respond::op_serve_stream_close,
+    start::op_serve_pending,
+    request::op_serve_timeout,
+    start::op_serve_reload,
+    start::op_serve_reload_tls,
+    respond::op_serve_stream_trailers,
+    request::op_serve_peer_certificate,
+    start::op_serve_stop,
+    start::op_serve_closed,
     websocket::op_ws_configure,
     websocket::op_ws_upgrade,
     websocket::op_ws_take,
@@ -49,7 +60,7 @@ deno_core::extension!(
   ],
   options = { serve: Option<ServeOverrides> },
   state = |state, options| {
-    state.put(ops::ServeState::default());
+    state.put(ServeState::default());
     if let Some(overrides) = options.serve {
       state.put(overrides);
     }

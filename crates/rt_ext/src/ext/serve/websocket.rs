@@ -12,7 +12,7 @@ use deno_core::OpState;
 use deno_core::op2;
 use serde::Deserialize;
 
-use super::ops::ServeState;
+use super::state::ServeState;
 use crate::errors::Code;
 use crate::errors::Coded;
 use crate::ext::ws::socket::JsPayload;
