@@ -15,7 +15,7 @@ use oxc_resolver::TsconfigDiscovery;
 use rt_ext::ext::surface;
 
 /// The name `rt test` gives its stand-in for Bun's test `harness`.
-pub const HARNESS: &str = "rt:harness";
+pub const HARNESS: &str = surface::HARNESS_NAME;
 
 /// The module implementing a built-in by the name [`Resolved::Builtin`]
 /// carries (`node:fs`, `bun:test`, [`HARNESS`]).

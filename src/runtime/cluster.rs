@@ -1,6 +1,7 @@
 //! `rt serve --workers N`: N copies of the app (replicas: the word keeps
-//! them apart from Web Workers), each a runtime of its own on its own thread (with its own current-thread tokio runtime), listening on
-//! one port through SO_REUSEPORT and sharing pub/sub hubs
+//! them apart from Web Workers), each a runtime of its own on its own
+//! thread (with its own current-thread tokio runtime), listening on one
+//! port through SO_REUSEPORT and sharing pub/sub hubs
 //! ([`ServeGroup`]). This thread supervises them: a replica that crashes is
 //! started again while the others keep serving; SIGINT/SIGTERM drains all.
 

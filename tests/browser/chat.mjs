@@ -1,5 +1,5 @@
 // Drives headless Chromium through examples/chat: two people join a room
-// over HTTPS and talk. Run by tests/browser_chat.rs with node, from a
+// over HTTPS and talk. Run by tests/it/browser_chat.rs with node, from a
 // directory where playwright-core is installed; prints one JSON line with
 // what each page saw and which protocols the browser used.
 //   CHROMIUM=/usr/bin/chromium URL=https://localhost:PORT/ node chat.mjs

@@ -13,15 +13,15 @@ use crate::common::ws::RawWs;
 use crate::common::*;
 
 const APP: &str = "cluster/app.ts";
-/// Upper bound on connections made while looking for a second worker: the
-/// kernel spreads connections by a hash, so two workers show up long before.
+/// Upper bound on connections made while looking for a second replica: the
+/// kernel spreads connections by a hash, so two replicas show up long before.
 const TRIES: usize = 200;
 
-fn serve_workers(n: &str) -> Served {
+fn serve_replicas(n: &str) -> Served {
   Served::spawn(&["serve", "--workers", n, "--port", "0", APP], &[])
 }
 
-fn serve_workers_handoff(n: &str) -> Served {
+fn serve_replicas_handoff(n: &str) -> Served {
   Served::spawn(
     &[
       "serve",
@@ -37,15 +37,15 @@ fn serve_workers_handoff(n: &str) -> Served {
   )
 }
 
-fn worker_of(port: u16) -> String {
+fn replica_of(port: u16) -> String {
   let response = get(port, "/");
   assert_eq!(response.status, 200, "{}", response.text());
   response.text()
 }
 
-/// As `worker_of`, but `None` when the connection is dropped unanswered:
-/// connections queued on a worker that dies go with it (SO_REUSEPORT).
-fn worker_of_or_dropped(port: u16) -> Option<String> {
+/// As `replica_of`, but `None` when the connection is dropped unanswered:
+/// connections queued on a replica that dies go with it (SO_REUSEPORT).
+fn replica_of_or_dropped(port: u16) -> Option<String> {
   let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
   stream
     .set_read_timeout(Some(Duration::from_secs(10)))
@@ -60,28 +60,28 @@ fn worker_of_or_dropped(port: u16) -> Option<String> {
     .then(|| body.to_string())
 }
 
-/// Connects until both workers have answered (they start at about the same
+/// Connects until both replicas have answered (they start at about the same
 /// time; only the first announces the port); returns their ids.
-fn both_workers(port: u16) -> HashSet<String> {
+fn both_replicas(port: u16) -> HashSet<String> {
   let mut seen = HashSet::new();
   for _ in 0..TRIES {
-    seen.insert(worker_of(port));
+    seen.insert(replica_of(port));
     if seen.len() == 2 {
       break;
     }
   }
-  assert_eq!(seen.len(), 2, "connections reached one worker only");
+  assert_eq!(seen.len(), 2, "connections reached one replica only");
   seen
 }
 
-/// `/crash` ends the worker that answers it (one of `seen`); the other keeps
-/// serving, and the crashed one comes back as a new worker (a new id).
+/// `/crash` ends the replica that answers it (one of `seen`); the other keeps
+/// serving, and the crashed one comes back as a new replica (a new id).
 fn crash_one_and_see_it_replaced(port: u16, seen: &HashSet<String>) {
   let crashed = get(port, "/crash").text();
   assert!(seen.contains(&crashed));
   let mut replacement = None;
   for _ in 0..TRIES * 5 {
-    let Some(id) = worker_of_or_dropped(port) else {
+    let Some(id) = replica_of_or_dropped(port) else {
       continue;
     };
     if !seen.contains(&id) {
@@ -89,10 +89,10 @@ fn crash_one_and_see_it_replaced(port: u16, seen: &HashSet<String>) {
       break;
     }
   }
-  assert!(replacement.is_some(), "no restarted worker answered");
+  assert!(replacement.is_some(), "no restarted replica answered");
 }
 
-/// `POST /publish` with `text`; the answer is "<worker> <subscribers>".
+/// `POST /publish` with `text`; the answer is "<replica> <subscribers>".
 fn publish(port: u16, text: &str) -> String {
   let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
   write!(
@@ -106,12 +106,12 @@ fn publish(port: u16, text: &str) -> String {
   out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
 }
 
-/// A WebSocket on `/ws` and the worker that holds it.
+/// A WebSocket on `/ws` and the replica that holds it.
 fn join(port: u16) -> (RawWs, String) {
   let mut ws = RawWs::connect(port, "/ws");
   let hello = ws.read_text();
-  let worker = hello.strip_prefix("hello from ").expect(&hello).to_string();
-  (ws, worker)
+  let replica = hello.strip_prefix("hello from ").expect(&hello).to_string();
+  (ws, replica)
 }
 
 /// The next text message within `wait`, if one comes.
@@ -126,9 +126,9 @@ fn try_read(ws: &mut RawWs, wait: Duration) -> Option<String> {
 }
 
 #[test]
-fn workers_share_one_port_and_a_crashed_worker_is_restarted() {
-  let served = serve_workers("2");
-  let seen = both_workers(served.port);
+fn replicas_share_one_port_and_a_crashed_replica_is_restarted() {
+  let served = serve_replicas("2");
+  let seen = both_replicas(served.port);
   crash_one_and_see_it_replaced(served.port, &seen);
   let (_, stderr) = served.output();
   assert!(
@@ -142,29 +142,29 @@ fn workers_share_one_port_and_a_crashed_worker_is_restarted() {
 }
 
 #[test]
-fn a_publish_in_one_worker_reaches_sockets_on_the_other() {
-  let served = serve_workers("2");
-  let (mut first, first_worker) = join(served.port);
+fn a_publish_in_one_replica_reaches_sockets_on_the_other() {
+  let served = serve_replicas("2");
+  let (mut first, first_replica) = join(served.port);
   let mut second = None;
   for _ in 0..TRIES {
-    let (ws, worker) = join(served.port);
-    if worker != first_worker {
-      second = Some((ws, worker));
+    let (ws, replica) = join(served.port);
+    if replica != first_replica {
+      second = Some((ws, replica));
       break;
     }
   }
-  let (mut second, second_worker) =
-    second.expect("no WebSocket reached the second worker");
+  let (mut second, second_replica) =
+    second.expect("no WebSocket reached the second replica");
 
-  // ws.publish in the first worker reaches the socket in the second.
+  // ws.publish in the first replica reaches the socket in the second.
   first.text("hi");
-  assert_eq!(second.read_text(), format!("{first_worker}: hi"));
+  assert_eq!(second.read_text(), format!("{first_replica}: hi"));
   // server.publish over HTTP reaches both, and subscriberCount sees both.
   let answer = publish(served.port, "news");
   assert!(answer.ends_with(" 2"), "{answer}");
   assert_eq!(first.read_text(), "news");
   assert_eq!(second.read_text(), "news");
-  assert_ne!(first_worker, second_worker);
+  assert_ne!(first_replica, second_replica);
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn two_processes_share_topics_through_redis_and_survive_its_restart() {
   let url = redis.url();
   let a = Served::spawn(&["serve", "--port", "0", "--pubsub", &url, APP], &[]);
   let b = Served::spawn(&["serve", "--port", "0", "--pubsub", &url, APP], &[]);
-  let (mut on_a, worker_a) = join(a.port);
+  let (mut on_a, replica_a) = join(a.port);
   let (mut on_b, _) = join(b.port);
 
   // The backplane subscribes in the background: publish until B hears one.
@@ -187,7 +187,7 @@ fn two_processes_share_topics_through_redis_and_survive_its_restart() {
   }
   let heard = heard.expect("B never heard A through redis");
   assert!(
-    heard.starts_with(&format!("{worker_a}: before ")),
+    heard.starts_with(&format!("{replica_a}: before ")),
     "{heard}"
   );
   // A did not get its own publish twice (Redis echoes it back): the only
@@ -222,17 +222,17 @@ fn two_processes_share_topics_through_redis_and_survive_its_restart() {
 }
 
 #[test]
-fn a_worker_that_stops_its_server_leaves_the_port_to_the_others() {
-  let served = serve_workers("2");
-  both_workers(served.port);
+fn a_replica_that_stops_its_server_leaves_the_port_to_the_others() {
+  let served = serve_replicas("2");
+  both_replicas(served.port);
   let stopped = get(served.port, "/stop").text();
   // Its socket stopped listening before /stop answered, and is not left
   // queueing connections nobody accepts: every later connection is
-  // answered, by the other worker.
+  // answered, by the other replica.
   for _ in 0..40 {
-    let answered = worker_of_or_dropped(served.port);
+    let answered = replica_of_or_dropped(served.port);
     let Some(id) = answered else {
-      panic!("a connection went unanswered after a worker stopped");
+      panic!("a connection went unanswered after a replica stopped");
     };
     assert_ne!(id, stopped);
   }
@@ -260,11 +260,11 @@ fn bad_workers_and_pubsub_values_are_refused_clearly() {
 
 #[test]
 fn handoff_mode_deals_connections_in_turn_and_survives_a_crash() {
-  let served = serve_workers_handoff("2");
-  // Both workers register with the acceptor as they start; once both
+  let served = serve_replicas_handoff("2");
+  // Both replicas register with the acceptor as they start; once both
   // have, connections alternate between them.
-  let seen = both_workers(served.port);
-  let ids: Vec<String> = (0..6).map(|_| worker_of(served.port)).collect();
+  let seen = both_replicas(served.port);
+  let ids: Vec<String> = (0..6).map(|_| replica_of(served.port)).collect();
   for pair in ids.windows(2) {
     assert_ne!(pair[0], pair[1], "not in turn: {ids:?}");
   }

@@ -98,6 +98,8 @@ fn node_builtins_work_by_both_names() {
     "badarg TypeError ERR_INVALID_ARG_TYPE The \"first\" argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object. Received undefined",
     "badarg TypeError ERR_INVALID_ARG_TYPE The \"listener\" argument must be of type function. Received null",
     "badarg TypeError ERR_INVALID_ARG_TYPE The \"path\" argument must be of type string or an instance of Buffer or URL. Received an instance of Object",
+    // `require("bun")` read a file named `bun:main` before.
+    "require bun true function",
   ];
   let lines: Vec<&str> = out.stdout.lines().collect();
   assert_eq!(lines, expected, "stderr: {}", out.stderr);

@@ -6,10 +6,10 @@
 //! which row each of its cases is ([`Coded`]) and [`coded_error!`] makes
 //! its `JsErrorClass` from that. JS gets the table once, while the startup
 //! snapshot is made (`op_rt_error_codes`), and throws through it:
-//! `errors.InvalidArgType("...")` in `ext/web/01_errors.js`. A code may
-//! appear in two rows when two situations throw it as different classes
-//! (Bun's fetch rejects with `TypeError`s whose codes are also socket
-//! errors' codes).
+//! `errors.InvalidArgType("...")` in `ext/web/01_errors.js`. Rows are
+//! situations, so a code may appear in more than one: thrown as another
+//! class (Bun's fetch rejects with `TypeError`s whose codes are also socket
+//! errors' codes), or by another part of rt that names it its own way.
 
 use std::borrow::Cow;
 
@@ -54,6 +54,8 @@ table! {
   MissingArgs: TypeError = "ERR_MISSING_ARGS";
   InvalidState: Error = "ERR_INVALID_STATE";
   NotSupported: Error = "ERR_NOT_SUPPORTED";
+  /// An option rt does not support yet (`Bun.listen({ tls })`).
+  UnsupportedOption: TypeError = "ERR_NOT_SUPPORTED";
   UnknownEncoding: TypeError = "ERR_UNKNOWN_ENCODING";
   BufferOutOfBounds: RangeError = "ERR_BUFFER_OUT_OF_BOUNDS";
   UnhandledError: Error = "ERR_UNHANDLED_ERROR";
@@ -91,6 +93,8 @@ table! {
   TlsOption: TypeError = "ERR_INVALID_ARG_VALUE";
   /// A header name or value HTTP cannot carry.
   InvalidHttpToken: TypeError = "ERR_INVALID_HTTP_TOKEN";
+  /// `server.upgrade()` on a server without a `websocket` handler.
+  NoWebSocketHandler: TypeError = "ERR_INVALID_STATE";
   // fetch (Bun rejects with TypeErrors carrying these codes).
   FetchAborted: TypeError = "ABORT_ERR";
   FetchConnectionRefused: TypeError = "ConnectionRefused";

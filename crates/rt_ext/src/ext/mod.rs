@@ -113,25 +113,29 @@ mod tests {
   use std::collections::HashMap;
   use std::path::Path;
 
-  /// The folders with scripts, in extension (load) order.
-  const AREAS: &[&str] = &["web", "node", "http", "ws", "serve", "bun", "test"];
+  use super::files::AREAS;
 
-  /// One script: its area's position, its number (`None`: loaded on
-  /// first use), its source.
+  /// One script: its extension's place in the load order, its number
+  /// (`None`: loaded on first use), its source.
   struct Script {
     area: usize,
     number: Option<u32>,
     source: String,
   }
 
-  /// Every script by specifier (`ext:rt_web/00_web.js`), with the public
-  /// specifiers the surface table gives some as aliases of theirs.
+  fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ext")
+  }
+
+  /// Every script by specifier (`ext:rt_web/00_web.js`), and the public
+  /// specifiers the surface table gives some, as aliases of theirs.
   fn scripts() -> (HashMap<String, Script>, HashMap<String, String>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ext");
     let mut scripts = HashMap::new();
     let mut aliases = HashMap::new();
-    for (area, name) in AREAS.iter().enumerate() {
-      for entry in std::fs::read_dir(root.join(name)).expect("an area folder") {
+    for (area, (name, _)) in AREAS.iter().enumerate() {
+      let entries =
+        std::fs::read_dir(root().join(name)).expect("an area folder");
+      for entry in entries {
         let path = entry.expect("a directory entry").path();
         let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
           continue;
@@ -160,23 +164,66 @@ mod tests {
     (scripts, aliases)
   }
 
-  /// The specifiers a script imports statically.
-  fn imports(source: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = source;
-    while let Some(at) = rest.find("import ") {
-      let at_line_start = at == 0 || rest[..at].ends_with('\n');
-      rest = &rest[at + "import ".len()..];
-      if !at_line_start {
+  /// Which extension registers each of rt's ops, from the `ops = [...]`
+  /// list in each area's `mod.rs`.
+  fn op_areas() -> HashMap<String, usize> {
+    let mut areas = HashMap::new();
+    for (area, (name, _)) in AREAS.iter().enumerate() {
+      let source = std::fs::read_to_string(root().join(name).join("mod.rs"))
+        .expect("an area's mod.rs");
+      let Some(list) = source
+        .split_once("ops = [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+      else {
         continue;
-      }
-      let Some(end) = rest.find(';') else { break };
-      let statement = &rest[..end];
-      if let Some(open) = statement.rfind('"') {
-        let before = &statement[..open];
-        if let Some(start) = before.rfind('"') {
-          found.push(statement[start + 1..open].to_string());
+      };
+      for entry in list.split(',') {
+        if let Some(op) = entry.trim().rsplit("::").next()
+          && op.starts_with("op_")
+        {
+          areas.insert(op.to_string(), area);
         }
+      }
+    }
+    areas
+  }
+
+  /// What a script imports statically: `(specifier, names)` per `import`
+  /// or `export ... from` statement at the start of a line.
+  fn imports(source: &str) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    for keyword in ["import ", "export "] {
+      let mut rest = source;
+      while let Some(at) = rest.find(keyword) {
+        let at_line_start = at == 0 || rest[..at].ends_with('\n');
+        rest = &rest[at + keyword.len()..];
+        if !at_line_start {
+          continue;
+        }
+        let Some(end) = rest.find(';') else { break };
+        let statement = &rest[..end];
+        if keyword == "export " && !statement.contains(" from ") {
+          continue;
+        }
+        let Some(open) = statement.rfind('"') else {
+          continue;
+        };
+        let Some(start) = statement[..open].rfind('"') else {
+          continue;
+        };
+        let names = statement
+          .split_once('{')
+          .and_then(|(_, names)| names.split_once('}'))
+          .map(|(names, _)| {
+            names
+              .split(',')
+              .map(|n| n.trim().split(" as ").next().unwrap_or("").to_string())
+              .filter(|n| !n.is_empty())
+              .collect()
+          })
+          .unwrap_or_default();
+        found.push((statement[start + 1..open].to_string(), names));
       }
     }
     found
@@ -195,11 +242,38 @@ mod tests {
   }
 
   #[test]
+  fn numbers_fall_in_their_extension_s_band() {
+    let (scripts, _) = scripts();
+    let mut wrong: Vec<String> = scripts
+      .iter()
+      .filter_map(|(specifier, script)| {
+        let number = script.number?;
+        match AREAS[script.area].1 {
+          Some((first, last)) if (first..=last).contains(&number) => None,
+          _ => Some(specifier.clone()),
+        }
+      })
+      .collect();
+    wrong.sort();
+    assert!(wrong.is_empty(), "numbers outside their bands: {wrong:?}");
+  }
+
+  #[test]
   fn imports_point_to_lower_numbers_and_earlier_extensions() {
     let (scripts, aliases) = scripts();
+    let ops = op_areas();
     let mut wrong = Vec::new();
     for (specifier, script) in &scripts {
-      for import in imports(&script.source) {
+      for (import, names) in imports(&script.source) {
+        if import == "ext:core/ops" {
+          // An op of a later extension is a dependency on it too.
+          for name in names {
+            if ops.get(&name).is_some_and(|area| *area > script.area) {
+              wrong.push(format!("{specifier} uses {name}"));
+            }
+          }
+          continue;
+        }
         if import.starts_with("ext:core/") || import.starts_with("ext:deno_") {
           continue;
         }
@@ -209,14 +283,15 @@ mod tests {
             .push(format!("{specifier} imports {import}, which is no script"));
           continue;
         };
-        let fine = match (script.number, imported.number) {
-          (Some(from), Some(to)) => to < from,
-          // The snapshot's modules never import what loads on first use.
-          (Some(_), None) => false,
-          (None, Some(_)) => true,
-          (None, None) => imported.area <= script.area,
-        };
-        if !fine || target == specifier {
+        let fine = imported.area <= script.area
+          && target != specifier
+          && match (script.number, imported.number) {
+            (Some(from), Some(to)) => to < from,
+            // The snapshot's modules never import what loads on first use.
+            (Some(_), None) => false,
+            (None, _) => true,
+          };
+        if !fine {
           wrong.push(format!("{specifier} imports {import}"));
         }
       }
@@ -231,8 +306,23 @@ mod tests {
 
   #[test]
   fn the_import_scanner_reads_every_form() {
-    let source = "import { a } from \"ext:x/1.js\";\nimport {\n  b,\n} from \"node:y\";\n\
-      import \"ext:z/2.js\";\nconst s = \"import x from 'no'\";\n";
-    assert_eq!(imports(source), ["ext:x/1.js", "node:y", "ext:z/2.js"]);
+    let source = "import { a } from \"ext:x/1.js\";\nimport {\n  b as c,\n} from \"node:y\";\n\
+      import \"ext:z/2.js\";\nexport { d } from \"ext:w/3.js\";\nexport { e };\n\
+      const s = \"import x from 'no'\";\n";
+    let found = imports(source);
+    let specifiers: Vec<&str> = found.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+      specifiers,
+      ["ext:x/1.js", "node:y", "ext:z/2.js", "ext:w/3.js"]
+    );
+    assert_eq!(found[1].1, ["b"]);
+  }
+
+  #[test]
+  fn every_op_of_the_extensions_is_found_by_the_test() {
+    let ops = op_areas();
+    assert!(ops.contains_key("op_rt_error_codes"), "rt_web's ops");
+    assert!(ops.contains_key("op_bun_surface"), "rt_bun's ops");
+    assert!(ops.contains_key("op_net_lookup"), "rt_net's ops");
   }
 }

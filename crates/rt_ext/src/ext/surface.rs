@@ -61,6 +61,9 @@ pub const BUN_MODULES: &[(&str, &str, &str)] = &[
   ),
 ];
 
+/// The name the resolver gives Bun's test `harness` under `rt test`.
+pub const HARNESS_NAME: &str = "rt:harness";
+
 /// What `rt test` resolves Bun's test `harness` to, and its file.
 pub const HARNESS: (&str, &str) =
   ("node:bun/harness", "ext:rt_test/harness.js");
@@ -77,6 +80,10 @@ pub enum Make {
   /// An accessor calling the module's export of that name on every read
   /// (`Bun.env`).
   Getter,
+  /// Made on first read by calling the module's export of that name (the
+  /// module is one the snapshot holds), then a plain value (`Bun.stdin`);
+  /// the `bun` module exports the value itself.
+  OnFirstRead,
   /// On first read the module loads and its export of that name becomes
   /// the member; until then `import { x } from "bun"` gets a stand-in of
   /// this shape.
@@ -186,12 +193,12 @@ pub const BUN: &[Member] = &[
   member("argv", BUN_JS, Make::Getter),
   member("main", BUN_JS, Make::Getter),
   member("isMainThread", "ext:rt_web/09_worker.js", Make::Getter),
-  value("serve", "ext:rt_serve/51_serve.js"),
+  value("serve", "ext:rt_serve/52_serve.js"),
   value("file", FILE),
   value("write", FILE),
-  member("stdin", FILE, Make::MadeOnFirstUse(Shape::Object)),
-  member("stdout", FILE, Make::MadeOnFirstUse(Shape::Object)),
-  member("stderr", FILE, Make::MadeOnFirstUse(Shape::Object)),
+  member("stdin", FILE, Make::OnFirstRead),
+  member("stdout", FILE, Make::OnFirstRead),
+  member("stderr", FILE, Make::OnFirstRead),
   value("Cookie", "ext:rt_http/21_cookie.js"),
   value("CookieMap", "ext:rt_http/21_cookie.js"),
 ];
@@ -238,7 +245,7 @@ pub fn bun_module_source() -> Arc<str> {
   SOURCE
     .get_or_init(|| {
       let mut source = String::from(
-        "// The `bun` module, written from ext/bun/surface.rs.\n\
+        "// The `bun` module, written from ext/surface.rs.\n\
          import { Bun, bunExport } from \"ext:rt_bun/bun_module.js\";\n\
          export default Bun;\n",
       );
@@ -254,8 +261,8 @@ pub fn bun_module_source() -> Arc<str> {
 }
 
 /// The table for JS: `[name, module, how, shape]` per member (`how`:
-/// "value", "getter", "lazy" or "made"; `shape`: "callable", "object" or
-/// ""). Read once, while the snapshot is made.
+/// "value", "getter", "first-read", "lazy" or "made"; `shape`:
+/// "callable", "object" or ""). Read once, while the snapshot is made.
 #[op2]
 #[serde]
 pub(crate) fn op_bun_surface()
@@ -270,6 +277,7 @@ pub(crate) fn op_bun_surface()
       let (how, shape) = match m.make {
         Make::Value => ("value", ""),
         Make::Getter => ("getter", ""),
+        Make::OnFirstRead => ("first-read", ""),
         Make::OnFirstUse(s) => ("lazy", shape(s)),
         Make::MadeOnFirstUse(s) => ("made", shape(s)),
       };
@@ -278,16 +286,21 @@ pub(crate) fn op_bun_surface()
     .collect()
 }
 
-/// Node's built-ins for `require()`: `[bare name, module specifier]`, in
-/// `builtinModules` order.
+/// Every built-in `require()` can load, by the name the resolver gives it
+/// (`node:fs`, `bun`, `bun:test`, `rt:harness` under `rt test`), with its
+/// module's specifier; Node's first, in `builtinModules` order.
 #[op2]
 #[serde]
 pub(crate) fn op_rt_builtin_modules() -> Vec<(&'static str, &'static str)> {
   NODE_MODULES
     .iter()
-    .filter_map(|(name, _)| {
-      Some((name.strip_prefix("node:")?, module_for(name)?))
-    })
+    .filter_map(|(name, _)| Some((*name, module_for(name)?)))
+    .chain(
+      BUN_MODULES
+        .iter()
+        .map(|(name, specifier, _)| (*name, *specifier)),
+    )
+    .chain([(HARNESS_NAME, HARNESS.0)])
     .collect()
 }
 
@@ -310,6 +323,15 @@ mod tests {
     assert!(!node_builtins().any(|n| n.starts_with("bun")));
     for member in BUN {
       assert!(member.module.starts_with("ext:rt_"), "{}", member.name);
+      // What is set while the snapshot is made comes from the snapshot's
+      // (numbered) modules; what loads on first use from the others.
+      let file = member.module.rsplit('/').next().unwrap_or("");
+      let numbered = file.len() > 3
+        && file.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+        && file.as_bytes()[2] == b'_';
+      let lazy =
+        matches!(member.make, Make::OnFirstUse(_) | Make::MadeOnFirstUse(_));
+      assert_eq!(numbered, !lazy, "{} from {}", member.name, member.module);
     }
   }
 

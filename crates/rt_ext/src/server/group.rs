@@ -110,6 +110,17 @@ pub struct GroupMember {
 }
 
 impl GroupMember {
+  /// The hub this replica's server number `ordinal` publishes through (the
+  /// same for that server in every replica).
+  pub fn hub(&self, ordinal: usize) -> Arc<Hub> {
+    self.group.hub(ordinal)
+  }
+
+  /// This replica stopped its server number `ordinal` for good.
+  pub fn release(&self, ordinal: usize) {
+    self.group.release(self.replica, ordinal);
+  }
+
   /// Where this replica's server number `ordinal` (its start order) listens:
   /// with several replicas on one port, the socket the group keeps for it
   /// (so it outlives a crash of this replica) or the group's acceptor;

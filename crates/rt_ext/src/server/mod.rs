@@ -1,6 +1,6 @@
 //! rt's HTTP server in plain Rust (no JS types): the `Bun.serve` server, its
-//! route table, response bodies and WebSockets. `ext/http/serve.rs` adapts
-//! it to ops.
+//! route table, response bodies and WebSockets. `ext/serve/` adapts it to
+//! ops.
 //!
 //! The files form a stack: each may use only the files listed before it
 //! (the test below checks every `super::` path), so a change low in the
@@ -166,6 +166,10 @@ mod tests {
           Some(at) if at < level => {}
           Some(_) => {
             wrong.push(format!("{file} uses {name}, which is not below it"))
+          }
+          // `super::super::` would reach past what the scan can check.
+          None if name == "super" => {
+            wrong.push(format!("{file} uses super::super::"));
           }
           // `super::Foo` naming an item of mod.rs, or not a file at all.
           None => {}

@@ -156,7 +156,7 @@ pub struct WsServer {
 
 impl WsServer {
   /// A server side sharing the runtime's socket registry, publishing
-  /// through `hub` (its own, or the one its workers share).
+  /// through `hub` (its own, or the one its replicas share).
   pub fn new(options: WsOptions, registry: Registry, hub: Arc<Hub>) -> Self {
     Self {
       options: RefCell::new(options),

@@ -206,6 +206,33 @@ pub fn engine(
   })
 }
 
+/// The digest of `data` with `algorithm`, in one go.
+pub fn digest(algorithm: &str, data: &[u8]) -> Result<Vec<u8>, HashError> {
+  let mut e = engine(algorithm, None)?;
+  e.update(data);
+  Ok(e.finish())
+}
+
+/// Digest bytes as text: hex (1), base64 (2) or base64url (3); `None` for
+/// another code (JS encodes the rest).
+pub fn encode_digest(bytes: &[u8], encoding: u32) -> Option<String> {
+  use base64::Engine as _;
+  Some(match encoding {
+    1 => {
+      const HEX: &[u8; 16] = b"0123456789abcdef";
+      let mut out = String::with_capacity(bytes.len() * 2);
+      for &b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+      }
+      out
+    }
+    2 => base64::engine::general_purpose::STANDARD.encode(bytes),
+    3 => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+    _ => return None,
+  })
+}
+
 /// `Bun.hash`'s variants, in the order of `Object.keys(Bun.hash)`; the
 /// discriminant is what JS passes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //!
 //! A hub linked to the backplane hands each local publish here after
 //! delivering it locally; a thread of its own (with its own tokio runtime,
-//! so it outlives any worker) sends it to Redis as `PUBLISH rt:<server>:<topic>`.
+//! so it outlives any replica) sends it to Redis as `PUBLISH rt:<server>:<topic>`.
 //! The same connection holds one pattern subscription, `rt:*`, and hands
 //! what arrives to the hub it names. Each message carries this process's
 //! origin id, so a process drops its own publishes when Redis echoes them.

@@ -1,6 +1,6 @@
 //! Pub/sub for one server: topics to subscribers in a [`DashMap`], so a
-//! publish fans out in Rust. The workers of `rt serve --workers N` share one
-//! hub per server, so a publish reaches every worker's sockets without
+//! publish fans out in Rust. The replicas of `rt serve --workers N` share one
+//! hub per server, so a publish reaches every replica's sockets without
 //! entering JS per subscriber. The message is built once; each subscriber's
 //! queue gets a clone that shares its payload. A hub linked to a
 //! [`Backplane`] also forwards local publishes to other processes.
@@ -76,7 +76,7 @@ impl Hub {
   }
 
   /// Queues `message` on every subscriber of `topic` but `exclude`, in
-  /// every worker, and hands it to the backplane for other processes. The
+  /// every replica, and hands it to the backplane for other processes. The
   /// message's length if a local subscriber took it, else 0 (Bun's answer:
   /// remote subscribers are not counted).
   pub fn publish(
@@ -111,6 +111,7 @@ impl Hub {
     if delivered { len } else { SEND_DROPPED }
   }
 
+  /// Drops a closed socket from every topic it was subscribed to.
   pub(crate) fn forget(&self, socket: &Socket) {
     let topics: Vec<Arc<str>> = socket.topics().drain().collect();
     for topic in topics {

@@ -95,6 +95,7 @@ pub struct Events {
 }
 
 impl Events {
+  /// Queues an event for JS and wakes a waiter.
   pub(crate) fn push(&self, kind: EventKind, socket: u32, payload: Payload) {
     self.queue.borrow_mut().push_back(Event {
       kind,
@@ -219,6 +220,7 @@ impl Outbox {
 /// One open WebSocket, as JS and publishers reach it.
 pub struct Socket {
   id: u32,
+  /// Frames waiting to be written, bounded by the backpressure limit.
   pub(crate) outbox: Outbox,
   /// Bytes queued and not yet written to the connection.
   pub(crate) buffered: AtomicUsize,
@@ -226,6 +228,7 @@ pub struct Socket {
   pub(crate) open: AtomicBool,
   /// A send reported backpressure: tell JS when the queue empties.
   pub(crate) wants_drain: AtomicBool,
+  /// The topics this socket is subscribed to.
   pub(crate) topics: Mutex<HashSet<Arc<str>>>,
   hub: Arc<Hub>,
   limits: SendLimits,
@@ -302,6 +305,7 @@ impl Socket {
     }
   }
 
+  /// Counts a message queued for JS and not taken yet.
   pub(crate) fn message_pushed(&self) {
     self.unread.fetch_add(1, Ordering::AcqRel);
   }
@@ -346,6 +350,7 @@ impl Socket {
     self.topics().iter().map(|t| t.to_string()).collect()
   }
 
+  /// The subscribed topics, locked.
   pub(crate) fn topics(&self) -> std::sync::MutexGuard<'_, HashSet<Arc<str>>> {
     self.topics.lock().unwrap_or_else(|e| e.into_inner())
   }

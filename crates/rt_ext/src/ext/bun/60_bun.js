@@ -1,4 +1,4 @@
-// The `Bun` global, made from rt's surface table (ext/bun/surface.rs): each
+// The `Bun` global, made from rt's surface table (ext/surface.rs): each
 // member is a value some module of the snapshot exports, an accessor, or
 // loaded on first read from a module that stays out of the snapshot until
 // then. This module also exports the members that are its own: facts about
@@ -68,6 +68,20 @@ export function installBun() {
         Object.defineProperty(Bun, name, { __proto__: null, get, enumerable: true, configurable: true });
         break;
       }
+      case "first-read":
+        // An accessor without a setter, as a getter member has; the value
+        // replaces it once made.
+        Object.defineProperty(Bun, name, {
+          __proto__: null,
+          get() {
+            const value = load()[name]();
+            Object.defineProperty(Bun, name, { __proto__: null, value, writable: true });
+            return value;
+          },
+          enumerable: true,
+          configurable: true,
+        });
+        break;
       case "lazy":
         lazyProperty(Bun, name, () => load()[name], true);
         break;

@@ -23,7 +23,7 @@ import "ext:rt_http/27_file.js";
 import { fetch } from "ext:rt_http/29_fetch.js";
 import { EventSource } from "ext:rt_http/30_eventsource.js";
 import { WebSocket } from "ext:rt_ws/41_websocket.js";
-import { installAutoServe } from "ext:rt_serve/51_serve.js";
+import { installAutoServe } from "ext:rt_serve/52_serve.js";
 import { installBun } from "ext:rt_bun/60_bun.js";
 
 preloadWebScripts();

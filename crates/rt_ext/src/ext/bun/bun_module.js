@@ -1,5 +1,5 @@
 // What the `bun` module is made of (its source is written from the
-// surface table: ext/bun/surface.rs): `Bun` as the default export, and
+// surface table: ext/surface.rs): `Bun` as the default export, and
 // each member through `bunExport`.
 //
 // An ES module's exports are values, so a member whose code loads on first

@@ -7,20 +7,20 @@ import {
   op_bun_digest_once_str_text,
   op_bun_digest_once_text,
   op_bun_hash,
-  op_bun_hash_algorithms,
+  op_hasher_algorithms,
   op_bun_hash_high,
   op_bun_hash_str,
-  op_bun_hasher_copy,
-  op_bun_hasher_digest,
-  op_bun_hasher_digest_text,
-  op_bun_hasher_new,
-  op_bun_hasher_size,
-  op_bun_hasher_update,
-  op_bun_hasher_update_str,
+  op_hasher_copy,
+  op_hasher_digest,
+  op_hasher_digest_text,
+  op_hasher_new,
+  op_hasher_size,
+  op_hasher_update,
+  op_hasher_update_str,
 } from "ext:core/ops";
 import { errors } from "ext:rt_web/01_errors.js";
 
-const ALGORITHMS = op_bun_hash_algorithms();
+const ALGORITHMS = op_hasher_algorithms();
 
 const asBuffer = (bytes) => globalThis.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -74,8 +74,8 @@ function encode(bytes, encoding, buffer) {
 /** A hasher's digest in `encoding`; the hasher starts over. */
 function digestOf(handle, encoding, buffer) {
   const code = typeof encoding === "string" ? TEXT[encoding] : undefined;
-  if (code !== undefined) return op_bun_hasher_digest_text(handle, code);
-  return encode(new Uint8Array(op_bun_hasher_digest(handle)), encoding, buffer);
+  if (code !== undefined) return op_hasher_digest_text(handle, code);
+  return encode(new Uint8Array(op_hasher_digest(handle)), encoding, buffer);
 }
 
 const kHandle = Symbol("hasher");
@@ -92,7 +92,7 @@ class CryptoHasher {
     if (key !== undefined && key !== null) {
       keyBytes = typeof key === "string" ? new TextEncoder().encode(key) : bytesOf(key, "key");
     }
-    this[kHandle] = op_bun_hasher_new(algorithm, keyBytes);
+    this[kHandle] = op_hasher_new(algorithm, keyBytes);
     this[kAlgorithm] = algorithm.toLowerCase();
   }
 
@@ -103,15 +103,15 @@ class CryptoHasher {
 
   /** The digest's length in bytes. */
   get byteLength() {
-    return op_bun_hasher_size(this[kHandle]);
+    return op_hasher_size(this[kHandle]);
   }
 
   update(data, encoding = undefined) {
     if (typeof data === "string") {
-      if (isUtf8(encoding)) op_bun_hasher_update_str(this[kHandle], data);
-      else op_bun_hasher_update(this[kHandle], globalThis.Buffer.from(data, encoding));
+      if (isUtf8(encoding)) op_hasher_update_str(this[kHandle], data);
+      else op_hasher_update(this[kHandle], globalThis.Buffer.from(data, encoding));
     } else {
-      op_bun_hasher_update(this[kHandle], bytesOf(data, "update"));
+      op_hasher_update(this[kHandle], bytesOf(data, "update"));
     }
     return this;
   }
@@ -123,7 +123,7 @@ class CryptoHasher {
 
   copy() {
     const copy = new CryptoHasher(kHandle);
-    copy[kHandle] = op_bun_hasher_copy(this[kHandle]);
+    copy[kHandle] = op_hasher_copy(this[kHandle]);
     copy[kAlgorithm] = this[kAlgorithm];
     return copy;
   }

@@ -1,128 +1,20 @@
-//! Ops behind `Bun.CryptoHasher`, `Bun.SHA256` and friends, `Bun.hash`
-//! (`hash.js`) and `Bun.password` (`password.js`).
+//! Ops behind `Bun.SHA256` and friends' one-shot `hash()`, `Bun.hash`
+//! (`hash.js`) and `Bun.password` (`password.js`); `Bun.CryptoHasher`'s
+//! running digests are `ext/web/digest.rs`'s (`node:crypto` shares them).
 //!
-//! A hasher is a cppgc object owned by its JS wrapper, so it is freed with
-//! it. Strings are hashed as UTF-8 by the `_str` variants, which spares JS
-//! an encode per call, and text digests are encoded here. `escapeHTML` is
-//! here too: QuickJS's regex replace with a callback costs microseconds.
+//! Strings are hashed as UTF-8 by the `_str` variants, which spares JS an
+//! encode per call, and text digests are encoded here. `escapeHTML` is here
+//! too: QuickJS's regex replace with a callback costs microseconds.
 
-use std::cell::RefCell;
-
-use deno_core::GarbageCollected;
 use deno_core::op2;
 
-use crate::util::hash::Engine;
 use crate::util::hash::Fast;
 use crate::util::hash::HashError;
-use crate::util::hash::engine;
+use crate::util::hash::digest;
+use crate::util::hash::encode_digest;
 use crate::util::password;
 use crate::util::password::Algorithm;
 use crate::util::password::PasswordError;
-
-/// A running digest held by a `Bun.CryptoHasher`.
-pub struct Hasher(RefCell<Box<dyn Engine>>);
-
-// SAFETY: a Hasher holds no JS values, so there is nothing to trace.
-unsafe impl GarbageCollected for Hasher {
-  fn trace(&self, _visitor: &mut deno_core::v8::cppgc::Visitor) {}
-
-  fn get_name(&self) -> &'static std::ffi::CStr {
-    c"CryptoHasher"
-  }
-}
-
-/// `new Bun.CryptoHasher(algorithm, key?)`.
-#[op2]
-#[cppgc]
-pub(crate) fn op_bun_hasher_new(
-  #[string] algorithm: &str,
-  #[anybuffer] key: Option<&[u8]>,
-) -> Result<Hasher, HashError> {
-  Ok(Hasher(RefCell::new(engine(algorithm, key)?)))
-}
-
-/// The digest's length in bytes.
-#[op2(fast)]
-pub(crate) fn op_bun_hasher_size(#[cppgc] hasher: &Hasher) -> u32 {
-  hasher.0.borrow().size() as u32
-}
-
-/// The algorithm names `Bun.CryptoHasher.algorithms` lists (and
-/// `node:crypto` accepts), in Bun's order.
-#[op2]
-#[serde]
-pub(crate) fn op_bun_hash_algorithms() -> Vec<&'static str> {
-  crate::util::hash::ALGORITHMS.to_vec()
-}
-
-/// `update(bytes)`.
-#[op2(fast)]
-pub(crate) fn op_bun_hasher_update(
-  #[cppgc] hasher: &Hasher,
-  #[buffer] data: &[u8],
-) {
-  hasher.0.borrow_mut().update(data);
-}
-
-/// `update(string)`, as UTF-8.
-#[op2(fast)]
-pub(crate) fn op_bun_hasher_update_str(
-  #[cppgc] hasher: &Hasher,
-  #[string] data: &str,
-) {
-  hasher.0.borrow_mut().update(data.as_bytes());
-}
-
-/// `digest()`: the bytes, and the hasher starts over.
-#[op2]
-#[buffer]
-pub(crate) fn op_bun_hasher_digest(#[cppgc] hasher: &Hasher) -> Vec<u8> {
-  hasher.0.borrow_mut().finish()
-}
-
-/// `digest("hex" | "base64" | "base64url")`: the text, made here (a JS
-/// loop over the bytes costs more than the digest).
-#[op2]
-#[string]
-pub(crate) fn op_bun_hasher_digest_text(
-  #[cppgc] hasher: &Hasher,
-  encoding: u32,
-) -> Option<String> {
-  let bytes = hasher.0.borrow_mut().finish();
-  text(&bytes, encoding)
-}
-
-/// Bytes as hex (1), base64 (2) or base64url (3); `None` for another code.
-fn text(bytes: &[u8], encoding: u32) -> Option<String> {
-  use base64::Engine as _;
-  Some(match encoding {
-    1 => {
-      const HEX: &[u8; 16] = b"0123456789abcdef";
-      let mut out = String::with_capacity(bytes.len() * 2);
-      for &b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-      }
-      out
-    }
-    2 => base64::engine::general_purpose::STANDARD.encode(bytes),
-    3 => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-    _ => return None,
-  })
-}
-
-/// `copy()`.
-#[op2]
-#[cppgc]
-pub(crate) fn op_bun_hasher_copy(#[cppgc] hasher: &Hasher) -> Hasher {
-  Hasher(RefCell::new(hasher.0.borrow().fork()))
-}
-
-fn digest_once(algorithm: &str, data: &[u8]) -> Result<Vec<u8>, HashError> {
-  let mut e = engine(algorithm, None)?;
-  e.update(data);
-  Ok(e.finish())
-}
 
 /// `Bun.SHA256.hash(bytes)` and friends: one digest of one input.
 #[op2]
@@ -131,7 +23,7 @@ pub(crate) fn op_bun_digest_once(
   #[string] algorithm: &str,
   #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, HashError> {
-  digest_once(algorithm, data)
+  digest(algorithm, data)
 }
 
 /// `Bun.SHA256.hash(string)`.
@@ -141,7 +33,7 @@ pub(crate) fn op_bun_digest_once_str(
   #[string] algorithm: &str,
   #[string] data: &str,
 ) -> Result<Vec<u8>, HashError> {
-  digest_once(algorithm, data.as_bytes())
+  digest(algorithm, data.as_bytes())
 }
 
 /// `Bun.SHA256.hash(bytes, "hex")` and the other text encodings.
@@ -152,7 +44,7 @@ pub(crate) fn op_bun_digest_once_text(
   #[buffer] data: &[u8],
   encoding: u32,
 ) -> Result<Option<String>, HashError> {
-  Ok(text(&digest_once(algorithm, data)?, encoding))
+  Ok(encode_digest(&digest(algorithm, data)?, encoding))
 }
 
 /// `Bun.SHA256.hash(string, "hex")` and the other text encodings.
@@ -163,7 +55,10 @@ pub(crate) fn op_bun_digest_once_str_text(
   #[string] data: &str,
   encoding: u32,
 ) -> Result<Option<String>, HashError> {
-  Ok(text(&digest_once(algorithm, data.as_bytes())?, encoding))
+  Ok(encode_digest(
+    &digest(algorithm, data.as_bytes())?,
+    encoding,
+  ))
 }
 
 thread_local! {

@@ -40,7 +40,7 @@ function endpoint(options, what) {
     throw errors.InvalidArgType(`${what} expects an options object`);
   }
   if (options.tls) {
-    throw errors.NotSupported(`${what}: tls sockets are not supported by rt yet`);
+    throw errors.UnsupportedOption(`${what}: tls sockets are not supported by rt yet`);
   }
   if (options.unix !== undefined) {
     if (typeof options.unix !== "string" || options.unix === "") {

@@ -13,9 +13,9 @@ import {
   op_fetch_read_all,
   op_fetch_read_text,
   op_fetch_text_now,
-  op_serve_body_all,
-  op_serve_body_chunk,
-  op_serve_has_body,
+  op_request_body_all,
+  op_request_body_chunk,
+  op_request_has_body,
 } from "ext:core/ops";
 import { webScript } from "ext:rt_web/00_web.js";
 import { extractMimeType } from "ext:rt_web/07_mime.js";
@@ -230,7 +230,7 @@ function serverBodyStream(id) {
   const stream = new ReadableStream({
     type: "bytes",
     async pull(controller) {
-      const chunk = await op_serve_body_chunk(id);
+      const chunk = await op_request_body_chunk(id);
       if (chunk === null) {
         controller.close();
         controller.byobRequest?.respond(0);
@@ -261,7 +261,7 @@ export function bodyStream(owner) {
     readableStreamDisturb(stream);
     if (source !== MOVED) stream.getReader();
   } else if (source instanceof ServerBody) {
-    stream = op_serve_has_body(source.id) ? serverBodyStream(source.id) : null;
+    stream = op_request_has_body(source.id) ? serverBodyStream(source.id) : null;
   } else if (source instanceof FetchBody) {
     stream = new ReadableStream({
       type: "bytes",
@@ -333,7 +333,7 @@ async function consumeBytes(owner) {
   if (source === null) return new Uint8Array(0);
   if (typeof source === "string") return encoder.encode(source);
   if (source instanceof Uint8Array) return source;
-  if (source instanceof ServerBody) return await op_serve_body_all(source.id);
+  if (source instanceof ServerBody) return await op_request_body_all(source.id);
   if (source instanceof FetchBody) return await source.readAll();
   if (ObjectPrototypeIsPrototypeOf(Blob.prototype, source)) {
     return new Uint8Array(await source.arrayBuffer());

@@ -6,10 +6,10 @@
 
 import { core, primordials } from "ext:core/mod.js";
 import {
-  op_serve_client_gone,
-  op_serve_headers,
-  op_serve_method,
-  op_serve_url,
+  op_request_client_gone,
+  op_request_headers,
+  op_request_method,
+  op_request_url,
 } from "ext:core/ops";
 import { webScript } from "ext:rt_web/00_web.js";
 import { CookieMap } from "ext:rt_http/21_cookie.js";
@@ -283,7 +283,7 @@ export class Request {
   get url() {
     const url = this[kUrl];
     if (url === "" && this[kServerId] !== 0) {
-      return this[kUrl] = op_serve_url(this[kServerId]);
+      return this[kUrl] = op_request_url(this[kServerId]);
     }
     return url;
   }
@@ -325,7 +325,7 @@ export class Request {
       const id = this[kServerId];
       if (id !== 0) {
         // Abort when the client disconnects before its response was sent.
-        const gone = op_serve_client_gone(id);
+        const gone = op_request_client_gone(id);
         core.unrefOpPromise(gone);
         PromisePrototypeThen(gone, (isGone) => {
           if (isGone) {
@@ -404,7 +404,7 @@ export const RequestPrototype = Request.prototype;
 /** The headers of a server request, read from Rust. */
 function serverHeaders(id) {
   return lazyHeaders(() => {
-    const flat = op_serve_headers(id);
+    const flat = op_request_headers(id);
     const pairs = [];
     for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
     return pairs;
@@ -415,7 +415,7 @@ function serverHeaders(id) {
 export function createServerRequest(id, methodCode) {
   const request = ObjectCreate(RequestPrototype);
   request[kServerId] = id;
-  const method = methodCode === 0 ? op_serve_method(id) : METHODS[methodCode];
+  const method = methodCode === 0 ? op_request_method(id) : METHODS[methodCode];
   request[kMethod] = method;
   request[kUrl] = "";
   request[kHeaders] = undefined;

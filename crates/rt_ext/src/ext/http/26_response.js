@@ -31,7 +31,7 @@ export const kHeaders = Symbol("headers");
 export const kImpliedType = Symbol("implied content type");
 export const kType = Symbol("type");
 export const kUrlList = Symbol("url list");
-/** rt's extension: `init.trailers`, sent after the body (see 70_serve.js). */
+/** rt's extension: `init.trailers`, sent after the body (see serve/52_serve.js). */
 export const kTrailers = Symbol("trailers");
 
 /** https://fetch.spec.whatwg.org/#null-body-status */

@@ -221,6 +221,8 @@ impl FetchState {
   }
 }
 
+/// Registers a fetch (and, for a streamed body, the channel JS uploads
+/// into); returns its id. The request goes out with `op_fetch_send`.
 #[op2]
 #[smi]
 pub(crate) fn op_fetch_start(

@@ -1,9 +1,11 @@
 //! `rt_http`: the Fetch standard's classes (Headers, FormData, bodies,
-//! Request, Response) as a thin shim over ops, `Bun.file` and `Bun.write`,
-//! `fetch` on the pooled client in [`crate::client`], and EventSource.
+//! Request, Response) as a thin shim over ops, with the requests servers
+//! received (`incoming`), `Bun.file` and `Bun.write`, `fetch` on the pooled
+//! client in [`crate::client`], and EventSource.
 
 pub mod fetch;
 pub mod file;
+pub mod incoming;
 
 deno_core::extension!(
   rt_http,
@@ -26,9 +28,17 @@ deno_core::extension!(
     file::op_bun_write,
     file::op_bun_write_sync,
     file::op_bun_file_delete,
+    incoming::op_request_method,
+    incoming::op_request_url,
+    incoming::op_request_headers,
+    incoming::op_request_has_body,
+    incoming::op_request_body_chunk,
+    incoming::op_request_body_all,
+    incoming::op_request_client_gone,
   ],
   state = |state| {
     state.put(fetch::FetchState::default());
+    state.put(incoming::IncomingRequests::default());
   },
   customizer = |ext: &mut deno_core::Extension| {
     super::with_scripts(ext, super::files::HTTP);

@@ -20,4 +20,7 @@ deno_core::extension!(
     ops::op_net_close,
     ops::op_net_lookup,
   ],
+  customizer = |ext: &mut deno_core::Extension| {
+    super::with_scripts(ext, super::files::NET);
+  },
 );

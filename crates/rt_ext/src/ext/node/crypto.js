@@ -5,18 +5,18 @@
 // Rust as the data comes, on the same code as Bun.CryptoHasher.
 
 import {
-  op_bun_hash_algorithms,
-  op_bun_hasher_copy,
-  op_bun_hasher_digest,
-  op_bun_hasher_new,
-  op_bun_hasher_update,
-  op_bun_hasher_update_str,
+  op_hasher_algorithms,
+  op_hasher_copy,
+  op_hasher_digest,
+  op_hasher_new,
+  op_hasher_update,
+  op_hasher_update_str,
 } from "ext:core/ops";
 import { Buffer } from "node:buffer";
 import { errors, invalidArgType } from "ext:rt_web/01_errors.js";
 
 // The digests Bun.CryptoHasher has (util/hash.rs), under OpenSSL's names.
-const HASHES = op_bun_hash_algorithms();
+const HASHES = op_hasher_algorithms();
 
 function toBytes(data, encoding) {
   if (typeof data === "string") return Buffer.from(data, encoding);
@@ -53,15 +53,15 @@ class Hash {
       this.#handle = key;
       return;
     }
-    this.#handle = op_bun_hasher_new(checkAlgorithm(algorithm), key);
+    this.#handle = op_hasher_new(checkAlgorithm(algorithm), key);
   }
 
   update(data, encoding) {
     if (this.#done) throw finalized();
     if (typeof data === "string" && (encoding === undefined || encoding === "utf8" || encoding === "utf-8")) {
-      op_bun_hasher_update_str(this.#handle, data);
+      op_hasher_update_str(this.#handle, data);
     } else {
-      op_bun_hasher_update(this.#handle, toBytes(data, encoding));
+      op_hasher_update(this.#handle, toBytes(data, encoding));
     }
     return this;
   }
@@ -69,13 +69,13 @@ class Hash {
   digest(encoding) {
     if (this.#done) throw finalized();
     this.#done = true;
-    const out = Buffer.from(op_bun_hasher_digest(this.#handle));
+    const out = Buffer.from(op_hasher_digest(this.#handle));
     return encoding === undefined || encoding === "buffer" ? out : out.toString(encoding);
   }
 
   copy() {
     if (this.#done) throw finalized();
-    return new Hash(kCopy, op_bun_hasher_copy(this.#handle));
+    return new Hash(kCopy, op_hasher_copy(this.#handle));
   }
 }
 

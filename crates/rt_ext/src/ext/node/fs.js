@@ -19,7 +19,7 @@ import {
   op_node_fs_write_sync,
 } from "ext:core/ops";
 import { Buffer } from "node:buffer";
-import { errors, invalidArgType } from "ext:rt_web/01_errors.js";
+import { codes, errors, invalidArgType } from "ext:rt_web/01_errors.js";
 
 function pathArg(path, name = "path") {
   if (typeof path === "string") return path;
@@ -199,7 +199,7 @@ const statSync = sync((path, options) => {
   try {
     return statResult(op_node_fs_stat_sync(pathArg(path), true), options);
   } catch (err) {
-    if (options?.throwIfNoEntry === false && err.code === "ENOENT") return undefined;
+    if (options?.throwIfNoEntry === false && err.code === codes.Enoent) return undefined;
     throw err;
   }
 });
@@ -246,7 +246,7 @@ const mkdtempSync = (prefix) => {
       op_node_fs_mkdir_sync(path, false);
       return path;
     } catch (err) {
-      if (err?.code !== "EEXIST") throw err;
+      if (err?.code !== codes.Eexist) throw err;
     }
   }
 };
@@ -280,7 +280,7 @@ const promises = {
         await op_node_fs_mkdir(path, false);
         return path;
       } catch (err) {
-        if (err?.code !== "EEXIST") throw err;
+        if (err?.code !== codes.Eexist) throw err;
       }
     }
   }),

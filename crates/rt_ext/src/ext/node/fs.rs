@@ -1,5 +1,5 @@
-//! Ops behind the Node built-ins in `ext/node/`: files (`node:fs`), the
-//! machine (`node:os`) and digests (`node:crypto`). Each file op has a sync
+//! Ops behind the Node built-ins in `ext/node/`: files (`node:fs`) and the
+//! machine (`node:os`). Each file op has a sync
 //! form (`readFileSync`) and an async one that runs on tokio's blocking
 //! pool, so `fs.promises` never blocks the event loop.
 
@@ -137,6 +137,7 @@ fn read_file(path: &str) -> Result<Vec<u8>, NodeError> {
   std::fs::read(path).map_err(|e| NodeError::fs(e, "open", path))
 }
 
+/// Writes (or, with `append`, appends) `data` to `path`.
 pub(crate) fn write_file(
   path: &str,
   data: &[u8],
@@ -222,6 +223,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
   .await
 }
 
+/// `fs.readFileSync`: the whole file.
 #[op2]
 #[buffer]
 pub(crate) fn op_node_fs_read_sync(
@@ -230,6 +232,7 @@ pub(crate) fn op_node_fs_read_sync(
   read_file(path)
 }
 
+/// `fs.promises.readFile`, off the event loop.
 #[op2]
 #[buffer]
 pub(crate) async fn op_node_fs_read(
@@ -238,6 +241,7 @@ pub(crate) async fn op_node_fs_read(
   blocking(move || read_file(&path)).await
 }
 
+/// `fs.writeFileSync` / `appendFileSync`.
 #[op2(fast)]
 pub(crate) fn op_node_fs_write_sync(
   #[string] path: &str,
@@ -247,6 +251,7 @@ pub(crate) fn op_node_fs_write_sync(
   write_file(path, data, append)
 }
 
+/// `fs.promises.writeFile` / `appendFile`, off the event loop.
 #[op2]
 pub(crate) async fn op_node_fs_write(
   #[string] path: String,
@@ -256,6 +261,7 @@ pub(crate) async fn op_node_fs_write(
   blocking(move || write_file(&path, &data, append)).await
 }
 
+/// `fs.statSync` / `lstatSync` (`follow`: stat, else lstat).
 #[op2]
 #[serde]
 pub(crate) fn op_node_fs_stat_sync(
@@ -265,6 +271,7 @@ pub(crate) fn op_node_fs_stat_sync(
   stat(path, follow)
 }
 
+/// `fs.promises.stat` / `lstat`, off the event loop.
 #[op2]
 #[serde]
 pub(crate) async fn op_node_fs_stat(
@@ -274,6 +281,7 @@ pub(crate) async fn op_node_fs_stat(
   blocking(move || stat(&path, follow)).await
 }
 
+/// `fs.readdirSync`: names with their kinds, sorted.
 #[op2]
 #[serde]
 pub(crate) fn op_node_fs_readdir_sync(
@@ -282,6 +290,7 @@ pub(crate) fn op_node_fs_readdir_sync(
   read_dir(path)
 }
 
+/// `fs.promises.readdir`, off the event loop.
 #[op2]
 #[serde]
 pub(crate) async fn op_node_fs_readdir(
@@ -290,6 +299,7 @@ pub(crate) async fn op_node_fs_readdir(
   blocking(move || read_dir(&path)).await
 }
 
+/// `fs.mkdirSync` (`recursive` as Node's option).
 #[op2(fast)]
 pub(crate) fn op_node_fs_mkdir_sync(
   #[string] path: &str,
@@ -298,6 +308,7 @@ pub(crate) fn op_node_fs_mkdir_sync(
   mkdir(path, recursive)
 }
 
+/// `fs.promises.mkdir`, off the event loop.
 #[op2]
 pub(crate) async fn op_node_fs_mkdir(
   #[string] path: String,
@@ -306,6 +317,7 @@ pub(crate) async fn op_node_fs_mkdir(
   blocking(move || mkdir(&path, recursive)).await
 }
 
+/// `fs.rmSync` / `unlinkSync` / `rmdirSync`.
 #[op2(fast)]
 pub(crate) fn op_node_fs_rm_sync(
   #[string] path: &str,
@@ -315,6 +327,7 @@ pub(crate) fn op_node_fs_rm_sync(
   rm(path, recursive, force)
 }
 
+/// `fs.promises.rm`, off the event loop.
 #[op2]
 pub(crate) async fn op_node_fs_rm(
   #[string] path: String,
@@ -324,6 +337,7 @@ pub(crate) async fn op_node_fs_rm(
   blocking(move || rm(&path, recursive, force)).await
 }
 
+/// `fs.existsSync`.
 #[op2(fast)]
 pub(crate) fn op_node_fs_exists_sync(#[string] path: &str) -> bool {
   Path::new(path).exists()
@@ -354,6 +368,7 @@ fn c_field(field: &[libc::c_char]) -> String {
   String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// What `node:os` reports of the machine, in one call.
 #[op2]
 #[serde]
 pub(crate) fn op_node_os_info() -> OsInfo {

@@ -16,10 +16,15 @@ import {
 } from "ext:core/ops";
 import { codes, errors, invalidArgType } from "ext:rt_web/01_errors.js";
 
-/** Node's built-in names rt has (bare: `fs`, `fs/promises`), each with
- * the module that implements it, from rt's surface table (bun/surface.rs). */
+/** The built-ins `require` loads, by the name resolution gives them
+ * (`node:fs`, `bun`), each with its module, from rt's surface table
+ * (ext/surface.rs). */
 const BUILTINS = new Map(op_rt_builtin_modules());
-const builtinModules = [...BUILTINS.keys()];
+/** Node's, bare (`fs`, `fs/promises`). */
+const builtinModules = [];
+for (const name of BUILTINS.keys()) {
+  if (name.startsWith("node:")) builtinModules.push(name.slice(5));
+}
 
 /** Loaded modules by absolute file name (`require.cache`). */
 const cache = { __proto__: null };
@@ -54,7 +59,7 @@ class Module {
 }
 
 function builtin(name) {
-  if (name === "module") return Module;
+  if (name === "node:module") return Module;
   // The module's default export is what `require` returns (`module.exports`).
   return core.createLazyLoader(BUILTINS.get(name))().default;
 }
@@ -78,7 +83,7 @@ function resolveFrom(parent, specifier) {
 
 function requireFrom(parent, specifier) {
   const filename = resolveFrom(parent, specifier);
-  if (filename.startsWith("node:")) return builtin(filename.slice(5));
+  if (BUILTINS.has(filename)) return builtin(filename);
   const cached = cache[filename];
   if (cached) return cached.exports;
   const { 0: format, 1: code } = op_rt_require_load(filename);

@@ -6,7 +6,7 @@ import { core } from "ext:core/mod.js";
 import {
   op_ws_buffered,
   op_ws_close,
-  op_ws_configure,
+  op_serve_ws_configure,
   op_ws_control,
   op_ws_is_subscribed,
   op_ws_publish,
@@ -14,19 +14,14 @@ import {
   op_ws_send_text,
   op_ws_subscribe,
   op_ws_subscriptions,
-  op_ws_take,
+  op_serve_ws_take,
   op_ws_terminate,
   op_ws_unsubscribe,
-  op_ws_wait,
+  op_serve_ws_wait,
 } from "ext:core/ops";
 import { webScript } from "ext:rt_web/00_web.js";
 import { errors } from "ext:rt_web/01_errors.js";
 import { bufferSourceBytes } from "ext:rt_http/24_body.js";
-
-const kId = Symbol("socket id");
-const kState = Symbol("ready state");
-const kBinaryType = Symbol("binary type");
-const kRemote = Symbol("remote address");
 import {
   CLOSED,
   CLOSING,
@@ -41,9 +36,13 @@ import {
   OPEN,
 } from "ext:rt_ws/40_socket.js";
 
+const kId = Symbol("socket id");
+const kState = Symbol("ready state");
+const kBinaryType = Symbol("binary type");
+const kRemote = Symbol("remote address");
+
 const kToSelf = Symbol("publish to self");
 const kInternal = Symbol("internal");
-
 
 const BINARY_TYPES = ["nodebuffer", "arraybuffer", "uint8array"];
 
@@ -246,7 +245,7 @@ export class SocketHub {
   }
 
   configure(handler) {
-    op_ws_configure(this.#serverId, websocketOptions(handler));
+    op_serve_ws_configure(this.#serverId, websocketOptions(handler));
     this.#handler = handler;
   }
 
@@ -276,11 +275,11 @@ export class SocketHub {
     const out = new Uint32Array(4);
     for (;;) {
       for (;;) {
-        const payload = op_ws_take(this.#serverId, out);
+        const payload = op_serve_ws_take(this.#serverId, out);
         if (out[0] === 0) break;
         this.#dispatch(out[0], out[1], out[2], payload);
       }
-      const waiting = op_ws_wait(this.#serverId);
+      const waiting = op_serve_ws_wait(this.#serverId);
       if (!this.#refed) core.unrefOpPromise(waiting);
       this.#waiting = waiting;
       const more = await waiting;

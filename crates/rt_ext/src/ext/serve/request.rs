@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use deno_core::ByteString;
 use deno_core::OpState;
 use deno_core::ToJsBuffer;
 use deno_core::op2;
@@ -16,7 +15,6 @@ use serde::Serialize;
 use crate::server::types::RequestId;
 use crate::server::types::method_code;
 
-use super::state::ServeError;
 use super::state::ServeState;
 use super::state::requests;
 
@@ -35,8 +33,7 @@ pub(crate) fn op_serve_take(
   let Some(id) = server.take_ready() else {
     return 0;
   };
-  serve
-    .requests
+  requests(state)
     .with(id, |r| {
       if out.len() >= 2 {
         out[0] = r.handler.map_or(0, |i| i + 1);
@@ -62,47 +59,6 @@ pub(crate) async fn op_serve_wait(
     Some(server) => server.wait_ready().await,
     None => false,
   }
-}
-
-/// The request method, for methods without a code.
-#[op2]
-#[string]
-pub(crate) fn op_serve_method(
-  state: &mut OpState,
-  #[smi] id: RequestId,
-) -> String {
-  requests(state)
-    .with(id, |r| r.parts.method.as_str().to_string())
-    .unwrap_or_default()
-}
-
-/// The absolute request URL, as Bun builds it from the Host header.
-#[op2]
-#[string]
-pub(crate) fn op_serve_url(
-  state: &mut OpState,
-  #[smi] id: RequestId,
-) -> String {
-  requests(state).with(id, |r| r.url()).unwrap_or_default()
-}
-
-/// Request headers as a flat `[name, value, name, value...]` list.
-#[op2]
-#[serde]
-pub(crate) fn op_serve_headers(
-  state: &mut OpState,
-  #[smi] id: RequestId,
-) -> Vec<ByteString> {
-  requests(state)
-    .with(id, |r| {
-      let mut flat = Vec::with_capacity(r.parts.headers.len() * 2);
-      for (name, value) in &r.parts.headers {
-        flat.push(ByteString::from(name.as_str()));
-        flat.push(ByteString::from(value.as_bytes()));
-      }
-      flat
-    })
-    .unwrap_or_default()
 }
 
 /// Route parameters as a flat `[name, value...]` list.
@@ -136,55 +92,6 @@ pub(crate) fn op_serve_request_ip(
       let family = if addr.is_ipv4() { "IPv4" } else { "IPv6" };
       (addr.ip().to_string(), addr.port(), family)
     })
-}
-
-/// Whether the request declares or may carry a body.
-#[op2(fast)]
-pub(crate) fn op_serve_has_body(
-  state: &mut OpState,
-  #[smi] id: RequestId,
-) -> bool {
-  requests(state).with(id, |r| r.has_body()).unwrap_or(false)
-}
-
-/// Reads the next body chunk; `null` at the end.
-#[op2]
-#[serde]
-pub(crate) async fn op_serve_body_chunk(
-  state: Rc<RefCell<OpState>>,
-  #[smi] id: RequestId,
-) -> Result<Option<ToJsBuffer>, ServeError> {
-  let requests = requests(&state.borrow());
-  let chunk = requests
-    .read_chunk(id)
-    .await
-    .ok_or(ServeError::BodyUsed)??;
-  Ok(chunk.map(|data| data.to_vec().into()))
-}
-
-/// Reads the whole body (for `text()`, `json()`, `arrayBuffer()`...).
-#[op2]
-#[serde]
-pub(crate) async fn op_serve_body_all(
-  state: Rc<RefCell<OpState>>,
-  #[smi] id: RequestId,
-) -> Result<ToJsBuffer, ServeError> {
-  let requests = requests(&state.borrow());
-  let body = requests.read_all(id).await.ok_or(ServeError::BodyUsed)??;
-  Ok(body.into())
-}
-
-/// Resolves `true` if the client disconnects before its response is sent.
-#[op2]
-pub(crate) async fn op_serve_client_gone(
-  state: Rc<RefCell<OpState>>,
-  #[smi] id: RequestId,
-) -> bool {
-  let gone = requests(&state.borrow()).with(id, |r| r.gone.clone());
-  match gone {
-    Some(gone) => gone.wait().await,
-    None => false,
-  }
 }
 
 /// `server.timeout(req, seconds)`: 0 disables; returns false if the

@@ -30,6 +30,8 @@ use crate::server::service::ServerConfig;
 
 use super::state::ServeError;
 use super::state::ServeState;
+use super::state::ordinal;
+use super::state::requests;
 
 /// A route target as JS describes it: a handler index, or a static response.
 #[derive(Deserialize)]
@@ -183,6 +185,8 @@ fn route_table(routes: Vec<RouteJs>) -> Result<RouteTable, RouteError> {
   }
 }
 
+/// `Bun.serve(options)`: starts a server (listening when this returns);
+/// its id, port and address for JS.
 #[op2]
 #[serde]
 pub(crate) fn op_serve_start(
@@ -213,15 +217,10 @@ pub(crate) fn op_serve_start(
     reuse_port: options.reuse_port,
   };
   let member = state.try_borrow::<GroupMember>().cloned();
+  let requests = requests(state);
   let serve = state.borrow_mut::<ServeState>();
   let place = member.as_ref().map(|m| (m, serve.next_server as usize));
-  let server = conn::start(
-    config,
-    routes,
-    options.has_fetch,
-    serve.requests.clone(),
-    place,
-  )?;
+  let server = conn::start(config, routes, options.has_fetch, requests, place)?;
   serve.next_server += 1;
   let id = serve.next_server;
   let addr = server.local_addr();
@@ -290,9 +289,7 @@ pub(crate) fn op_serve_stop(
   // A replica's socket is the group's: close it too, or the kernel would go
   // on queueing connections on it that nothing accepts.
   if let Some(member) = state.try_borrow::<GroupMember>() {
-    member
-      .group
-      .release(member.replica, server.saturating_sub(1) as usize);
+    member.release(ordinal(server));
   }
 }
 

@@ -12,7 +12,6 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::server::body::StreamAborted;
-use crate::server::request::BodyError;
 use crate::server::request::InFlightTable;
 use crate::server::routes::RouteError;
 use crate::server::service::Server;
@@ -41,10 +40,6 @@ pub enum ServeError {
   #[class(type)]
   #[error("{0}")]
   InvalidResponse(String),
-  /// The body could not be read whole.
-  #[class(inherit)]
-  #[error(transparent)]
-  Body(#[from] BodyError),
   /// The request is no longer waiting for its body to be read.
   #[class(type)]
   #[error("Body already used")]
@@ -58,8 +53,6 @@ pub enum ServeError {
 /// Per-runtime serve state in `OpState`.
 #[derive(Default)]
 pub struct ServeState {
-  /// Requests waiting for JS, on every server.
-  pub(super) requests: Rc<InFlightTable>,
   /// Running servers by id (ids count from 1 in start order).
   pub(super) servers: HashMap<u32, Rc<Server>>,
   /// The last server id handed out.
@@ -77,20 +70,22 @@ impl ServeState {
     self.servers.get(&id).cloned()
   }
 
-  /// Requests waiting for JS.
-  pub(crate) fn requests(&self) -> &Rc<InFlightTable> {
-    &self.requests
-  }
-
   /// A running server by id, or the error for a stopped one.
   pub(super) fn server(&self, id: u32) -> Result<Rc<Server>, ServeError> {
-    self.servers.get(&id).cloned().ok_or(ServeError::NoServer)
+    self.server_by_id(id).ok_or(ServeError::NoServer)
   }
 }
 
-/// The requests waiting for JS, on every server of the runtime.
+/// A server's place in its start order (ids count from 1): the same
+/// number names the same server in every replica of `--workers`.
+pub(super) fn ordinal(id: u32) -> usize {
+  id.saturating_sub(1) as usize
+}
+
+/// The requests waiting for JS, on every server of the runtime (the table
+/// is `rt_http`'s: Request reads them).
 pub(super) fn requests(state: &OpState) -> Rc<InFlightTable> {
-  state.borrow::<ServeState>().requests.clone()
+  crate::ext::http::incoming::requests(state)
 }
 
 /// `rt serve` flags: they override `port`/`hostname` of every server the

@@ -13,6 +13,8 @@ use deno_core::op2;
 use serde::Deserialize;
 
 use super::state::ServeState;
+use super::state::ordinal;
+use super::state::requests;
 use crate::errors::Code;
 use crate::errors::Coded;
 use crate::ext::ws::socket::JsPayload;
@@ -24,7 +26,6 @@ use crate::ext::ws::socket::take_event;
 use crate::server::upgrade::upgrade;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
-use crate::util::headers::from_pairs;
 
 /// Errors from WebSocket ops.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +60,7 @@ pub struct WsOptionsJs {
 
 /// Gives a server its WebSocket side, or updates its options (reload).
 #[op2]
-pub(crate) fn op_ws_configure(
+pub(crate) fn op_serve_ws_configure(
   state: &mut OpState,
   #[smi] id: u32,
   #[serde] options: WsOptionsJs,
@@ -81,13 +82,9 @@ pub(crate) fn op_ws_configure(
   match server.websocket() {
     Some(ws) => *ws.options.borrow_mut() = options,
     None => {
-      // Server ids count from 1 in start order: id - 1 names the same
-      // server in every replica.
       let hub = state
         .try_borrow::<crate::server::group::GroupMember>()
-        .map_or_else(Arc::default, |member| {
-          member.group.hub(id.saturating_sub(1) as usize)
-        });
+        .map_or_else(Arc::default, |member| member.hub(ordinal(id)));
       server.set_websocket(Some(Rc::new(WsServer::new(
         options,
         state.borrow::<WsState>().sockets.clone(),
@@ -102,21 +99,19 @@ pub(crate) fn op_ws_configure(
 /// WebSocket handshake (or was already answered).
 #[op2]
 #[smi]
-pub(crate) fn op_ws_upgrade(
+pub(crate) fn op_serve_upgrade(
   state: &mut OpState,
   #[smi] request: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<u32, WsOpError> {
-  let extra =
-    from_pairs(headers).map_err(|bad| WsOpError::Header(bad.into_name()))?;
-  let serve = state.borrow::<ServeState>();
-  Ok(upgrade(serve.requests(), request, &extra))
+  let extra = crate::ext::header_map(headers).map_err(WsOpError::Header)?;
+  Ok(upgrade(&requests(state), request, &extra))
 }
 
 /// The next socket event of a server: writes `[kind, socket, code, clean]`
 /// into `out` (kind 0: none) and returns the payload.
 #[op2]
-pub(crate) fn op_ws_take(
+pub(crate) fn op_serve_ws_take(
   state: &mut OpState,
   #[smi] server: u32,
   #[buffer] out: &mut [u32],
@@ -134,7 +129,7 @@ pub(crate) fn op_ws_take(
 /// Waits for a socket event; `false` once the server stopped and its last
 /// socket closed.
 #[op2]
-pub(crate) async fn op_ws_wait(
+pub(crate) async fn op_serve_ws_wait(
   state: Rc<RefCell<OpState>>,
   #[smi] server: u32,
 ) -> bool {

@@ -21,6 +21,8 @@ function maker(className, code) {
       ? new RangeError(message, options)
       : new Error(message, options);
     error.code = code;
+    // The stack starts where the error was thrown, not in this maker.
+    Error.captureStackTrace?.(error, make);
     return error;
   };
   make.code = code;

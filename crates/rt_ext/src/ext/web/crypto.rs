@@ -14,6 +14,7 @@ pub enum CryptoError {
   Random(String),
 }
 
+/// `crypto.getRandomValues`: fills the buffer from the OS.
 #[op2]
 pub(crate) fn op_rt_random_fill(
   #[anybuffer] buf: &mut [u8],
@@ -21,6 +22,7 @@ pub(crate) fn op_rt_random_fill(
   getrandom::fill(buf).map_err(|e| CryptoError::Random(e.to_string()))
 }
 
+/// `crypto.randomUUID()`: a version 4 UUID.
 #[op2]
 #[string]
 pub(crate) fn op_rt_random_uuid() -> Result<String, CryptoError> {

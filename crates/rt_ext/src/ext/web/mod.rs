@@ -1,9 +1,11 @@
 //! `rt_web`: the globals every script has. deno_web's classes installed
 //! lazily (`00_web.js`), rt's coded errors (`01_errors.js`), `process`,
-//! `console` in Bun's layout, timers, `crypto`, `structuredClone`,
+//! `console` in Bun's layout, timers, `crypto` (and the running digests
+//! `Bun.CryptoHasher` and `node:crypto` share), `structuredClone`,
 //! `location` for pages, and Web Workers.
 
 pub mod crypto;
+pub mod digest;
 pub mod process;
 pub mod worker;
 
@@ -23,6 +25,14 @@ deno_core::extension!(
     process::op_rt_rss,
     crypto::op_rt_random_fill,
     crypto::op_rt_random_uuid,
+    digest::op_hasher_algorithms,
+    digest::op_hasher_new,
+    digest::op_hasher_size,
+    digest::op_hasher_update,
+    digest::op_hasher_update_str,
+    digest::op_hasher_digest,
+    digest::op_hasher_digest_text,
+    digest::op_hasher_copy,
     worker::op_worker_create,
     worker::op_worker_event,
     worker::op_worker_terminate,

@@ -50,6 +50,7 @@ pub struct ProcessInfo {
   arch: &'static str,
 }
 
+/// argv, main, pid, platform... for `process` and `Bun`, in one call.
 #[op2]
 #[serde]
 pub(crate) fn op_rt_process_info(state: &mut OpState) -> ProcessInfo {
@@ -91,6 +92,7 @@ pub(crate) fn op_rt_env(state: &mut OpState) -> HashMap<String, String> {
     .collect()
 }
 
+/// `process.exitCode = code`: the code rt exits with.
 #[op2(fast)]
 pub(crate) fn op_rt_set_exit_code(state: &mut OpState, #[smi] code: i32) {
   state.borrow::<ProcessState>().exit_code.set(code);

@@ -1,5 +1,5 @@
 //! Ops for the web `WebSocket` client in `41_websocket.js`. Sending,
-//! closing and `bufferedAmount` share the server socket ops in `ws.rs`;
+//! closing and `bufferedAmount` share the socket ops in `socket.rs`;
 //! here are connecting and the client event queue.
 
 use std::cell::RefCell;
@@ -97,7 +97,7 @@ pub(crate) fn op_ws_connect(
   ))
 }
 
-/// The next client socket event (see `op_ws_take`).
+/// The next client socket event (see `op_serve_ws_take`).
 #[op2]
 pub(crate) fn op_ws_client_take(
   state: &mut OpState,
