@@ -100,6 +100,8 @@ fn node_builtins_work_by_both_names() {
     "badarg TypeError ERR_INVALID_ARG_TYPE The \"path\" argument must be of type string or an instance of Buffer or URL. Received an instance of Object",
     // `require("bun")` read a file named `bun:main` before.
     "require bun true function",
+    // Bun's own modules are built-in to `isBuiltin`, as in Bun.
+    "isBuiltin true,true,true,true,false,false",
   ];
   let lines: Vec<&str> = out.stdout.lines().collect();
   assert_eq!(lines, expected, "stderr: {}", out.stderr);

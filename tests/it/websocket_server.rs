@@ -316,3 +316,14 @@ fn pending_websockets_counts_open_sockets() {
     include_str!("../fixtures/serve/pending_websockets.out"),
   );
 }
+
+/// `server.upgrade()` without a `websocket` handler throws the TypeError
+/// Bun throws, with Bun's code (rt said `ERR_INVALID_STATE`).
+#[test]
+fn upgrade_without_a_websocket_handler_throws_bun_s_error() {
+  let out = run_fixture("serve/upgrade_without_websocket.js", &[]);
+  assert_stdout(
+    &out,
+    include_str!("../fixtures/serve/upgrade_without_websocket.out"),
+  );
+}

@@ -93,8 +93,9 @@ table! {
   TlsOption: TypeError = "ERR_INVALID_ARG_VALUE";
   /// A header name or value HTTP cannot carry.
   InvalidHttpToken: TypeError = "ERR_INVALID_HTTP_TOKEN";
-  /// `server.upgrade()` on a server without a `websocket` handler.
-  NoWebSocketHandler: TypeError = "ERR_INVALID_STATE";
+  /// `server.upgrade()` on a server without a `websocket` handler (Bun's
+  /// code for it).
+  NoWebSocketHandler: TypeError = "ERR_INVALID_ARG_TYPE";
   // fetch (Bun rejects with TypeErrors carrying these codes).
   FetchAborted: TypeError = "ABORT_ERR";
   FetchConnectionRefused: TypeError = "ConnectionRefused";

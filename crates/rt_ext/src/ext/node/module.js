@@ -179,9 +179,12 @@ function createRequire(from) {
 Module.Module = Module;
 Module.createRequire = createRequire;
 Module.builtinModules = builtinModules;
+// Bun counts its own modules (`bun`, `bun:test`) as built-in too; rt's
+// test harness is one only inside `rt test`, as a stand-in for a file.
 Module.isBuiltin = (name) => {
-  const bare = String(name).startsWith("node:") ? String(name).slice(5) : name;
-  return builtinModules.includes(bare);
+  const text = String(name);
+  if (text.startsWith("node:")) return BUILTINS.has(text);
+  return BUILTINS.has(`node:${text}`) || (BUILTINS.has(text) && text.startsWith("bun"));
 };
 Module._cache = cache;
 Module._extensions = { __proto__: null, ".js": null, ".json": null, ".node": null };
