@@ -6,10 +6,10 @@ import { core, primordials } from "ext:core/mod.js";
 import {
   op_fetch_abort,
   op_fetch_get,
-  op_fetch_set_defaults,
   op_fetch_identity_next,
   op_fetch_identity_reply,
   op_fetch_send,
+  op_fetch_set_defaults,
   op_fetch_start,
   op_fetch_upload,
   op_fetch_upload_end,

@@ -4,9 +4,11 @@
 
 import { core } from "ext:core/mod.js";
 import {
+  op_serve_ws_configure,
+  op_serve_ws_take,
+  op_serve_ws_wait,
   op_ws_buffered,
   op_ws_close,
-  op_serve_ws_configure,
   op_ws_control,
   op_ws_is_subscribed,
   op_ws_publish,
@@ -14,10 +16,8 @@ import {
   op_ws_send_text,
   op_ws_subscribe,
   op_ws_subscriptions,
-  op_serve_ws_take,
   op_ws_terminate,
   op_ws_unsubscribe,
-  op_serve_ws_wait,
 } from "ext:core/ops";
 import { webScript } from "ext:rt_web/00_web.js";
 import { errors } from "ext:rt_web/01_errors.js";
