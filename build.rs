@@ -29,11 +29,11 @@ fn main() {
       })
       .collect::<Vec<(&'static str, &'static str)>>()
   };
-  let mut lazy_scripts: Vec<(&'static str, &'static str)> = extensions
+  let lazy_scripts: Vec<(&'static str, &'static str)> = extensions
     .iter()
     .flat_map(|e| from_files(&e.lazy_loaded_js_files))
     .collect();
-  let mut lazy_modules: Vec<(&'static str, &'static str)> = extensions
+  let lazy_modules: Vec<(&'static str, &'static str)> = extensions
     .iter()
     .flat_map(|e| from_files(&e.lazy_loaded_esm_files))
     .collect();
@@ -70,16 +70,10 @@ fn main() {
       .collect::<String>();
     format!("&[\n{table}]")
   };
-  std::fs::write(
-    out_dir.join("residual_lazy.rs"),
-    residual(std::mem::take(&mut lazy_scripts)),
-  )
-  .expect("writing the residual script table");
-  std::fs::write(
-    out_dir.join("residual_lazy_esm.rs"),
-    residual(std::mem::take(&mut lazy_modules)),
-  )
-  .expect("writing the residual module table");
+  std::fs::write(out_dir.join("residual_lazy.rs"), residual(lazy_scripts))
+    .expect("writing the residual script table");
+  std::fs::write(out_dir.join("residual_lazy_esm.rs"), residual(lazy_modules))
+    .expect("writing the residual module table");
   for path in output.files_loaded_during_snapshot {
     println!("cargo:rerun-if-changed={}", path.display());
   }

@@ -128,10 +128,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
       run_script(ScriptOptions {
         main: file,
         args,
-        group: group.map(|group| rt_ext::server::group::GroupMember {
-          group,
-          replica: 0,
-        }),
+        group: group.map(sole_member),
         ..Default::default()
       })
     }
@@ -180,10 +177,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
           main: file,
           args,
           serve: Some(serve),
-          group: group.map(|group| rt_ext::server::group::GroupMember {
-            group,
-            replica: 0,
-          }),
+          group: group.map(sole_member),
           ..Default::default()
         }),
       }
@@ -207,6 +201,14 @@ fn parse_workers(value: &str) -> Result<usize, String> {
 /// The group the runtimes of this process share: with several replicas, or
 /// with a Redis backplane (`--pubsub`, else `$RT_PUBSUB_URL`). `Err` is the
 /// exit code after a bad URL was reported.
+/// The one process of a pub/sub group when there are no `--workers`
+/// replicas: replica 0.
+fn sole_member(
+  group: std::sync::Arc<rt_ext::server::group::ServeGroup>,
+) -> rt_ext::server::group::GroupMember {
+  rt_ext::server::group::GroupMember { group, replica: 0 }
+}
+
 fn pubsub_group(
   pubsub: Option<String>,
   workers: bool,

@@ -315,8 +315,7 @@ pub fn client_verifier(
   if ca.trim().is_empty() {
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
   } else {
-    for cert in CertificateDer::pem_slice_iter(ca.as_bytes()) {
-      let cert = cert.map_err(|e| e.to_string())?;
+    for cert in pem_certs(ca.as_bytes()).map_err(|e| e.to_string())? {
       roots.add(cert).map_err(|e| e.to_string())?;
     }
     if roots.is_empty() {

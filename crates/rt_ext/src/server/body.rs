@@ -199,3 +199,9 @@ pub fn closing(mut response: Response<ResponseBody>) -> Response<ResponseBody> {
     .insert(header::CONNECTION, HeaderValue::from_static("close"));
   response
 }
+
+/// The 413 for a body past the server's limit, closing the connection:
+/// the rest of the body is not read.
+pub fn too_large() -> Response<ResponseBody> {
+  closing(plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"))
+}

@@ -96,14 +96,9 @@ impl OpenFile {
     HeaderValue::try_from(tag).unwrap_or(HeaderValue::from_static("\"0\""))
   }
 
-  /// The entity's length (the slice's, for a slice).
-  pub fn len(&self) -> u64 {
+  /// The entity's length in bytes (the slice's, for a slice).
+  pub fn size(&self) -> u64 {
     self.len
-  }
-
-  /// Whether the entity is empty (an empty file or slice).
-  pub fn is_empty(&self) -> bool {
-    self.len == 0
   }
 
   /// When the file last changed, if the file system says.

@@ -48,7 +48,7 @@ pub fn file_response(
     if conditions.not_modified(&etag, file.modified()) {
       return bodiless(StatusCode::NOT_MODIFIED, headers, &[]);
     }
-    let len = file.len();
+    let len = file.size();
     match conditions.range(&etag, last_modified.as_deref(), len) {
       Range::Whole => {}
       Range::Unsatisfiable => {

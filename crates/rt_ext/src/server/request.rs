@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::Response;
-use http::StatusCode;
 use http::header;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
@@ -21,8 +20,7 @@ use tokio::sync::Notify;
 use tokio::sync::oneshot;
 
 use super::body::ResponseBody;
-use super::body::closing;
-use super::body::plain;
+use super::body::too_large;
 use super::flow::Flow;
 use super::types::Peer;
 use super::types::RequestId;
@@ -220,10 +218,7 @@ impl InFlight {
 
   /// Answers 413 at once and closes the connection: nothing more is read.
   fn reject_too_large(&mut self) {
-    self.send(closing(plain(
-      StatusCode::PAYLOAD_TOO_LARGE,
-      "Payload Too Large",
-    )));
+    self.send(too_large());
   }
 }
 

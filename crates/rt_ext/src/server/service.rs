@@ -31,6 +31,7 @@ use tokio::sync::watch;
 use super::body::ResponseBody;
 use super::body::closing;
 use super::body::plain;
+use super::body::too_large;
 use super::compress::Compression;
 use super::file::OpenFile;
 use super::file_response::file_response;
@@ -127,21 +128,24 @@ impl Server {
   /// requests for JS go into `requests`. Connections come from the accept
   /// loop `conn::start` runs.
   pub(super) fn new(
-    config: ServerConfig,
+    mut config: ServerConfig,
     routes: RouteTable,
     has_fetch: bool,
     requests: Rc<InFlightTable>,
     local_addr: Option<SocketAddr>,
   ) -> Rc<Server> {
     let (stop_tx, _) = watch::channel(Stopping::No);
+    // The limit and the TLS setup live where they are read: the limit in
+    // what requests share, the setup where `reload({ tls })` swaps it.
+    let tls = config.tls.take();
     let shared = Rc::new(ServerShared {
       max_request_body_size: config.max_request_body_size,
-      tls: config.tls.is_some(),
+      tls: tls.is_some(),
       ..ServerShared::default()
     });
     Rc::new(Server {
       local_addr,
-      tls: RefCell::new(config.tls.clone()),
+      tls: RefCell::new(tls),
       config,
       routes: RefCell::new(Rc::new(routes)),
       has_fetch: Cell::new(has_fetch),
@@ -320,13 +324,10 @@ impl Server {
       )));
     }
     if let Some(length) = content_length(&req)
-      && length > self.config.max_request_body_size
+      && length > self.shared.max_request_body_size
     {
       drain_later(req.into_body());
-      return ready(closing(plain(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "Payload Too Large",
-      )));
+      return ready(too_large());
     }
     let routes = self.routes.borrow().clone();
     let path = normalize_path(req.uri().path());

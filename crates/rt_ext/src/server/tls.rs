@@ -14,7 +14,6 @@ use rustls::server::ClientHello;
 use rustls::server::ResolvesServerCert;
 use rustls::server::danger::ClientCertVerifier;
 use rustls::sign::CertifiedKey;
-use rustls_pki_types::CertificateDer;
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::UnixTime;
 use rustls_pki_types::pem::PemObject as _;
@@ -25,6 +24,7 @@ use crate::errors::Code;
 use crate::errors::Coded;
 use crate::verify::AnyClientCert;
 use crate::verify::client_verifier;
+use crate::verify::pem_certs;
 
 /// How long a client may take to finish its TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -284,9 +284,8 @@ fn certified_key(
     field,
     reason,
   };
-  let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
-    .collect::<Result<Vec<_>, _>>()
-    .map_err(|e| pem_error("cert", e.to_string()))?;
+  let chain =
+    pem_certs(cert.as_bytes()).map_err(|e| pem_error("cert", e.to_string()))?;
   if chain.is_empty() {
     return Err(pem_error("cert", "no PEM certificate found".into()));
   }

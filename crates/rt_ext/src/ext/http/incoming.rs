@@ -19,9 +19,10 @@ use crate::server::types::RequestId;
 #[derive(Default)]
 pub struct IncomingRequests(pub Rc<InFlightTable>);
 
-/// The table of requests waiting for JS.
-pub(crate) fn requests(state: &OpState) -> Rc<InFlightTable> {
-  state.borrow::<IncomingRequests>().0.clone()
+/// The table of requests waiting for JS (async ops clone the `Rc` to hold
+/// it across an await; the sync ones, per request, only borrow it).
+pub(crate) fn requests(state: &OpState) -> &Rc<InFlightTable> {
+  &state.borrow::<IncomingRequests>().0
 }
 
 /// Errors reading a request's body.
@@ -94,7 +95,7 @@ pub(crate) async fn op_request_body_chunk(
   state: Rc<RefCell<OpState>>,
   #[smi] id: RequestId,
 ) -> Result<Option<ToJsBuffer>, RequestError> {
-  let requests = requests(&state.borrow());
+  let requests = requests(&state.borrow()).clone();
   let chunk = requests
     .read_chunk(id)
     .await
@@ -109,7 +110,7 @@ pub(crate) async fn op_request_body_all(
   state: Rc<RefCell<OpState>>,
   #[smi] id: RequestId,
 ) -> Result<ToJsBuffer, RequestError> {
-  let requests = requests(&state.borrow());
+  let requests = requests(&state.borrow()).clone();
   let body = requests
     .read_all(id)
     .await

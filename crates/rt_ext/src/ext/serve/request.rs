@@ -12,11 +12,11 @@ use deno_core::ToJsBuffer;
 use deno_core::op2;
 use serde::Serialize;
 
+use crate::ext::http::incoming::requests;
 use crate::server::types::RequestId;
 use crate::server::types::method_code;
 
 use super::state::ServeState;
-use super::state::requests;
 
 /// Hands JS the next queued request: returns its id (0: none) and writes
 /// `[handler index + 1 (0: fetch), method code]` into `out`.

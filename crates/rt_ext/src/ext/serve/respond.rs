@@ -18,6 +18,7 @@ use http_body::Frame;
 use tokio::sync::mpsc;
 
 use crate::errors::Code;
+use crate::ext::http::incoming::requests;
 use crate::ext::node::fs::NodeError;
 use crate::server::body::ResponseBody;
 use crate::server::body::StreamAborted;
@@ -32,7 +33,6 @@ use crate::util::headers::append_pairs;
 use super::start::file_source;
 use super::state::ServeError;
 use super::state::ServeState;
-use super::state::requests;
 
 /// Content types JS asks for by code on the fast path.
 fn content_type(code: u32) -> Option<HeaderValue> {
@@ -52,14 +52,6 @@ fn status(code: u32) -> Result<StatusCode, ServeError> {
     })
 }
 
-fn respond_with(
-  state: &OpState,
-  id: RequestId,
-  response: Response<ResponseBody>,
-) {
-  requests(state).respond(id, response);
-}
-
 /// The fast path: a string body with at most a content type, no headers.
 #[op2(fast)]
 pub(crate) fn op_serve_respond_text(
@@ -75,7 +67,7 @@ pub(crate) fn op_serve_respond_text(
   if let Some(ct) = content_type(content_type_code) {
     response.headers_mut().insert(header::CONTENT_TYPE, ct);
   }
-  respond_with(state, id, response);
+  requests(state).respond(id, response);
   Ok(())
 }
 
@@ -130,7 +122,7 @@ pub(crate) fn op_serve_respond(
 ) -> Result<(), ServeError> {
   let body = ResponseBody::full(Bytes::copy_from_slice(body.as_bytes()));
   let response = build_head(status_code, headers, body)?;
-  respond_with(state, id, response);
+  requests(state).respond(id, response);
   Ok(())
 }
 
@@ -147,7 +139,7 @@ pub(crate) fn op_serve_respond_bytes(
 ) -> Result<(), ServeError> {
   let body = ResponseBody::full(Bytes::from_owner(body.into_parts()));
   let response = build_head(status_code, headers, body)?;
-  respond_with(state, id, response);
+  requests(state).respond(id, response);
   Ok(())
 }
 
@@ -192,7 +184,7 @@ pub(crate) async fn op_serve_respond_file(
     }
   })?;
   let response = file_response(file, status, map, &conditions, flow);
-  respond_with(&state.borrow(), id, response);
+  requests(&state.borrow()).respond(id, response);
   Ok(())
 }
 
@@ -210,7 +202,7 @@ pub(crate) fn op_serve_respond_stream(
     .unwrap_or_default();
   let (tx, body) = ResponseBody::channel(flow, idle);
   let response = build_head(status_code, headers, body)?;
-  respond_with(state, id, response);
+  requests(state).respond(id, response);
   let serve = state.borrow_mut::<ServeState>();
   serve.next_stream = serve.next_stream.wrapping_add(1).max(1);
   let stream = serve.next_stream;
@@ -237,7 +229,7 @@ pub(crate) fn op_serve_respond_piped(
     None => ResponseBody::Empty,
   };
   let response = build_head(status_code, headers, body)?;
-  respond_with(state, id, response);
+  requests(state).respond(id, response);
   Ok(())
 }
 

@@ -14,6 +14,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde::Serialize;
 
+use crate::ext::http::incoming::requests;
 use crate::server::compress::Compression;
 use crate::server::conn;
 use crate::server::encode::Encoding;
@@ -31,7 +32,6 @@ use crate::server::service::ServerConfig;
 use super::state::ServeError;
 use super::state::ServeState;
 use super::state::ordinal;
-use super::state::requests;
 
 /// A route target as JS describes it: a handler index, or a static response.
 #[derive(Deserialize)]
@@ -217,12 +217,12 @@ pub(crate) fn op_serve_start(
     reuse_port: options.reuse_port,
   };
   let member = state.try_borrow::<GroupMember>().cloned();
-  let requests = requests(state);
+  let requests = requests(state).clone();
   let serve = state.borrow_mut::<ServeState>();
-  let place = member.as_ref().map(|m| (m, serve.next_server as usize));
+  let id = serve.next_server + 1;
+  let place = member.as_ref().map(|m| (m, ordinal(id)));
   let server = conn::start(config, routes, options.has_fetch, requests, place)?;
-  serve.next_server += 1;
-  let id = serve.next_server;
+  serve.next_server = id;
   let addr = server.local_addr();
   serve.servers.insert(id, server);
   Ok(ServeInfo {

@@ -12,10 +12,10 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::server::body::StreamAborted;
-use crate::server::request::InFlightTable;
 use crate::server::routes::RouteError;
 use crate::server::service::Server;
 use crate::server::types::ServerError;
+use crate::server::ws::WsServer;
 
 /// Errors from serve ops; the variant picks the JS class.
 #[derive(Debug, thiserror::Error, deno_error::JsError)]
@@ -70,6 +70,12 @@ impl ServeState {
     self.servers.get(&id).cloned()
   }
 
+  /// The WebSocket side of a running server, if it has a `websocket`
+  /// handler.
+  pub(super) fn websocket(&self, id: u32) -> Option<Rc<WsServer>> {
+    self.servers.get(&id)?.websocket()
+  }
+
   /// A running server by id, or the error for a stopped one.
   pub(super) fn server(&self, id: u32) -> Result<Rc<Server>, ServeError> {
     self.server_by_id(id).ok_or(ServeError::NoServer)
@@ -80,12 +86,6 @@ impl ServeState {
 /// number names the same server in every replica of `--workers`.
 pub(super) fn ordinal(id: u32) -> usize {
   id.saturating_sub(1) as usize
-}
-
-/// The requests waiting for JS, on every server of the runtime (the table
-/// is `rt_http`'s: Request reads them).
-pub(super) fn requests(state: &OpState) -> Rc<InFlightTable> {
-  crate::ext::http::incoming::requests(state)
 }
 
 /// `rt serve` flags: they override `port`/`hostname` of every server the

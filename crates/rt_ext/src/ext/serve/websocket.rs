@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use super::state::ServeState;
 use super::state::ordinal;
-use super::state::requests;
 use crate::errors::Code;
-use crate::errors::Coded;
+use crate::errors::CodedError;
+use crate::ext::http::incoming::requests;
 use crate::ext::ws::socket::JsPayload;
 use crate::ext::ws::socket::WsState;
 use crate::ext::ws::socket::message_of;
@@ -26,24 +26,6 @@ use crate::ext::ws::socket::take_event;
 use crate::server::upgrade::upgrade;
 use crate::server::ws::WsOptions;
 use crate::server::ws::WsServer;
-
-/// Errors from WebSocket ops.
-#[derive(Debug, thiserror::Error)]
-pub enum WsOpError {
-  /// A header JS passed to `upgrade()` that HTTP cannot carry.
-  #[error("Invalid header in upgrade(): {0}")]
-  Header(String),
-}
-
-impl Coded for WsOpError {
-  fn code(&self) -> Code {
-    match self {
-      Self::Header(_) => Code::InvalidHttpToken,
-    }
-  }
-}
-
-crate::coded_error!(WsOpError);
 
 /// The `websocket` handler's options as JS passes them (already checked).
 #[derive(Deserialize)]
@@ -103,9 +85,14 @@ pub(crate) fn op_serve_upgrade(
   state: &mut OpState,
   #[smi] request: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
-) -> Result<u32, WsOpError> {
-  let extra = crate::ext::header_map(headers).map_err(WsOpError::Header)?;
-  Ok(upgrade(&requests(state), request, &extra))
+) -> Result<u32, CodedError> {
+  let extra = crate::ext::header_map(headers).map_err(|name| {
+    CodedError::new(
+      Code::InvalidHttpToken,
+      format!("Invalid header in upgrade(): {name}"),
+    )
+  })?;
+  Ok(upgrade(requests(state), request, &extra))
 }
 
 /// The next socket event of a server: writes `[kind, socket, code, clean]`
@@ -118,8 +105,7 @@ pub(crate) fn op_serve_ws_take(
 ) -> JsPayload {
   let events = state
     .borrow::<ServeState>()
-    .server_by_id(server)
-    .and_then(|s| s.websocket())
+    .websocket(server)
     .map(|ws| ws.events.clone());
   let payload = take_event(events.as_deref(), out);
   message_taken(state, out);
@@ -159,8 +145,7 @@ pub(crate) fn op_serve_publish(
   };
   let hub = state
     .borrow::<ServeState>()
-    .server_by_id(server)
-    .and_then(|s| s.websocket())
+    .websocket(server)
     .map(|ws| ws.hub.clone());
   hub.map_or(0, |hub| send_result(hub.publish(topic, message, None)))
 }
@@ -175,8 +160,7 @@ pub(crate) fn op_serve_subscriber_count(
 ) -> u32 {
   state
     .borrow::<ServeState>()
-    .server_by_id(server)
-    .and_then(|s| s.websocket())
+    .websocket(server)
     .map_or(0, |ws| {
       u32::try_from(ws.hub.subscriber_count(topic)).unwrap_or(u32::MAX)
     })
@@ -191,7 +175,6 @@ pub(crate) fn op_serve_pending_websockets(
 ) -> u32 {
   state
     .borrow::<ServeState>()
-    .server_by_id(server)
-    .and_then(|s| s.websocket())
+    .websocket(server)
     .map_or(0, |ws| u32::try_from(ws.events.live()).unwrap_or(u32::MAX))
 }
